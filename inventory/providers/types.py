@@ -1,0 +1,141 @@
+"""Normalized types every provider adapter speaks (DESIGN.md §2).
+
+Adapters parse each provider's wire shapes at the boundary and hand the rest of didhub only these:
+numbers in E.164, money as ``Decimal`` in the account's currency, number types and features from
+the fixed vocabularies below.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar, Protocol
+
+
+class NumberType(enum.StrEnum):
+    LOCAL = "local"
+    MOBILE = "mobile"
+    NATIONAL = "national"
+    TOLL_FREE = "toll_free"
+    SHARED_COST = "shared_cost"
+
+
+class Feature(enum.StrEnum):
+    VOICE = "voice"
+    SMS = "sms"
+    FAX = "fax"
+    EMERGENCY = "emergency"
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING = "pending"  # accepted upstream, not (fully) delivered yet
+    COMPLETED = "completed"  # every ordered number delivered
+    PARTIAL = "partial"  # finished with fewer numbers than ordered
+    BACKORDERED = "backordered"  # waiting for stock upstream
+    CANCELED = "canceled"  # finished with no numbers (refused, out of stock, canceled)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str  # ISO 4217
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStatus:
+    ok: bool
+    balance: Decimal | None
+    currency: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Sku:
+    external_id: str
+    setup_price: Decimal
+    monthly_price: Decimal
+    channels: int | None = None  # included channels, where the provider says
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRecord:
+    """One orderable DID group with its SKUs.
+
+    Number-level providers (DIDfarm, PBXme) group their search results by
+    (country, type, city or area code) and report the numbers found in ``available_numbers``.
+    """
+
+    external_id: str
+    country: str  # ISO 3166-1 alpha-2
+    number_type: NumberType
+    features: frozenset[Feature]
+    skus: tuple[Sku, ...]
+    region_code: str = ""  # ISO 3166-2, e.g. "US-NY", where known
+    region_name: str = ""
+    city: str = ""
+    npa: str = ""  # NANP area code
+    nxx: str = ""  # NANP exchange
+    area_prefix: str = ""  # dialling prefix inside the country (area code) outside NANP
+    area_name: str = ""
+    needs_registration: bool = False
+    available_count: int | None = None  # None: the provider does not say
+    available_numbers: tuple[str, ...] = ()  # E.164, number-level providers only
+
+
+@dataclass(frozen=True, slots=True)
+class AvailableNumber:
+    number: str  # E.164
+    external_id: str = ""  # the provider's id for picking this exact number, if any
+    group_external_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    our_reference: str  # didhub's order-item reference; sent upstream where the API allows
+    group_external_id: str
+    sku_external_id: str = ""
+    quantity: int = 1
+    numbers: tuple[str, ...] = ()  # exact numbers (E.164) when the client picked them
+    number_ids: tuple[str, ...] = ()  # provider ids of picked numbers, where the API wants ids
+    billing_cycle: str = "monthly"  # "monthly" | "quarterly" | "annual"
+    callback_url: str = ""
+    allow_backorder: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderOrder:
+    external_id: str
+    status: OrderStatus
+    our_reference: str = ""
+    numbers: tuple[str, ...] = ()  # E.164 numbers delivered so far
+    quantity_ordered: int = 0
+    charged: Decimal | None = None
+    detail: str = ""  # the provider's own status text, for people
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedNumber:
+    number: str  # E.164
+    external_id: str
+    group_external_id: str = ""
+    status: str = "active"  # "active" | "awaiting_registration" | "blocked" | "terminated"
+    expires_at: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class ProviderAdapter(Protocol):
+    kind: ClassVar[str]  # "didww" | "didfarm" | "idtexpress" | "pbxme"
+    capabilities: ClassVar[frozenset[str]]
+
+    def check(self) -> AccountStatus: ...
+    def coverage(self) -> Iterator[CoverageRecord]: ...
+    def available_numbers(self, group_external_id: str, *, limit: int) -> list[AvailableNumber]: ...
+    def place_order(self, request: OrderRequest) -> ProviderOrder: ...
+    def get_order(self, external_id: str) -> ProviderOrder: ...
+    def find_order(self, our_reference: str) -> ProviderOrder | None: ...
+    def owned_numbers(self) -> Iterator[OwnedNumber]: ...
+    def set_routing(self, number: str, destination: str) -> None: ...
+    def release(self, number: str) -> None: ...
