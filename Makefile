@@ -1,0 +1,46 @@
+# didhub — the two commands a newcomer needs are `make demo` and `make test`.
+# Everything is installed here from PyPI with uv (itself bootstrapped with the system's python3).
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+DEMO_ENV := DIDHUB_DEMO=true DEBUG=true
+
+.PHONY: demo test bench lint format install clean
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.synced
+
+demo: install
+	mkdir -p var
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) PORT=$(PORT) $(PY) manage.py rundemo --port $(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) manage.py bench
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf var .pytest_cache test-artifacts

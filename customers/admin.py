@@ -1,0 +1,102 @@
+from allauth.account.models import EmailAddress
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Client, Invitation, Membership, Reseller, User
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    autocomplete_fields = ["reseller", "client"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "role", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "membership__role"]
+    search_fields = ["email", "full_name"]
+    list_select_related = ["membership__reseller", "membership__client"]
+    readonly_fields = ["last_login", "date_joined"]
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Profile"), {"fields": ("full_name", "time_zone")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    @admin.display(description=_("role"))
+    def role(self, user: User) -> str:
+        membership = getattr(user, "membership", None)
+        if membership is None:
+            return _("Platform admin") if user.is_staff else "—"
+        return f"{membership.get_role_display()} · {membership.client or membership.reseller}"
+
+
+class ClientInline(admin.TabularInline):
+    model = Client
+    extra = 0
+    fields = ["name", "contact_email", "status"]
+    show_change_link = True
+
+
+@admin.register(Reseller)
+class ResellerAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "display_name",
+        "slug",
+        "currency",
+        "status",
+        "client_count",
+        "created_at",
+    ]
+    list_filter = ["status", "currency"]
+    search_fields = ["name", "display_name", "slug", "support_email", "domain"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ClientInline]
+
+    @admin.display(description=_("clients"))
+    def client_count(self, reseller: Reseller) -> int:
+        return reseller.clients.count()
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "reseller", "contact_email", "billing_country", "status", "created_at"]
+    list_filter = ["status", "reseller"]
+    search_fields = ["name", "contact_name", "contact_email", "reseller__name"]
+    list_select_related = ["reseller"]
+    autocomplete_fields = ["reseller"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "reseller", "client", "created_at"]
+    list_filter = ["role", "reseller"]
+    search_fields = ["user__email", "reseller__name", "client__name"]
+    list_select_related = ["user", "reseller", "client"]
+    autocomplete_fields = ["user", "reseller", "client"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "role", "reseller", "client", "status", "created_at", "expires_at"]
+    list_filter = ["role", "reseller", ("accepted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "reseller__name", "client__name"]
+    list_select_related = ["reseller", "client"]
+    readonly_fields = ["accepted_at", "accepted_user", "created_at"]
+    autocomplete_fields = ["reseller", "client", "invited_by"]
+
+
+# allauth registers EmailAddress itself; make sure it can be searched by the owner's email.
+if admin.site.is_registered(EmailAddress):
+    admin.site.get_model_admin(EmailAddress).search_fields = ["email", "user__email"]

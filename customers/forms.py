@@ -1,0 +1,106 @@
+"""Forms parse and validate input; the services in ``services.py`` do the writing."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+import pycountry
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Client, Reseller, Role
+
+MAX_LOGO_BYTES = 512 * 1024
+
+
+@cache
+def country_choices() -> list[tuple[str, str]]:
+    countries = sorted(pycountry.countries, key=lambda c: c.name)
+    return [("", _("—"))] + [(c.alpha_2, c.name) for c in countries]
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class ClientForm(forms.ModelForm):
+    billing_country = forms.ChoiceField(
+        label=_("Billing country"), choices=country_choices, required=False
+    )
+
+    class Meta:
+        model = Client
+        fields = [
+            "name",
+            "contact_name",
+            "contact_email",
+            "phone",
+            "billing_name",
+            "billing_address",
+            "billing_country",
+            "tax_id",
+            "status",
+        ]
+        widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, with_status: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_status:
+            del self.fields["status"]
+
+    def validate_unique(self) -> None:
+        # The service checks uniqueness inside its transaction and reports it on "name".
+        pass
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *Client.Status.choices]
+    )
+    page = forms.IntegerField(required=False, min_value=1)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, roles: list[Role], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+        self.fields["role"].initial = roles[0].value
+
+
+class BrandingForm(forms.ModelForm):
+    class Meta:
+        model = Reseller
+        fields = ["display_name", "logo", "accent_colour", "support_email", "domain"]
+        widgets = {"accent_colour": forms.TextInput(attrs={"type": "color"})}
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and getattr(logo, "size", 0) > MAX_LOGO_BYTES:
+            raise ValidationError(_("The logo must be at most 512 KB."))
+        return logo
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(
+        label=_("Password (again)"), widget=forms.PasswordInput, strip=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords do not match."))
+        return data
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)

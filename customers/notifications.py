@@ -1,0 +1,43 @@
+"""Emails to people, rendered in the sending reseller's brand."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import Invitation
+
+
+def invitation_url(invitation: Invitation) -> str:
+    from .services import invitation_token
+
+    return settings.SITE_URL + reverse("invitation_accept", args=[invitation_token(invitation)])
+
+
+def invitation_email_send(*, invitation_id: int) -> bool:
+    invitation = (
+        Invitation.objects.select_related("reseller", "client", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or not invitation.is_open:
+        return False  # revoked or accepted before the job ran: nothing to send
+    context = {
+        "invitation": invitation,
+        "brand": invitation.reseller,
+        "url": invitation_url(invitation),
+    }
+    subject = render_to_string("customers/email/invitation_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("customers/email/invitation.txt", context),
+        to=[invitation.email],
+        reply_to=[invitation.reseller.support_email],
+    )
+    message.attach_alternative(
+        render_to_string("customers/email/invitation.html", context), "text/html"
+    )
+    message.send()
+    return True

@@ -1,0 +1,254 @@
+"""Writes for people and tenants. Each function is one transaction and validates its input.
+
+Errors a person can fix raise ``django.core.exceptions.ValidationError`` (keyed by field where
+there is one); views turn them into form errors.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    CLIENT_ROLES,
+    RESELLER_ROLES,
+    Client,
+    Invitation,
+    Membership,
+    Reseller,
+    Role,
+    User,
+)
+
+INVITATION_TTL = timedelta(days=7)
+_INVITATION_SALT = "didhub.invitation"
+
+CLIENT_FIELDS = (
+    "name",
+    "contact_name",
+    "contact_email",
+    "phone",
+    "billing_name",
+    "billing_address",
+    "billing_country",
+    "tax_id",
+    "status",
+)
+BRANDING_FIELDS = ("display_name", "logo", "accent_colour", "support_email", "domain")
+
+
+def _full_clean(obj: Any, **kwargs: Any) -> None:
+    obj.full_clean(**kwargs)
+
+
+@transaction.atomic
+def reseller_create(
+    *, name: str, slug: str, support_email: str, currency: str = "USD", display_name: str = ""
+) -> Reseller:
+    reseller = Reseller(
+        name=name,
+        slug=slug,
+        display_name=display_name or name,
+        support_email=support_email,
+        currency=currency.upper(),
+    )
+    _full_clean(reseller)
+    reseller.save()
+    return reseller
+
+
+@transaction.atomic
+def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
+    if not actor.is_reseller_owner:
+        raise PermissionDenied
+    reseller = Reseller.objects.select_for_update().get(pk=actor.reseller_id)
+    for field, value in fields.items():
+        if field not in BRANDING_FIELDS:
+            raise ValueError(f"not a branding field: {field}")
+        setattr(reseller, field, value)
+    if reseller.domain:
+        reseller.domain = reseller.domain.strip().lower()
+    _full_clean(reseller)
+    reseller.save()
+    return reseller
+
+
+@transaction.atomic
+def client_create(*, actor: Membership, **fields: Any) -> Client:
+    if not actor.is_reseller:
+        raise PermissionDenied
+    client = Client(reseller=actor.reseller)
+    _apply_client_fields(client, fields)
+    client.save()
+    return client
+
+
+@transaction.atomic
+def client_update(*, actor: Membership, client: Client, **fields: Any) -> Client:
+    """Reseller people edit everything; a client admin edits its own contact and billing."""
+    if actor.is_reseller:
+        if client.reseller_id != actor.reseller_id:
+            raise PermissionDenied
+    elif not (actor.is_client_admin and actor.client_id == client.pk) or "status" in fields:
+        raise PermissionDenied
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    _apply_client_fields(client, fields)
+    client.save()
+    return client
+
+
+def _apply_client_fields(client: Client, fields: dict[str, Any]) -> None:
+    for field, value in fields.items():
+        if field not in CLIENT_FIELDS:
+            raise ValueError(f"not a client field: {field}")
+        setattr(client, field, value)
+    client.billing_country = (client.billing_country or "").upper()
+    if (
+        Client.objects.filter(reseller=client.reseller, name__iexact=client.name)
+        .exclude(pk=client.pk)
+        .exists()
+    ):
+        raise ValidationError({"name": _("You already have a client with this name.")})
+    _full_clean(client, validate_constraints=False)
+
+
+def _may_invite(actor: Membership, role: str, client: Client | None) -> bool:
+    if actor.is_reseller_owner and role in RESELLER_ROLES:
+        return True
+    if actor.is_reseller and role in CLIENT_ROLES:
+        return client is not None and client.reseller_id == actor.reseller_id
+    if actor.is_client_admin and role in CLIENT_ROLES:
+        return client is not None and client.pk == actor.client_id
+    return False
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor: Membership, email: str, role: str, client: Client | None = None
+) -> Invitation:
+    """Invite someone into the actor's reseller team or into a client; emails the link.
+
+    Inviting an address that already has an open invitation from the same tenant renews and
+    resends it instead of failing.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a role.")})
+    if role in RESELLER_ROLES:
+        client = None
+    if not _may_invite(actor, role, client):
+        raise PermissionDenied
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {"email": _("Someone with this email address already has an account.")}
+        )
+    open_invitation = (
+        Invitation.objects.select_for_update()
+        .filter(email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True)
+        .first()
+    )
+    if open_invitation and (
+        open_invitation.reseller_id != actor.reseller_id
+        or open_invitation.client_id != (client.pk if client else None)
+    ):
+        # The address was invited elsewhere; that invitation is not ours to see or change.
+        raise ValidationError({"email": _("This email address has already been invited.")})
+    invitation = open_invitation or Invitation(email=email, reseller=actor.reseller, client=client)
+    invitation.role = role
+    invitation.invited_by = actor.user
+    invitation.expires_at = timezone.now() + INVITATION_TTL
+    invitation.full_clean(exclude=["invited_by"], validate_constraints=False)
+    invitation.save()
+
+    from .tasks import send_invitation_email_task
+
+    transaction.on_commit(lambda: send_invitation_email_task.delay(invitation.pk))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    if not _may_invite(actor, invitation.role, invitation.client):
+        raise PermissionDenied
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk}, salt=_INVITATION_SALT, compress=True)
+
+
+def invitation_from_token(token: str) -> Invitation | None:
+    """The open invitation a link points to, or None for a bad, expired or used link."""
+    try:
+        data = signing.loads(token, salt=_INVITATION_SALT, max_age=INVITATION_TTL)
+    except signing.BadSignature:
+        return None
+    invitation = (
+        Invitation.objects.select_related("reseller", "client").filter(pk=data.get("i")).first()
+    )
+    if invitation is None or not invitation.is_open:
+        return None
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, full_name: str, password: str) -> User:
+    """Create the invited person's account with a verified email and their membership."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(_("This invitation is no longer valid."))
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(_("An account with this email address already exists."))
+    user = User(email=invitation.email, full_name=full_name.strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.error_list}) from None
+    user.set_password(password)
+    user.save()
+    Membership.objects.create(
+        user=user, reseller=invitation.reseller, client=invitation.client, role=invitation.role
+    )
+    # Following the emailed link proves the address belongs to this person.
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_user = user
+    invitation.save(update_fields=["accepted_at", "accepted_user"])
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str, time_zone: str) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.full_name = full_name.strip()
+    user.time_zone = time_zone
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["full_name", "time_zone"])
+    return user
+
+
+@transaction.atomic
+def membership_add(
+    *, user: User, reseller: Reseller, role: str, client: Client | None = None
+) -> Membership:
+    """Give an existing user a role (used by admins and the demo seed)."""
+    if (role in CLIENT_ROLES) != (client is not None):
+        raise ValidationError(_("Client roles need a client; reseller roles must not have one."))
+    if client is not None and client.reseller_id != reseller.pk:
+        raise ValidationError(_("The client belongs to another reseller."))
+    membership, _created = Membership.objects.update_or_create(
+        user=user, defaults={"reseller": reseller, "client": client, "role": role}
+    )
+    return membership

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from ..views import reseller
+
+app_name = "reseller"
+
+urlpatterns = [
+    path("clients/", reseller.client_list, name="client_list"),
+    path("clients/new/", reseller.client_create, name="client_create"),
+    path("clients/<int:pk>/", reseller.client_detail, name="client_detail"),
+    path("clients/<int:pk>/edit/", reseller.client_edit, name="client_edit"),
+    path("clients/<int:pk>/invite/", reseller.client_invite, name="client_invite"),
+    path("team/", reseller.team, name="team"),
+    path("team/invite/", reseller.team_invite, name="team_invite"),
+    path("invitations/<int:pk>/revoke/", reseller.invitation_revoke, name="invitation_revoke"),
+    path("branding/", reseller.branding, name="branding"),
+]

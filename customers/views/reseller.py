@@ -1,0 +1,183 @@
+"""Reseller pages: clients, a client's people, the reseller's own team and branding."""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import selectors, services
+from ..forms import BrandingForm, ClientForm, ClientSearchForm, InvitationForm
+from ..models import CLIENT_ROLES, RESELLER_ROLES, Reseller
+from ..roles import reseller_owner_required, reseller_required
+from .common import add_service_errors
+
+CLIENTS_PER_PAGE = 20
+CLIENT_LIST = "customers/reseller/client_list.html"
+
+
+@require_GET
+@reseller_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    search = ClientSearchForm(request.GET)
+    filters = search.cleaned_data if search.is_valid() else {}
+    clients = selectors.client_list(
+        actor=request.membership, search=filters.get("q", ""), status=filters.get("status", "")
+    )
+    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = CLIENT_LIST + "#results" if request.htmx else CLIENT_LIST
+    return render(
+        request,
+        template,
+        {"search": search, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@reseller_required
+def client_create(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_create(actor=request.membership, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Client %(name)s created.") % {"name": client.name})
+            return redirect("reseller:client_detail", pk=client.pk)
+    return render(request, "customers/reseller/client_form.html", {"form": form, "client": None})
+
+
+@require_http_methods(["GET", "POST"])
+@reseller_required
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(actor=request.membership, pk=pk)
+    # The form edits a copy so the page heading keeps the saved name when the input is invalid.
+    form = ClientForm(request.POST or None, instance=copy.copy(client))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_update(actor=request.membership, client=client, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("reseller:client_detail", pk=client.pk)
+    return render(request, "customers/reseller/client_form.html", {"form": form, "client": client})
+
+
+def _client_detail(request: HttpRequest, client, invite_form: InvitationForm) -> HttpResponse:
+    actor = request.membership
+    return render(
+        request,
+        "customers/reseller/client_detail.html",
+        {
+            "client": client,
+            "members": selectors.client_members(actor=actor, client=client),
+            "invitations": selectors.invitation_list(actor=actor, client=client),
+            "invite_form": invite_form,
+        },
+        status=400 if invite_form.errors else 200,
+    )
+
+
+@require_GET
+@reseller_required
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(actor=request.membership, pk=pk)
+    return _client_detail(request, client, InvitationForm(roles=list(CLIENT_ROLES)))
+
+
+@require_POST
+@reseller_required
+def client_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(actor=request.membership, pk=pk)
+    form = InvitationForm(request.POST, roles=list(CLIENT_ROLES))
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                actor=request.membership, client=client, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("reseller:client_detail", pk=client.pk)
+    return _client_detail(request, client, form)
+
+
+def _team(request: HttpRequest, invite_form: InvitationForm) -> HttpResponse:
+    actor = request.membership
+    return render(
+        request,
+        "customers/reseller/team.html",
+        {
+            "members": selectors.reseller_staff(actor=actor),
+            "invitations": selectors.invitation_list(actor=actor),
+            "invite_form": invite_form,
+        },
+        status=400 if invite_form.errors else 200,
+    )
+
+
+@require_GET
+@reseller_required
+def team(request: HttpRequest) -> HttpResponse:
+    return _team(request, InvitationForm(roles=list(RESELLER_ROLES)))
+
+
+@require_POST
+@reseller_owner_required
+def team_invite(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST, roles=list(RESELLER_ROLES))
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(actor=request.membership, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("reseller:team")
+    return _team(request, form)
+
+
+@require_POST
+@reseller_required
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = selectors.invitation_get(actor=request.membership, pk=pk)
+    services.invitation_revoke(actor=request.membership, invitation=invitation)
+    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
+    if invitation.client_id:
+        return redirect("reseller:client_detail", pk=invitation.client_id)
+    return redirect("reseller:team")
+
+
+@require_http_methods(["GET", "POST"])
+@reseller_owner_required
+def branding(request: HttpRequest) -> HttpResponse:
+    # A copy: an invalid form must not change the brand this very page is rendered in.
+    reseller = Reseller.objects.get(pk=request.membership.reseller_id)
+    form = BrandingForm(request.POST or None, request.FILES or None, instance=reseller)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        if form.cleaned_data.get("logo") is False:  # "clear" ticked on the file input
+            fields["logo"] = ""
+        try:
+            services.reseller_update_branding(actor=request.membership, **fields)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Branding saved."))
+            return redirect("reseller:branding")
+    return render(request, "customers/reseller/branding.html", {"form": form})

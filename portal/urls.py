@@ -1,0 +1,32 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.templatetags.static import static
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from customers.urls import client as client_urls
+from customers.urls import reseller as reseller_urls
+from customers.views.invitations import invitation_accept
+
+from . import views
+
+# The admin signs in through allauth, so it gets the same rate limits and MFA as the portal.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "didhub administration"
+admin.site.site_title = "didhub admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("no-access/", views.no_access, name="no_access"),
+    path("accounts/", include("allauth.urls")),
+    path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
+    path("brand/<slug:slug>.css", views.brand_css, name="brand_css"),
+    path("brand/<slug:slug>/logo", views.brand_logo, name="brand_logo"),
+    path("reseller/", views.reseller_dashboard, name="reseller_dashboard"),
+    path("reseller/", include(reseller_urls)),
+    path("client/", views.client_dashboard, name="client_dashboard"),
+    path("client/", include(client_urls)),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,108 @@
+"""The portal shell: the landing redirect, the role dashboards, branding assets, health."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from customers.models import Reseller
+from customers.roles import client_required, home_url_for, reseller_required
+
+from .celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(home_url_for(request.user))
+
+
+@require_GET
+@login_required
+def no_access(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/no_access.html", status=403)
+
+
+@require_GET
+@reseller_required
+def reseller_dashboard(request: HttpRequest) -> HttpResponse:
+    reseller = request.membership.reseller
+    return render(
+        request,
+        "portal/reseller_dashboard.html",
+        {
+            "client_count": reseller.clients.count(),
+            "active_client_count": reseller.clients.filter(status="active").count(),
+        },
+    )
+
+
+@require_GET
+@client_required
+def client_dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/client_dashboard.html")
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def brand_css(request: HttpRequest, slug: str) -> HttpResponse:
+    """The reseller's colours as CSS variables: a file, so the CSP needs no inline styles."""
+    reseller = get_object_or_404(Reseller, slug=slug)
+    css = f":root {{ --accent: {reseller.accent_colour}; }}\n"
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def brand_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    reseller = get_object_or_404(Reseller, slug=slug)
+    if not reseller.logo:
+        raise Http404
+    content_type = mimetypes.guess_type(reseller.logo.name)[0] or "application/octet-stream"
+    return FileResponse(reseller.logo.open("rb"), content_type=content_type)
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _check_cache() -> str:
+    cache.set("healthz", "ok", 10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not return the value just written")
+    return "ok"
+
+
+def _check_broker() -> str:
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """JSON state of the database, the cache and the Celery broker; 503 when any is down."""
+    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+    result: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            result[name] = check()
+        except Exception as exc:  # a health check reports every failure, whatever it is
+            logger.warning("healthz: %s failed: %s", name, exc)
+            result[name] = f"error: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in result.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": result}, status=200 if healthy else 503
+    )
