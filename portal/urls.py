@@ -1,8 +1,6 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from customers.urls import client as client_urls
 from customers.urls import reseller as reseller_urls
@@ -18,7 +16,7 @@ admin.site.site_title = "didhub admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("no-access/", views.no_access, name="no_access"),
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),

@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 import mimetypes
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 from customers.models import Reseller
 from customers.roles import client_required, home_url_for, reseller_required
-
-from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,11 @@ def client_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
+@require_GET
 @cache_control(public=True, max_age=86400)
 def brand_css(request: HttpRequest, slug: str) -> HttpResponse:
     """The reseller's colours as CSS variables: a file, so the CSP needs no inline styles."""
@@ -86,7 +92,11 @@ def _check_cache() -> str:
 
 
 def _check_broker() -> str:
-    with celery_app.connection_for_write() as conn:
+    with Connection(
+        settings.CELERY_BROKER_URL,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        connect_timeout=2,
+    ) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return "ok"
 

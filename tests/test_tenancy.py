@@ -1,0 +1,112 @@
+"""Every reseller and client URL, given another tenant's ids, answers 404 (DESIGN.md §6).
+
+The sweep reads the URL configuration, so a new tenant URL with an id that this test does not know
+how to fill fails here until it is added to ``OBJECT_FOR``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, get_resolver, reverse
+
+from customers.models import Role
+from tests.factories import (
+    ClientFactory,
+    InvitationFactory,
+    ResellerFactory,
+    client_member,
+    reseller_member,
+)
+
+pytestmark = pytest.mark.django_db
+
+# route name -> which kind of object its <pk> names
+OBJECT_FOR = {
+    "reseller:client_detail": "client",
+    "reseller:client_edit": "client",
+    "reseller:client_invite": "client",
+    "reseller:invitation_revoke": "reseller_invitation",
+    "client:invitation_revoke": "client_invitation",
+}
+
+
+def tenant_routes(namespace: str) -> list[tuple[str, URLPattern]]:
+    resolver = get_resolver()
+    for pattern in resolver.url_patterns:
+        if getattr(pattern, "namespace", None) == namespace:
+            return [(f"{namespace}:{p.name}", p) for p in pattern.url_patterns]
+    raise AssertionError(f"no namespace {namespace}")
+
+
+def other_tenant_objects():
+    """Objects of a second reseller, and of a second client of the first reseller."""
+    mine = ResellerFactory()
+    theirs = ResellerFactory()
+    my_client = ClientFactory(reseller=mine)
+    sibling_client = ClientFactory(reseller=mine)
+    their_client = ClientFactory(reseller=theirs)
+    return {
+        "mine": mine,
+        "my_client": my_client,
+        "reseller_objects": {
+            "client": their_client.pk,
+            "reseller_invitation": InvitationFactory(reseller=theirs).pk,
+            "client_invitation": InvitationFactory(
+                reseller=theirs, client=their_client, role=Role.CLIENT_USER
+            ).pk,
+        },
+        "client_objects": {
+            "client": sibling_client.pk,
+            "reseller_invitation": InvitationFactory(reseller=mine).pk,
+            "client_invitation": InvitationFactory(
+                reseller=mine, client=sibling_client, role=Role.CLIENT_USER
+            ).pk,
+        },
+    }
+
+
+def sweep(client, namespace: str, objects: dict[str, int]) -> list[str]:
+    checked = []
+    for name, pattern in tenant_routes(namespace):
+        params = list(pattern.pattern.converters)
+        if not params:
+            continue
+        assert name in OBJECT_FOR, f"{name} takes {params}: add it to OBJECT_FOR"
+        url = reverse(name, kwargs={"pk": objects[OBJECT_FOR[name]]})
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            assert status in (404, 405), f"{method.upper()} {url} answered {status}"
+        checked.append(name)
+    return checked
+
+
+@pytest.mark.parametrize("role", [Role.RESELLER_OWNER, Role.RESELLER_STAFF])
+def test_reseller_urls_hide_other_resellers_objects(client, role):
+    world = other_tenant_objects()
+    client.force_login(reseller_member(world["mine"], role).user)
+    checked = sweep(client, "reseller", world["reseller_objects"])
+    assert len(checked) == 4
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT_ADMIN, Role.CLIENT_USER])
+def test_client_urls_hide_other_clients_objects(client, role):
+    world = other_tenant_objects()
+    client.force_login(client_member(world["my_client"], role).user)
+    for objects in (world["client_objects"], world["reseller_objects"]):
+        # client users may not manage invitations at all (403 before the lookup) — admins get 404
+        for name, pattern in tenant_routes("client"):
+            if not pattern.pattern.converters:
+                continue
+            assert name in OBJECT_FOR, f"{name}: add it to OBJECT_FOR"
+            url = reverse(name, kwargs={"pk": objects[OBJECT_FOR[name]]})
+            expected = {404, 405} if role == Role.CLIENT_ADMIN else {403, 405}
+            assert client.get(url).status_code in expected
+            assert client.post(url).status_code in expected - {405}
+
+
+def test_reseller_pages_are_closed_to_client_people(client):
+    world = other_tenant_objects()
+    client.force_login(client_member(world["my_client"]).user)
+    for name, pattern in tenant_routes("reseller"):
+        kwargs = {"pk": world["my_client"].pk} if pattern.pattern.converters else {}
+        assert client.get(reverse(name, kwargs=kwargs)).status_code in (403, 405)
