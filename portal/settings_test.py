@@ -18,6 +18,12 @@ RATE_LIMIT_STORAGE_URL = "memory://"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+if os.environ.get("DIDHUB_TEST_WORKER_MAIL_DIR"):
+    # A real Celery worker started by a test: it runs tasks for real and leaves its mail in
+    # files the test can read.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["DIDHUB_TEST_WORKER_MAIL_DIR"]
+    CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -33,7 +33,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    template = CLIENT_LIST + "#results" if request.htmx else CLIENT_LIST
+    # A history-restore request after a cache miss wants the whole page back.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = CLIENT_LIST + "#results" if partial else CLIENT_LIST
     return render(
         request,
         template,

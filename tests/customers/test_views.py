@@ -186,3 +186,12 @@ def test_anonymous_people_are_sent_to_sign_in(client, db):
     response = client.get(reverse("reseller:client_list"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
+
+
+def test_history_restore_gets_the_whole_page(as_owner):
+    response = as_owner.get(
+        reverse("reseller:client_list"),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert "<html" in response.content.decode()
