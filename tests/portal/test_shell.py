@@ -106,7 +106,7 @@ def test_pages_carry_a_csp_without_inline_scripts(client):
 
 def test_production_settings_pass_check_deploy():
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DEBUG": "false",
         "SECRET_KEY": "x" * 20 + "production-like-secret-key-with-enough-entropy-1234567890",
