@@ -40,7 +40,7 @@ class AccountConfig:
     credentials: Mapping[str, str]
     rate_limit: str = ""  # a ``limits`` string, e.g. "20/second"; "" = none
     rate_limit_storage: str = "memory://"
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
     countries: tuple[str, ...] = ()  # countries to search, for providers without a coverage listing
     transport: httpx.BaseTransport | None = field(default=None, compare=False)  # sandbox in-process
     retry_reads: bool = True
