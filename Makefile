@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-DEMO_ENV := DIDHUB_DEMO=true DEBUG=true
+DEMO_ENV = DIDHUB_DEMO=true DEBUG=true SITE_URL=http://127.0.0.1:$(PORT)
 
 .PHONY: demo test bench lint format install clean
 
