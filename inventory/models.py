@@ -1,0 +1,195 @@
+"""Provider accounts and the coverage catalog synced from them (DESIGN.md §2 and §3)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .crypto import EncryptedJSONField
+
+
+class ProviderKind(models.TextChoices):
+    DIDWW = "didww", "DIDWW"
+    IDTEXPRESS = "idtexpress", "IDT Express"
+    DIDFARM = "didfarm", "DIDfarm"
+    PBXME = "pbxme", "PBXme"
+
+
+class NumberType(models.TextChoices):
+    LOCAL = "local", _("Local")
+    MOBILE = "mobile", _("Mobile")
+    NATIONAL = "national", _("National")
+    TOLL_FREE = "toll_free", _("Toll-free")
+    SHARED_COST = "shared_cost", _("Shared cost")
+
+
+class ProviderAccount(models.Model):
+    class SyncStatus(models.TextChoices):
+        NEVER = "never", _("Never synced")
+        RUNNING = "running", _("Running")
+        OK = "ok", _("OK")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=16, choices=ProviderKind.choices)
+    name = models.SlugField(unique=True, max_length=60)
+    base_url = models.URLField(max_length=300)
+    currency = models.CharField(max_length=3)
+    credentials = EncryptedJSONField(default=dict)
+    webhook_secret = EncryptedJSONField(null=True, blank=True)
+    rate_limit = models.CharField(
+        max_length=40, blank=True, help_text=_('e.g. "20/second" or "60/minute"; empty: none')
+    )
+    countries = models.JSONField(
+        default=list, blank=True, help_text=_("Countries to search (providers without coverage)")
+    )
+    sandbox = models.BooleanField(
+        default=False, help_text=_("Talk to didhub's built-in simulator instead of the provider")
+    )
+    sandbox_faults = models.JSONField(default=dict, blank=True)
+    enabled = models.BooleanField(default=True)
+    balance = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    balance_checked_at = models.DateTimeField(null=True, blank=True)
+    last_check_ok = models.BooleanField(null=True, blank=True)
+    last_check_detail = models.CharField(max_length=300, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_sync_status = models.CharField(
+        max_length=10, choices=SyncStatus.choices, default=SyncStatus.NEVER
+    )
+    last_sync_error = models.TextField(blank=True)
+    last_sync_seconds = models.FloatField(null=True, blank=True)
+    last_sync_counts = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class Country(models.Model):
+    code = models.CharField(max_length=2, primary_key=True)  # ISO 3166-1 alpha-2
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(models.Model):
+    code = models.CharField(max_length=10, primary_key=True)  # ISO 3166-2, e.g. "US-NY"
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="regions")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["country", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class City(models.Model):
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="cities")
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="cities"
+    )
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["country", "name"]
+        verbose_name_plural = "cities"
+        constraints = [models.UniqueConstraint("country", "name", name="city_unique_per_country")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NanpaPrefix(models.Model):
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL)
+    npa = models.CharField(max_length=3)
+    nxx = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["npa", "nxx"]
+        verbose_name_plural = "NANPA prefixes"
+        constraints = [models.UniqueConstraint("npa", "nxx", name="nanpa_prefix_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.npa}-{self.nxx}"
+
+
+class DidGroup(models.Model):
+    """One provider account's orderable group of numbers in one area."""
+
+    account = models.ForeignKey(ProviderAccount, on_delete=models.CASCADE, related_name="groups")
+    external_id = models.CharField(max_length=100)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL)
+    city = models.ForeignKey(City, null=True, blank=True, on_delete=models.SET_NULL)
+    npa = models.CharField(max_length=3, blank=True)
+    nxx = models.CharField(max_length=3, blank=True)
+    area_prefix = models.CharField(max_length=10, blank=True)
+    area_name = models.CharField(max_length=120, blank=True)
+    number_type = models.CharField(max_length=12, choices=NumberType.choices)
+    voice = models.BooleanField(default=True)
+    sms = models.BooleanField(default=False)
+    fax = models.BooleanField(default=False)
+    emergency = models.BooleanField(default=False)
+    needs_registration = models.BooleanField(default=False)
+    available_count = models.IntegerField(null=True, blank=True)
+    available_numbers = models.JSONField(default=list, blank=True)
+    # A digest of everything synced for the group (SKUs included): equal digest, nothing to write.
+    content_hash = models.CharField(max_length=32)
+    synced_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("account", "external_id", name="did_group_unique_per_account")
+        ]
+        indexes = [
+            models.Index(
+                fields=["country", "number_type"],
+                condition=Q(retired_at__isnull=True),
+                name="group_live_country_type",
+            ),
+            models.Index(
+                fields=["country", "region", "npa", "nxx"],
+                condition=Q(retired_at__isnull=True),
+                name="group_live_area",
+            ),
+            models.Index(
+                fields=["country", "city"],
+                condition=Q(retired_at__isnull=True),
+                name="group_live_city",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_name or self.country_id} {self.get_number_type_display()}"
+
+    @property
+    def features(self) -> list[str]:
+        return [name for name in ("voice", "sms", "fax", "emergency") if getattr(self, name)]
+
+
+class Sku(models.Model):
+    group = models.ForeignKey(DidGroup, on_delete=models.CASCADE, related_name="skus")
+    external_id = models.CharField(max_length=100)
+    setup_price = models.DecimalField(max_digits=12, decimal_places=4)
+    monthly_price = models.DecimalField(max_digits=12, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    channels = models.IntegerField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SKU"
+        constraints = [models.UniqueConstraint("group", "external_id", name="sku_unique_per_group")]
+
+    def __str__(self) -> str:
+        return f"{self.monthly_price} {self.currency}/month"
