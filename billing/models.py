@@ -1,0 +1,151 @@
+"""Prices: exchange rates and markup rules (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Client, Reseller
+
+
+class ExchangeRate(models.Model):
+    """1 ``base`` = ``rate`` ``quote``. Maintained by platform admins."""
+
+    base = models.CharField(max_length=3)
+    quote = models.CharField(max_length=3)
+    rate = models.DecimalField(
+        max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["base", "quote"]
+        constraints = [
+            models.UniqueConstraint("base", "quote", name="fx_pair_unique"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="fx_rate_positive"),
+            models.CheckConstraint(condition=~Q(base=models.F("quote")), name="fx_distinct_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.rate.normalize()} {self.quote}"
+
+
+class Rounding(models.TextChoices):
+    CENT = "cent", _("Up to the cent")
+    UP_TO_99 = "up_99", _("Up to .99")
+    UP_TO_95 = "up_95", _("Up to .95")
+    UP_TO_05 = "up_05", _("Up to the next .05")
+    UP_TO_WHOLE = "up_whole", _("Up to a whole amount")
+
+
+class MarkupRule(models.Model):
+    """One rule of a price plan.
+
+    ``level=wholesale``: the platform's rule for a reseller (cost → wholesale).
+    ``level=retail``: a reseller's rule for its clients (wholesale → retail), for one client when
+    ``client`` is set. Empty country / number type match everything; the most specific rule wins.
+    Amounts are in the reseller's selling currency.
+    """
+
+    class Level(models.TextChoices):
+        WHOLESALE = "wholesale", _("Wholesale (platform → reseller)")
+        RETAIL = "retail", _("Retail (reseller → client)")
+
+    level = models.CharField(max_length=10, choices=Level.choices)
+    reseller = models.ForeignKey(Reseller, on_delete=models.CASCADE, related_name="markup_rules")
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="markup_rules"
+    )
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    number_type = models.CharField(_("number type"), max_length=12, blank=True)
+    percent = models.DecimalField(
+        _("markup %"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    fixed_setup = models.DecimalField(
+        _("fixed on setup"), max_digits=10, decimal_places=4, default=Decimal("0")
+    )
+    fixed_monthly = models.DecimalField(
+        _("fixed on monthly"), max_digits=10, decimal_places=4, default=Decimal("0")
+    )
+    min_margin_setup = models.DecimalField(
+        _("minimum margin on setup"),
+        max_digits=10,
+        decimal_places=4,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    min_margin_monthly = models.DecimalField(
+        _("minimum margin on monthly"),
+        max_digits=10,
+        decimal_places=4,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    rounding = models.CharField(max_length=10, choices=Rounding.choices, default=Rounding.CENT)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["reseller", "level", "client", "country", "number_type"]
+        constraints = [
+            # Two partial constraints instead of NULLS NOT DISTINCT, which SQLite lacks.
+            models.UniqueConstraint(
+                "level",
+                "reseller",
+                "country",
+                "number_type",
+                condition=Q(client__isnull=True),
+                name="markup_rule_unique_plan",
+            ),
+            models.UniqueConstraint(
+                "level",
+                "reseller",
+                "client",
+                "country",
+                "number_type",
+                condition=Q(client__isnull=False),
+                name="markup_rule_unique_client",
+            ),
+            models.CheckConstraint(
+                condition=Q(level="retail") | Q(client__isnull=True),
+                name="markup_wholesale_has_no_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        scope = []
+        if self.client_id:
+            scope.append(str(_("client's own")))  # no query: this runs once per priced row
+        if self.country:
+            scope.append(self.country)
+        if self.number_type:
+            scope.append(self.number_type.replace("_", "-"))
+        where = " / ".join(scope) or str(_("default"))
+        parts = [f"+{_plain(self.percent)}%"]
+        if self.fixed_setup or self.fixed_monthly:
+            parts.append(
+                f"+{_plain(self.fixed_setup)} setup / +{_plain(self.fixed_monthly)} monthly"
+            )
+        if self.min_margin_setup or self.min_margin_monthly:
+            parts.append(f"min {_plain(self.min_margin_setup)} / {_plain(self.min_margin_monthly)}")
+        level = str(self.Level(self.level).label).split(" ")[0]
+        return f"{level} {where}: {', '.join(parts)}"
+
+
+def _plain(amount: Decimal) -> str:
+    """2, 0.5, 12.25: no exponent and no trailing zeros."""
+    return format(amount.normalize(), "f")
