@@ -1,0 +1,54 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from .models import ExchangeRate, MarkupRule
+from .selectors import missing_exchange_rates
+from .services import exchange_rate_set
+
+
+class ExchangeRateForm(forms.ModelForm):
+    class Meta:
+        model = ExchangeRate
+        fields = ["base", "quote", "rate"]
+
+    def clean(self):
+        data = super().clean()
+        for field in ("base", "quote"):
+            if data.get(field):
+                data[field] = data[field].upper()
+        return data
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    form = ExchangeRateForm
+    list_display = ["base", "quote", "rate", "updated_at", "updated_by"]
+    search_fields = ["base", "quote"]
+    list_select_related = ["updated_by"]
+
+    def changelist_view(self, request, extra_context=None):
+        for missing in missing_exchange_rates():
+            self.message_user(request, str(missing), messages.WARNING)
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = exchange_rate_set(
+                base=obj.base, quote=obj.quote, rate=obj.rate, user=request.user
+            )
+        except ValidationError as error:  # already validated by the form; keep it readable
+            raise ValueError(error.messages) from error
+        obj.pk = saved.pk
+
+
+@admin.register(MarkupRule)
+class MarkupRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "reseller", "level", "client", "country", "number_type", "percent", "fixed_setup",
+        "fixed_monthly", "min_margin_monthly", "rounding",
+    ]  # fmt: skip
+    list_filter = ["level", "reseller", "rounding"]
+    search_fields = ["reseller__name", "client__name", "country"]
+    list_select_related = ["reseller", "client"]
+    autocomplete_fields = ["reseller", "client"]
