@@ -1,0 +1,241 @@
+"""DIDWW as a didhub provider adapter (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from .. import errors
+from ..http import AccountConfig
+from ..normalize import to_e164
+from ..types import (
+    AccountStatus,
+    AvailableNumber,
+    CoverageRecord,
+    OrderRequest,
+    OrderStatus,
+    OwnedNumber,
+    ProviderOrder,
+)
+from . import coverage, wire
+from .client import LABEL, DidwwClient, one
+
+logger = logging.getLogger("didhub.providers")
+
+_STATUSES = {
+    "pending": OrderStatus.PENDING,
+    "completed": OrderStatus.COMPLETED,
+    "canceled": OrderStatus.CANCELED,
+    "cancelled": OrderStatus.CANCELED,
+}
+MAX_AVAILABLE_PAGE = 1000
+
+
+class DidwwAdapter:
+    kind: ClassVar[str] = "didww"
+    # No "forwarding"/"trunks": DIDWW routes a DID to a voice-in trunk, and the trunk API is not
+    # part of the documents we build against (see set_routing).
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"coverage_tree", "pick_number", "backorder", "callbacks"}
+    )
+
+    def __init__(self, config: AccountConfig) -> None:
+        self.config = config
+        self.client = DidwwClient(config)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- account and catalog ---------------------------------------------------------------
+
+    def check(self) -> AccountStatus:
+        bal = self.client.get_one("/v3/balance", wire.balance)
+        return AccountStatus(
+            ok=True,
+            balance=bal.balance,
+            currency=self.config.currency,
+            detail=f"credit {bal.credit}, total available {bal.total_balance}",
+        )
+
+    def coverage(self) -> Iterator[CoverageRecord]:
+        return coverage.walk(self.client)
+
+    def available_numbers(self, group_external_id: str, *, limit: int) -> list[AvailableNumber]:
+        group_id, nanpa_id = coverage.split_external_id(group_external_id)
+        params = {"filter[did_group.id]": group_id}
+        if nanpa_id:
+            params["filter[nanpa_prefix.id]"] = nanpa_id
+        size = str(max(1, min(limit, MAX_AVAILABLE_PAGE)))
+        result: list[AvailableNumber] = []
+        for body in self.client.pages("/v3/available_dids", {**params, "page[size]": size}):
+            for raw in body.get("data") or ():
+                try:
+                    item = wire.available_did(wire.resource(raw))
+                    number = to_e164(item.number)
+                except ValueError as exc:  # WireError is a ValueError too
+                    logger.warning("%s available_did skipped: %s", LABEL, exc)
+                    continue
+                result.append(AvailableNumber(number, item.id, group_external_id))
+                if len(result) >= limit:
+                    return result
+        return result
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def place_order(self, request: OrderRequest) -> ProviderOrder:
+        if request.billing_cycle != "monthly":
+            raise errors.InvalidRequest(
+                f"{LABEL} bills DIDs monthly only, not {request.billing_cycle!r}",
+                field="billing_cycle",
+            )
+        group_id, nanpa_id = coverage.split_external_id(request.group_external_id)
+        sku_id = request.sku_external_id or self._cheapest_sku(group_id)
+        items: list[dict[str, Any]] = []
+        if request.number_ids:
+            for did_id in request.number_ids:
+                items.append({"sku_id": sku_id, "available_did_id": did_id})
+        elif request.numbers:
+            raise errors.InvalidRequest(
+                f"{LABEL} picks numbers by available DID id; pass number_ids",
+                field="number_ids",
+            )
+        else:
+            item: dict[str, Any] = {"sku_id": sku_id, "qty": request.quantity}
+            if nanpa_id:
+                item["nanpa_prefix_id"] = nanpa_id
+            items.append(item)
+        attributes: dict[str, Any] = {
+            "external_reference_id": request.our_reference,
+            "allow_back_ordering": request.allow_backorder,
+            "items": [{"type": "did_order_items", "attributes": i} for i in items],
+        }
+        if request.callback_url:
+            attributes["callback_url"] = request.callback_url
+            attributes["callback_method"] = "POST"
+        placed = self.client.create_order(attributes)
+        try:
+            return self._to_order(placed)
+        except errors.ProviderError:
+            # The order exists and is paid for; only reading its numbers failed. Report it as
+            # pending so the caller polls get_order instead of treating the purchase as failed.
+            return replace(self._to_order(placed, fetch_numbers=False), status=OrderStatus.PENDING)
+
+    def get_order(self, external_id: str) -> ProviderOrder:
+        placed = self.client.get_one(f"/v3/orders/{external_id}", wire.order)
+        return self._to_order(placed)
+
+    def find_order(self, our_reference: str) -> ProviderOrder | None:
+        found = list(
+            self.client.collection(
+                "/v3/orders", {"filter[external_reference_id]": our_reference}, one(wire.order)
+            )
+        )
+        if not found:
+            return None
+        if len(found) > 1:
+            logger.error(
+                "%s has %d orders with external_reference_id %s; using the first",
+                LABEL,
+                len(found),
+                our_reference,
+            )
+        return self._to_order(found[0])
+
+    def _cheapest_sku(self, group_id: str) -> str:
+        body = self.client.get(f"/v3/did_groups/{group_id}", {"include": coverage.GROUP_INCLUDE})
+        try:
+            group = wire.did_group(wire.resource(body.get("data")), wire.included_index(body))
+        except wire.WireError as exc:
+            raise errors.Unavailable(f"{LABEL} sent an unreadable DID group: {exc}") from exc
+        if not group.skus:
+            raise errors.InvalidRequest(f"{LABEL}: DID group {group_id} has no SKU", field="sku")
+        best = min(group.skus, key=lambda s: (s.setup_price + s.monthly_price, s.channels or 0))
+        return best.id
+
+    def _to_order(self, placed: wire.Order, *, fetch_numbers: bool = True) -> ProviderOrder:
+        status = _STATUSES.get(placed.status.strip().lower())
+        if status is None:
+            logger.warning("%s order %s: unknown status %r", LABEL, placed.id, placed.status)
+            status = OrderStatus.PENDING
+        ordered = sum(item.qty for item in placed.items)
+        numbers: tuple[str, ...] = ()
+        if fetch_numbers and status is OrderStatus.COMPLETED:
+            numbers = tuple(
+                self._numbers(
+                    self.client.collection(
+                        "/v3/dids", {"filter[order.id]": placed.id}, one(wire.did)
+                    )
+                )
+            )
+            if ordered and len(numbers) < ordered:
+                status = OrderStatus.PARTIAL
+        detail = placed.status + (f" ({placed.reference})" if placed.reference else "")
+        return ProviderOrder(
+            external_id=placed.id,
+            status=status,
+            our_reference=placed.external_reference_id,
+            numbers=numbers,
+            quantity_ordered=ordered,
+            charged=placed.amount,
+            detail=detail,
+        )
+
+    @staticmethod
+    def _numbers(dids: Iterator[wire.Did]) -> Iterator[str]:
+        for item in dids:
+            try:
+                yield to_e164(item.number)
+            except ValueError:
+                logger.warning("%s did %s: number %r skipped", LABEL, item.id, item.number)
+
+    # --- owned numbers ---------------------------------------------------------------------
+
+    def owned_numbers(self) -> Iterator[OwnedNumber]:
+        for item in self.client.collection("/v3/dids", {"include": "did_group"}, one(wire.did)):
+            try:
+                number = to_e164(item.number)
+            except ValueError:
+                logger.warning("%s did %s: number %r skipped", LABEL, item.id, item.number)
+                continue
+            if item.terminated:
+                status = "terminated"
+            elif item.blocked:
+                status = "blocked"
+            elif item.awaiting_registration:
+                status = "awaiting_registration"
+            else:
+                status = "active"
+            extra = {"order_id": item.order_id or ""}
+            if item.billing_cycles_count is not None:
+                extra["billing_cycles_count"] = str(item.billing_cycles_count)
+            yield OwnedNumber(
+                number=number,
+                external_id=item.id,
+                group_external_id=item.did_group_id or "",
+                status=status,
+                expires_at=item.expires_at,
+                extra=extra,
+            )
+
+    def set_routing(self, number: str, destination: str) -> None:
+        raise errors.InvalidRequest(
+            f"{LABEL} routes numbers through voice-in trunks, which didhub does not manage yet; "
+            "set the trunk for this number in the DIDWW portal",
+            field="destination",
+        )
+
+    def release(self, number: str) -> None:
+        did_id = self._did_id(number)
+        self.client.patch(f"/v3/dids/{did_id}", "dids", did_id, {"terminated": True})
+
+    def _did_id(self, number: str) -> str:
+        """A DID's id from its E.164 number (or DIDWW's digits); other text is taken as the id."""
+        digits = number.strip().removeprefix("+")
+        if not digits.isdigit():
+            return number
+        for item in self.client.collection("/v3/dids", {"filter[number]": digits}, one(wire.did)):
+            if item.number.removeprefix("+") == digits and not item.terminated:
+                return item.id
+        raise errors.NotFound(f"{LABEL}: the account owns no active DID {number}")
