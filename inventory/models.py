@@ -143,6 +143,10 @@ class DidGroup(models.Model):
     needs_registration = models.BooleanField(default=False)
     available_count = models.IntegerField(null=True, blank=True)
     available_numbers = models.JSONField(default=list, blank=True)
+    # The cheapest SKU's prices, kept on the group so browsing sorts and filters without a join.
+    monthly_price = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    setup_price = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
     # A digest of everything synced for the group (SKUs included): equal digest, nothing to write.
     content_hash = models.CharField(max_length=32)
     synced_at = models.DateTimeField()

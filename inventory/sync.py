@@ -17,22 +17,18 @@ from itertools import islice
 
 import pycountry
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from .accounts import adapter_for
 from .models import City, Country, DidGroup, NanpaPrefix, ProviderAccount, Region, Sku
 from .providers.errors import ProviderError
-from .providers.types import CoverageRecord
+from .providers.types import CoverageRecord, Feature
+from .sync_write import GroupRow, SkuRow, insert_nanpa_prefixes, write_batch
 
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
-GROUP_FIELDS = [
-    "country_id", "region_id", "city_id", "npa", "nxx", "area_prefix", "area_name",
-    "number_type", "voice", "sms", "fax", "emergency", "needs_registration",
-    "available_count", "available_numbers", "content_hash", "synced_at", "retired_at",
-]  # fmt: skip
 NANP = frozenset({"US", "CA"})
 
 
@@ -108,23 +104,18 @@ class _Places:
                 [City(country_id=c, name=n, region_id=cities[(c, n)]) for c, n in new_cities],
                 ignore_conflicts=True,
             )
-            for pk, c, n in City.objects.filter(
-                Q(*[Q(country_id=c, name=n) for c, n in new_cities], _connector=Q.OR)
-            ).values_list("id", "country", "name"):
+            countries = {c for c, _n in new_cities}
+            for pk, c, n in City.objects.filter(country_id__in=countries).values_list(
+                "id", "country", "name"
+            ):
                 self.cities[(c, n)] = pk
         prefixes = {(r.npa, r.nxx): r for r in records if r.country in NANP and r.npa and r.nxx}
         new_prefixes = set(prefixes) - self.prefixes
-        NanpaPrefix.objects.bulk_create(
+        insert_nanpa_prefixes(
             [
-                NanpaPrefix(
-                    npa=npa,
-                    nxx=nxx,
-                    country_id=prefixes[(npa, nxx)].country,
-                    region_id=prefixes[(npa, nxx)].region_code or None,
-                )
+                (npa, nxx, prefixes[(npa, nxx)].country, prefixes[(npa, nxx)].region_code or None)
                 for npa, nxx in sorted(new_prefixes)
-            ],
-            ignore_conflicts=True,
+            ]
         )
         self.prefixes |= new_prefixes
 
@@ -161,6 +152,7 @@ def _apply(account: ProviderAccount, records: Iterable[CoverageRecord], result: 
     places = _Places()
     for batch in _batches(records, BATCH):
         changed: list[tuple[CoverageRecord, str]] = []
+        updated_ids: list[int] = []
         for record in batch:
             if not _valid(record) or record.external_id in seen:
                 result.skipped += 1
@@ -175,10 +167,13 @@ def _apply(account: ProviderAccount, records: Iterable[CoverageRecord], result: 
             changed.append((record, digest))
             if known:
                 result.updated += 1
+                updated_ids.append(known[0])
             else:
                 result.created += 1
         if changed:
             _upsert(account, changed, places, now)
+        if updated_ids:
+            _retire_dropped_skus(updated_ids, changed, now)
     gone = [pk for ext, (pk, _d, retired) in existing.items() if ext not in seen and not retired]
     for chunk in _batches(gone, BATCH):
         DidGroup.objects.filter(pk__in=chunk).update(retired_at=now)
@@ -190,70 +185,49 @@ def _upsert(
     account: ProviderAccount, changed: list[tuple[CoverageRecord, str]], places: _Places, now
 ) -> None:
     places.ensure([record for record, _ in changed])
-    groups = [
-        DidGroup(
-            account=account,
-            external_id=r.external_id,
-            country_id=r.country,
-            region_id=r.region_code or None,
-            city_id=places.cities.get((r.country, r.city)),
-            npa=r.npa,
-            nxx=r.nxx,
-            area_prefix=r.area_prefix,
-            area_name=r.area_name,
-            number_type=r.number_type.value,
-            voice="voice" in r.features,
-            sms="sms" in r.features,
-            fax="fax" in r.features,
-            emergency="emergency" in r.features,
-            needs_registration=r.needs_registration,
-            available_count=r.available_count,
-            available_numbers=list(r.available_numbers),
-            content_hash=digest,
-            synced_at=now,
-            retired_at=None,
+    groups: list[GroupRow] = []
+    skus: list[SkuRow] = []
+    for r, digest in changed:
+        cheapest = min(r.skus, key=lambda s: (s.monthly_price, s.setup_price), default=None)
+        groups.append(
+            GroupRow(
+                external_id=r.external_id,
+                country_id=r.country,
+                region_id=r.region_code or None,
+                city_id=places.cities.get((r.country, r.city)),
+                npa=r.npa,
+                nxx=r.nxx,
+                area_prefix=r.area_prefix,
+                area_name=r.area_name,
+                number_type=r.number_type.value,
+                voice=Feature.VOICE in r.features,
+                sms=Feature.SMS in r.features,
+                fax=Feature.FAX in r.features,
+                emergency=Feature.EMERGENCY in r.features,
+                needs_registration=r.needs_registration,
+                available_count=r.available_count,
+                available_numbers=list(r.available_numbers),
+                monthly_price=cheapest.monthly_price if cheapest else None,
+                setup_price=cheapest.setup_price if cheapest else None,
+                content_hash=digest,
+            )
         )
-        for r, digest in changed
-    ]
-    DidGroup.objects.bulk_create(
-        groups,
-        update_conflicts=True,
-        unique_fields=["account", "external_id"],
-        update_fields=GROUP_FIELDS,
-    )
-    ids = dict(
-        DidGroup.objects.filter(
-            account=account, external_id__in=[r.external_id for r, _ in changed]
-        ).values_list("external_id", "id")
-    )
-    group_ids = list(ids.values())
-    skus = [
-        Sku(
-            group_id=ids[r.external_id],
-            external_id=s.external_id,
-            setup_price=s.setup_price,
-            monthly_price=s.monthly_price,
-            currency=account.currency,
-            channels=s.channels,
-            retired_at=None,
+        skus.extend(
+            SkuRow(r.external_id, s.external_id, s.setup_price, s.monthly_price, s.channels)
+            for s in r.skus
         )
-        for r, _ in changed
-        for s in r.skus
-    ]
-    Sku.objects.bulk_create(
-        skus,
-        update_conflicts=True,
-        unique_fields=["group", "external_id"],
-        update_fields=["setup_price", "monthly_price", "currency", "channels", "retired_at"],
-    )
-    # SKUs a changed group no longer offers are retired.
-    keep = {(ids[r.external_id], s.external_id) for r, _ in changed for s in r.skus}
+    write_batch(account_id=account.pk, currency=account.currency, groups=groups, skus=skus, now=now)
+
+
+def _retire_dropped_skus(group_ids: list[int], changed, now) -> None:
+    """SKUs an updated group no longer offers are retired (new groups cannot have any)."""
+    offered = {(r.external_id, s.external_id) for r, _ in changed for s in r.skus}
     stale = [
         pk
-        for pk, group_id, ext in Sku.objects.filter(
+        for pk, group_ext, sku_ext in Sku.objects.filter(
             group_id__in=group_ids, retired_at__isnull=True
-        ).values_list("id", "group_id", "external_id")
-        if (group_id, ext) not in keep
+        ).values_list("id", "group__external_id", "external_id")
+        if (group_ext, sku_ext) not in offered
     ]
     if stale:
         Sku.objects.filter(pk__in=stale).update(retired_at=now)

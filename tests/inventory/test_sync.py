@@ -12,6 +12,16 @@ from inventory.sync import CatalogSyncFailed, catalog_sync
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["copy", "orm"])
+def writer(request, monkeypatch):
+    """Each test runs with PostgreSQL's COPY writer and with the ORM writer the demo uses."""
+    if request.param == "orm":
+        from inventory import sync_write
+
+        monkeypatch.setattr(sync_write, "_write_postgres", sync_write._write_orm)
+    return request.param
+
+
 def us_group(n: int, *, monthly: str = "1.00", npa: str = "212") -> CoverageRecord:
     return CoverageRecord(
         external_id=f"g-{n}",
