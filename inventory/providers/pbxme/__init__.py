@@ -1,0 +1,1 @@
+"""PBXme: form-encoded POST API with a login token (`pbxme-did-api.txt`)."""

@@ -1,0 +1,339 @@
+"""PBXme as a didhub provider adapter (DESIGN.md §2).
+
+PBXme sells single numbers: no coverage listing (we search the account's configured countries),
+no order object (``did/assign`` buys one ``did_id`` at once, synchronously) and no field for our
+order reference. So:
+
+- coverage groups the numbers found per country (``groups.py``: ``"<CC>:<type>:<area>"``);
+- an order is one ``did/assign`` per number; its external id is ``"assign:<did_id>,<did_id>…"``
+  and ``get_order`` re-reads ``did/list`` for those ids;
+- ``find_order(our_reference)`` cannot ask PBXme for our reference, so it matches the numbers the
+  request asked for (remembered per account in this process when ``place_order`` starts) against
+  ``did/list``. Those numbers were available, i.e. not ours, before the order, so any of them in
+  ``did/list`` was bought by this order. A reference this process never placed cannot be resolved:
+  that raises ``OutcomeUnknown`` rather than answering "no order", which would invite buying twice.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import ClassVar
+
+from .. import errors
+from ..http import AccountConfig
+from ..normalize import to_e164
+from ..types import (
+    AccountStatus,
+    AvailableNumber,
+    CoverageRecord,
+    OrderRequest,
+    OrderStatus,
+    OwnedNumber,
+    ProviderOrder,
+)
+from . import groups, wire
+from .client import LABEL, PbxmeClient
+
+logger = logging.getLogger("didhub.providers")
+
+ORDER_PREFIX = "assign:"
+_REMEMBERED = 10_000  # requests kept for find_order, per process
+
+
+class _Requested:
+    """our_reference -> the (did_id, E.164) pairs an order asked for, shared by every adapter
+    of an account in this process (a new adapter per task must still resolve a lost answer)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[str, str], tuple[tuple[str, str], ...]] = OrderedDict()
+
+    def remember(self, account: str, ref: str, picks: tuple[tuple[str, str], ...]) -> None:
+        with self._lock:
+            self._items[(account, ref)] = picks
+            self._items.move_to_end((account, ref))
+            while len(self._items) > _REMEMBERED:
+                self._items.popitem(last=False)
+
+    def get(self, account: str, ref: str) -> tuple[tuple[str, str], ...] | None:
+        with self._lock:
+            return self._items.get((account, ref))
+
+
+REQUESTED = _Requested()
+
+
+class PbxmeAdapter:
+    kind: ClassVar[str] = "pbxme"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"pick_number", "forwarding"})
+
+    def __init__(self, config: AccountConfig) -> None:
+        self.config = config
+        self.client = PbxmeClient(config)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- account and catalog ---------------------------------------------------------------
+
+    def check(self) -> AccountStatus:
+        return AccountStatus(ok=True, balance=self.client.balance(), currency=self.config.currency)
+
+    def coverage(self) -> Iterator[CoverageRecord]:
+        if not self.config.countries:
+            raise errors.InvalidRequest(
+                f"{LABEL} has no coverage listing: configure the countries to search on the "
+                "account",
+                field="countries",
+            )
+        for country in self.config.countries:
+            try:
+                rows = self.client.available(country.upper())
+            except (errors.InvalidRequest, errors.NotFound) as exc:
+                # One mistyped country must not stop the others; it never had groups to lose.
+                logger.error("%s coverage for %s skipped: %s", LABEL, country, exc)
+                continue
+            yield from groups.group_records(groups.listings(rows))
+
+    def available_numbers(self, group_external_id: str, *, limit: int) -> list[AvailableNumber]:
+        found = self._available_in(group_external_id)
+        return [AvailableNumber(i.number, i.did_id, i.group_id) for i in found[: max(limit, 0)]]
+
+    def _available_in(self, group_external_id: str) -> list[groups.Listing]:
+        try:
+            country, _, _ = groups.split_external_id(group_external_id)
+        except ValueError as exc:
+            raise errors.InvalidRequest(f"{LABEL}: {exc}", field="group_external_id") from exc
+        rows = self.client.available(country)
+        found = [i for i in groups.listings(rows) if i.group_id == group_external_id]
+        return sorted(found, key=lambda i: i.number)  # the order coverage reports them in
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def place_order(self, request: OrderRequest) -> ProviderOrder:
+        if request.billing_cycle != "monthly":
+            raise errors.InvalidRequest(
+                f"{LABEL} bills numbers monthly only, not {request.billing_cycle!r}",
+                field="billing_cycle",
+            )
+        picks = self._picks(request)
+        if not picks:
+            return ProviderOrder(
+                external_id="",
+                status=OrderStatus.CANCELED,
+                our_reference=request.our_reference,
+                quantity_ordered=request.quantity,
+                detail=f"{LABEL} has no number available in {request.group_external_id}",
+            )
+        REQUESTED.remember(self.config.name, request.our_reference, tuple(picks))
+        bought: list[tuple[str, str]] = []
+        failure: errors.ProviderError | None = None
+        for did_id, number in picks:
+            try:
+                self.client.assign(did_id)
+            except errors.OutcomeUnknown:
+                raise  # find_order(our_reference) resolves every pick, bought or not
+            except errors.ProviderError as exc:
+                if not bought:
+                    raise
+                failure = exc  # the numbers already bought stay bought: report a partial order
+                break
+            bought.append((did_id, number))
+        # Quantity-only: fewer numbers available than asked is a partial order, too.
+        ordered = len(picks) if request.numbers or request.number_ids else request.quantity
+        return ProviderOrder(
+            external_id=ORDER_PREFIX + ",".join(did_id for did_id, _ in picks),
+            status=_status(len(bought), max(ordered, len(picks))),
+            our_reference=request.our_reference,
+            numbers=tuple(number for _, number in bought),
+            quantity_ordered=max(ordered, len(picks)),
+            detail=failure.message if failure else "assigned",
+        )
+
+    def _picks(self, request: OrderRequest) -> list[tuple[str, str]]:
+        """(did_id, E.164) to assign: the exact numbers asked for, or ``quantity`` fresh ones."""
+        if request.number_ids and request.numbers:
+            if len(request.number_ids) != len(request.numbers):
+                raise errors.InvalidRequest(
+                    f"{LABEL}: number_ids and numbers differ in length", field="number_ids"
+                )
+            return list(zip(request.number_ids, request.numbers, strict=True))
+        found = self._available_in(request.group_external_id)
+        if request.sku_external_id:
+            found = [i for i in found if i.sku_id == request.sku_external_id]
+        if request.number_ids or request.numbers:
+            by_id = {i.did_id: i for i in found}
+            by_number = {i.number: i for i in found}
+            wanted = request.number_ids or tuple(_e164_or_raw(n) for n in request.numbers)
+            lookup = by_id if request.number_ids else by_number
+            missing = [w for w in wanted if w not in lookup]
+            if missing:
+                raise errors.NotFound(
+                    f"{LABEL}: no longer available in {request.group_external_id}: "
+                    + ", ".join(missing)
+                )
+            return [(lookup[w].did_id, lookup[w].number) for w in wanted]
+        if request.quantity < 1:
+            raise errors.InvalidRequest(f"{LABEL}: quantity must be at least 1", field="quantity")
+        return [(i.did_id, i.number) for i in found[: request.quantity]]
+
+    def get_order(self, external_id: str) -> ProviderOrder:
+        if not external_id.startswith(ORDER_PREFIX):
+            raise errors.NotFound(f"{LABEL}: {external_id!r} is not a didhub PBXme order id")
+        did_ids = [i for i in external_id.removeprefix(ORDER_PREFIX).split(",") if i]
+        owned = {did.did_id: did for did in self._owned()}
+        found = [owned[i] for i in did_ids if i in owned]
+        return ProviderOrder(
+            external_id=external_id,
+            status=_status(len(found), len(did_ids)),
+            numbers=tuple(n for n in map(self._e164, found) if n),
+            quantity_ordered=len(did_ids),
+            detail=f"{len(found)} of {len(did_ids)} numbers on the account",
+        )
+
+    def find_order(self, our_reference: str) -> ProviderOrder | None:
+        picks = REQUESTED.get(self.config.name, our_reference)
+        if picks is None:
+            raise errors.OutcomeUnknown(
+                f"{LABEL} keeps no order reference and this process did not place "
+                f"{our_reference}: compare did/list with the order by hand"
+            )
+        owned_ids, owned_numbers = set(), set()
+        for did in self._owned():
+            owned_ids.add(did.did_id)
+            owned_numbers.add(self._e164(did))
+        bought = [n for did_id, n in picks if did_id in owned_ids or n in owned_numbers]
+        if not bought:
+            return None
+        return ProviderOrder(
+            external_id=ORDER_PREFIX + ",".join(did_id for did_id, _ in picks),
+            status=_status(len(bought), len(picks)),
+            our_reference=our_reference,
+            numbers=tuple(bought),
+            quantity_ordered=len(picks),
+            detail=f"{len(bought)} of {len(picks)} requested numbers on the account",
+        )
+
+    # --- owned numbers ---------------------------------------------------------------------
+
+    def _owned(self) -> Iterator[wire.OwnedDid]:
+        for raw in self.client.owned():
+            try:
+                yield wire.owned_did(raw)
+            except wire.WireError as exc:
+                logger.warning("%s owned DID skipped: %s (%.200r)", LABEL, exc, raw)
+
+    @staticmethod
+    def _e164(did: wire.OwnedDid) -> str:
+        try:
+            return to_e164(did.number)
+        except ValueError:
+            logger.warning("%s did %s: number %r unreadable", LABEL, did.did_id, did.number)
+            return ""
+
+    def owned_numbers(self) -> Iterator[OwnedNumber]:
+        for did in self._owned():
+            number = self._e164(did)
+            if not number:
+                continue
+            extra = {"type": did.type} if did.type else {}
+            if did.forward_type or did.forward_destination:
+                extra["forward_type"] = did.forward_type
+                extra["forward_destination"] = did.forward_destination
+            if did.monthly_cost is not None:
+                extra["monthly_cost"] = str(did.monthly_cost)
+            yield OwnedNumber(
+                number=number,
+                external_id=did.did_id,
+                group_external_id=self._group_of(did, number),
+                extra=extra,
+            )
+
+    @staticmethod
+    def _group_of(did: wire.OwnedDid, number: str) -> str:
+        if not did.country or not did.type:
+            return ""
+        try:
+            return groups.listing(
+                {
+                    "did_id": did.did_id,
+                    "did_number": number,
+                    "country": did.country,
+                    "type": did.type,
+                    "monthly_cost": did.monthly_cost or 0,
+                    "setup_fee": did.setup_fee or 0,
+                }
+            ).group_id
+        except ValueError:
+            return ""
+
+    def set_routing(self, number: str, destination: str) -> None:
+        forward_type, target = forward_target(destination)
+        self.client.forward(self._did_id(number), target, forward_type)
+
+    def release(self, number: str) -> None:
+        self.client.release(self._did_id(number))
+
+    def _did_id(self, number: str) -> str:
+        """The did_id of an owned number (E.164 or as PBXme writes it)."""
+        try:
+            wanted = to_e164(number)
+        except ValueError as exc:
+            raise errors.InvalidRequest(f"{LABEL}: {exc}", field="number") from exc
+        for did in self._owned():
+            if self._e164(did) == wanted:
+                return did.did_id
+        raise errors.NotFound(f"{LABEL}: the account owns no DID {wanted}")
+
+
+def _status(found: int, asked: int) -> OrderStatus:
+    if asked and found >= asked:
+        return OrderStatus.COMPLETED
+    return OrderStatus.PARTIAL if found else OrderStatus.CANCELED
+
+
+def _e164_or_raw(number: str) -> str:
+    try:
+        return to_e164(number)
+    except ValueError:
+        return number  # reported as not available, by the text the caller gave
+
+
+def forward_target(destination: str) -> tuple[str, str]:
+    """didhub's routing destination as PBXme's forward ``type`` and ``destination``.
+
+    ``sip:user@host`` / ``user@host`` -> ``sip``; an IP address -> ``ip``; ``ext:101`` or up to six
+    digits -> ``extension``; ``access:<number>`` -> ``access_number``; any phone number -> ``pstn``
+    (sent in E.164, as the document's example does).
+    """
+    text = destination.strip()
+    lower = text.lower()
+    if not text:
+        raise errors.InvalidRequest(
+            f"{LABEL}: the forwarding destination is empty", field="destination"
+        )
+    if lower.startswith("sip:") or "@" in text:
+        return "sip", text.removeprefix("sip:").removeprefix("SIP:")
+    if lower.startswith("ext:") or (text.isdigit() and len(text) <= 6):
+        return "extension", text.split(":", 1)[-1]
+    if lower.startswith("access:"):
+        return "access_number", _phone(text.split(":", 1)[1])
+    try:
+        return "ip", str(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    return "pstn", _phone(text)
+
+
+def _phone(text: str) -> str:
+    try:
+        return to_e164(text)
+    except ValueError as exc:
+        raise errors.InvalidRequest(
+            f"{LABEL}: {text!r} is not a SIP address, IP, extension or phone number",
+            field="destination",
+        ) from exc
