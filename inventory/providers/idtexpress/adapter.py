@@ -1,0 +1,282 @@
+"""IDT Express as a didhub provider adapter (DESIGN.md §2).
+
+What the API v1 document does not offer is left out: no balance endpoint (``check`` reports
+``balance=None``), no list of individual numbers to pick from, no routing or forwarding, no field
+for our reference on an order (see ``journal.py`` for how a lost order is found again).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from .. import errors
+from ..http import AccountConfig
+from ..normalize import to_e164
+from ..types import (
+    AccountStatus,
+    AvailableNumber,
+    CoverageRecord,
+    OrderRequest,
+    OrderStatus,
+    OwnedNumber,
+    ProviderOrder,
+)
+from . import coverage, status, wire
+from .client import LABEL, IdtExpressClient
+from .journal import JOURNAL, AccountKey
+
+logger = logging.getLogger("didhub.providers")
+
+MAX_QUANTITY = 100  # the document's maximum per order item
+CLOCK_SKEW = timedelta(minutes=10)  # IDT's created_at vs our clock when matching a lost order
+_OWNED_STATUSES = {"active": "active", "removed": "terminated"}
+
+
+class IdtExpressAdapter:
+    kind: ClassVar[str] = "idtexpress"
+    # No "pick_number" (no available-numbers endpoint), "forwarding" (no routing endpoint) or
+    # "callbacks" (no webhooks); IDT back-orders on its own when a group runs short.
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"coverage_tree", "order_preview", "backorder"}
+    )
+
+    def __init__(self, config: AccountConfig) -> None:
+        self.config = config
+        self.client = IdtExpressClient(config)
+        self._account: AccountKey = (self.kind, config.name, self.client.http.config.base_url)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- account and catalog ---------------------------------------------------------------
+
+    def check(self) -> AccountStatus:
+        offered = sum(1 for _ in self.client.countries())
+        return AccountStatus(
+            ok=True,
+            balance=None,
+            currency=self.config.currency,
+            detail=f"{offered} countries offered; IDT Express does not report the balance "
+            "through its API",
+        )
+
+    def coverage(self) -> Iterator[CoverageRecord]:
+        return coverage.walk(self.client)
+
+    def available_numbers(self, group_external_id: str, *, limit: int) -> list[AvailableNumber]:
+        raise errors.InvalidRequest(
+            f"{LABEL} sells DIDs by DID group and quantity; it does not list numbers to pick from",
+            field="group_external_id",
+        )
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def place_order(self, request: OrderRequest) -> ProviderOrder:
+        group_id = self._validate(request)
+        # The preview runs every check IDT makes (funds included) without ordering anything.
+        preview = self.client.create_order(group_id, request.quantity, preview=True)
+        if preview is not None:
+            for item in preview.items:
+                if status.is_insufficient_funds(item.status):
+                    raise errors.InsufficientFunds(
+                        f"{LABEL}: insufficient funds for {request.quantity} number(s) "
+                        f"from DID group {group_id} ({item.status})"
+                    )
+        JOURNAL.begin(
+            self._account,
+            request.our_reference,
+            str(group_id),
+            request.quantity,
+            datetime.now(UTC),
+        )
+        try:
+            placed = self.client.create_order(group_id, request.quantity, preview=False)
+        except errors.OutcomeUnknown:
+            raise  # the journal entry stays: find_order needs it
+        except errors.ProviderError:
+            JOURNAL.forget(self._account, request.our_reference)
+            raise
+        if placed is None:  # pragma: no cover -- create_order(preview=False) never returns None
+            raise errors.OutcomeUnknown(f"{LABEL} accepted the order but sent no order")
+        JOURNAL.settle(self._account, request.our_reference, placed.id)
+        return self._to_order(placed, request.our_reference)
+
+    @staticmethod
+    def _validate(request: OrderRequest) -> int:
+        """Everything IDT would refuse, refused here before any HTTP call."""
+        quantity = request.quantity
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise errors.InvalidRequest(
+                f"{LABEL}: quantity must be at least 1, not {quantity!r}", field="quantity"
+            )
+        if quantity > MAX_QUANTITY:
+            raise errors.InvalidRequest(
+                f"{LABEL}: at most {MAX_QUANTITY} numbers per order, not {quantity}",
+                field="quantity",
+            )
+        if request.numbers or request.number_ids:
+            raise errors.InvalidRequest(
+                f"{LABEL} orders by DID group and quantity only; it cannot order chosen numbers",
+                field="numbers",
+            )
+        if request.billing_cycle != "monthly":
+            raise errors.InvalidRequest(
+                f"{LABEL} bills DIDs monthly only, not {request.billing_cycle!r}",
+                field="billing_cycle",
+            )
+        group = request.group_external_id.strip()
+        if not group.isdigit():
+            raise errors.InvalidRequest(
+                f"{LABEL}: DID group ids are numbers, not {request.group_external_id!r}",
+                field="group_external_id",
+            )
+        if not request.our_reference:
+            raise errors.InvalidRequest(
+                f"{LABEL}: an order needs our reference to be found again", field="our_reference"
+            )
+        return int(group)
+
+    def get_order(self, external_id: str) -> ProviderOrder:
+        placed = self.client.get_order(external_id)
+        return self._to_order(placed, JOURNAL.reference_of(self._account, placed.id))
+
+    def find_order(self, our_reference: str) -> ProviderOrder | None:
+        """The upstream order placed for ``our_reference``, or None if there is none.
+
+        IDT keeps no reference of ours, so this needs the attempt this process recorded when it
+        placed the order; without it (another process, a restart) use ``match_order``.
+        """
+        attempt = JOURNAL.attempt(self._account, our_reference)
+        if attempt is None:
+            raise errors.InvalidRequest(
+                f"{LABEL} orders carry no reference of ours and this process did not place "
+                f"{our_reference}; match it with match_order() or in the IDT Express portal",
+                field="our_reference",
+            )
+        if attempt.order_id:
+            return self._to_order(self.client.get_order(attempt.order_id), our_reference)
+        return self.match_order(
+            our_reference,
+            group_external_id=attempt.group_id,
+            quantity=attempt.quantity,
+            placed_after=attempt.started_at,
+        )
+
+    def match_order(
+        self,
+        our_reference: str,
+        *,
+        group_external_id: str,
+        quantity: int,
+        placed_after: datetime,
+    ) -> ProviderOrder | None:
+        """The upstream order for a DID group and quantity placed at or after ``placed_after``
+        that no other reference has claimed (the earliest, if several qualify)."""
+        if placed_after.tzinfo is None:
+            placed_after = placed_after.replace(tzinfo=UTC)
+        since = placed_after - CLOCK_SKEW
+        claimed = JOURNAL.claimed(self._account, besides=our_reference)
+        matches: list[wire.Order] = []
+        for summary in self.client.orders():
+            if summary.id in claimed or summary.ordered != quantity:
+                continue
+            if summary.created_at is not None and summary.created_at < since:
+                continue
+            full = self.client.get_order(summary.id)
+            groups = {item.did_group.id for item in full.items if item.did_group}
+            if group_external_id in groups:
+                matches.append(full)
+        if not matches:
+            return None
+        if len(matches) > 1:
+            logger.warning(
+                "%s: %d unclaimed orders of %d from DID group %s since %s match %s; using the "
+                "earliest",
+                LABEL, len(matches), quantity, group_external_id, since.isoformat(), our_reference,
+            )  # fmt: skip
+        far_future = datetime.max.replace(tzinfo=UTC)
+        chosen = min(matches, key=lambda o: (o.created_at or far_future, o.id))
+        JOURNAL.begin(self._account, our_reference, group_external_id, quantity, placed_after)
+        JOURNAL.settle(self._account, our_reference, chosen.id)
+        return self._to_order(chosen, our_reference)
+
+    def _to_order(self, placed: wire.Order, our_reference: str) -> ProviderOrder:
+        # One order item per order: its status says more than the order's ("Created", "Complete").
+        item = placed.items[0] if placed.items else None
+        text = item.status if item else placed.status
+        ordered = item.ordered if item else placed.ordered
+        fulfilled = item.fulfilled if item else placed.fulfilled
+        reading = status.read(text, ordered=ordered, fulfilled=fulfilled)
+        if not reading.known:
+            logger.warning("%s order %s: undocumented status %r", LABEL, placed.id, text)
+        detail = f"{LABEL}: {reading.cause} ({text})" if reading.cause else text
+        numbers = tuple(self._numbers(item.numbers if item else (), placed.id))
+        if reading.status is OrderStatus.COMPLETED and len(numbers) < ordered:
+            logger.warning(
+                "%s order %s: %s but %d of %d numbers listed",
+                LABEL, placed.id, text, len(numbers), ordered,
+            )  # fmt: skip
+        return ProviderOrder(
+            external_id=placed.id,
+            status=reading.status,
+            our_reference=our_reference,
+            numbers=numbers,
+            quantity_ordered=ordered,
+            charged=None,  # IDT reports no amount charged per order
+            detail=detail,
+        )
+
+    @staticmethod
+    def _numbers(raw: tuple[str, ...], order_id: str) -> Iterator[str]:
+        for value in raw:
+            try:
+                yield to_e164(value)
+            except ValueError:
+                logger.warning("%s order %s: number %r skipped", LABEL, order_id, value)
+
+    # --- owned numbers ---------------------------------------------------------------------
+
+    def owned_numbers(self) -> Iterator[OwnedNumber]:
+        for item in self.client.numbers():
+            calling_code = item.did_group.country_calling_code if item.did_group else ""
+            try:
+                number = to_e164(item.number, country_calling_code=calling_code)
+            except ValueError:
+                logger.warning("%s numbers: %r skipped", LABEL, item.number)
+                continue
+            extra = {"idt_status": item.status}
+            if item.added_at:
+                extra["added_at"] = item.added_at.isoformat()
+            if item.removed_at:
+                extra["removed_at"] = item.removed_at.isoformat()
+            yield OwnedNumber(
+                number=number,
+                external_id=item.number,  # what Delete Number takes
+                group_external_id=item.did_group.id if item.did_group else "",
+                status=_OWNED_STATUSES.get(item.status, "blocked"),
+                extra=extra,
+            )
+
+    def set_routing(self, number: str, destination: str) -> None:
+        raise errors.InvalidRequest(
+            f"{LABEL}'s API has no routing or forwarding; set where {number} rings in the "
+            "IDT Express portal",
+            field="destination",
+        )
+
+    def release(self, number: str) -> None:
+        self.client.delete_number(idt_number(number))
+
+
+def idt_number(number: str) -> str:
+    """E.164 (or IDT's own form) as IDT writes numbers: ``011`` + country code + national."""
+    try:
+        e164 = to_e164(number)
+    except ValueError as exc:
+        raise errors.InvalidRequest(
+            f"{LABEL}: {number!r} is not a phone number", field="number"
+        ) from exc
+    return "011" + e164[1:]
