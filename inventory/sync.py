@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ from .sync_write import GroupRow, SkuRow, insert_nanpa_prefixes, write_batch
 
 logger = logging.getLogger(__name__)
 
-BATCH = 2000
+BATCH = 10_000
 NANP = frozenset({"US", "CA"})
 
 
@@ -52,21 +54,68 @@ class SyncResult:
 
 
 def record_digest(record: CoverageRecord) -> str:
-    skus = sorted((s.external_id, str(s.setup_price), str(s.monthly_price), s.channels)
-                  for s in record.skus)  # fmt: skip
-    parts = (
-        record.country, record.number_type, sorted(record.features), record.region_code,
-        record.region_name, record.city, record.npa, record.nxx, record.area_prefix,
-        record.area_name, record.needs_registration, record.available_count,
-        record.available_numbers, skus,
+    """A fingerprint of everything stored for a group, SKUs included (plain text: repr of
+    enums and dataclasses cost a third of a large sync)."""
+    skus = sorted(
+        f"{s.external_id}:{s.setup_price}:{s.monthly_price}:{s.channels}" for s in record.skus
+    )
+    text = "\x1f".join(
+        (
+            record.country, record.number_type, ",".join(sorted(record.features)),
+            record.region_code, record.region_name, record.city, record.npa, record.nxx,
+            record.area_prefix, record.area_name, "R" if record.needs_registration else "-",
+            str(record.available_count), ",".join(record.available_numbers), ";".join(skus),
+        )
     )  # fmt: skip
-    return hashlib.md5(repr(parts).encode(), usedforsecurity=False).hexdigest()
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+_DONE = object()
+
+
+def _prefetched_batches(items: Iterable, size: int, depth: int = 4) -> Iterator[list]:
+    """``_batches`` with the provider walk running in a thread, ahead of the database writes.
+
+    The walk (HTTP and parsing) and the writes (mostly waiting on PostgreSQL) overlap. A failure
+    in the walk is raised here, in the caller's thread; if the caller stops early, the walk stops.
+    """
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in _batches(items, size):
+                if not put(batch):
+                    return
+            put(_DONE)
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            put(error)
+
+    thread = threading.Thread(target=produce, name="coverage-walk", daemon=True)
+    thread.start()
+    try:
+        while (item := out.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 class _Places:
@@ -150,7 +199,7 @@ def _apply(account: ProviderAccount, records: Iterable[CoverageRecord], result: 
     }
     seen: set[str] = set()
     places = _Places()
-    for batch in _batches(records, BATCH):
+    for batch in _prefetched_batches(records, BATCH):
         changed: list[tuple[CoverageRecord, str]] = []
         updated_ids: list[int] = []
         for record in batch:
