@@ -31,8 +31,10 @@ demo: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The benchmarks run on PostgreSQL, in a throwaway database they create and drop.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/didhub
 bench: install
-	$(PY) manage.py bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench
 
 lint: install
 	$(VENV)/bin/ruff check .

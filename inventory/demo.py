@@ -1,0 +1,81 @@
+"""The demo's provider accounts: one per provider, served by the sandbox over real HTTP.
+
+The demo's web server and Celery worker are separate processes; an in-process simulator would give
+each its own balances and orders. So the demo runs ``sandbox serve`` beside them and its accounts
+point at it, the way production accounts point at the providers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from .accounts import provider_account_create
+from .models import ProviderAccount
+from .sandbox.registry import SANDBOX_CREDENTIALS, SANDBOXES, make_sandbox
+from .sandbox.server import SandboxServer, make_server
+from .sync import catalog_sync
+
+SANDBOX_HOST = "127.0.0.1"
+NUMBER_LEVEL_COUNTRIES = {"didfarm": ["US", "GB", "DE", "NL", "FR"], "pbxme": ["US", "GB", "CA"]}
+
+
+def sandbox_port() -> int:
+    return int(os.environ.get("SANDBOX_PORT", "8100"))
+
+
+def sandbox_base_url(kind: str) -> str:
+    base_path = getattr(import_string(SANDBOXES[kind]), "base_path", "") or ""
+    return f"http://{SANDBOX_HOST}:{sandbox_port()}/{kind}{base_path}"
+
+
+@contextlib.contextmanager
+def sandbox_running() -> Iterator[SandboxServer | None]:
+    """Serve the simulators for the duration, unless a sandbox server already listens there."""
+    try:
+        server = make_server(
+            {kind: make_sandbox(kind) for kind in SANDBOXES}, host=SANDBOX_HOST, port=sandbox_port()
+        )
+    except OSError:
+        yield None  # `make demo` is running: its sandbox answers (same seed, same catalog)
+        return
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def demo_accounts_ensure() -> list[ProviderAccount]:
+    accounts = []
+    for kind in SANDBOXES:
+        name = f"{kind}-sandbox"
+        url = sandbox_base_url(kind)
+        account = ProviderAccount.objects.filter(name=name).first()
+        if account is None:
+            account = provider_account_create(
+                kind=kind,
+                name=name,
+                base_url=url,
+                credentials=dict(SANDBOX_CREDENTIALS[kind]),
+                countries=NUMBER_LEVEL_COUNTRIES.get(kind, []),
+                rate_limit="",
+            )
+        elif account.base_url != url:
+            with transaction.atomic():
+                ProviderAccount.objects.filter(pk=account.pk).update(base_url=url)
+            account.base_url = url
+        accounts.append(account)
+    return accounts
+
+
+def demo_catalog_sync(accounts: list[ProviderAccount]) -> dict[str, dict[str, int]]:
+    with sandbox_running():
+        return {account.name: catalog_sync(account=account).counts for account in accounts}

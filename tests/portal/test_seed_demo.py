@@ -1,0 +1,48 @@
+"""``seed_demo``: the demo's logins and a synced catalog from all four sandbox providers."""
+
+import socket
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from customers.models import Client, Membership, User
+from inventory.models import DidGroup, ProviderAccount
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def free_port(monkeypatch):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("SANDBOX_PORT", str(port))
+    return port
+
+
+def test_seed_demo_is_idempotent_and_syncs_every_provider(free_port):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    for email in ("admin@example.com", "reseller@example.com", "client@example.com"):
+        assert email in text
+        assert User.objects.get(email=email).check_password("didhub-demo")
+    assert User.objects.get(email="admin@example.com").is_staff
+    assert (
+        Membership.objects.get(user__email="client@example.com").client.name == "Globex Corporation"
+    )
+    assert Client.objects.count() == 2
+
+    accounts = ProviderAccount.objects.order_by("kind")
+    assert [a.kind for a in accounts] == ["didfarm", "didww", "idtexpress", "pbxme"]
+    assert all(a.base_url.startswith(f"http://127.0.0.1:{free_port}/") for a in accounts)
+    for account in accounts:
+        assert account.last_sync_status == "ok"
+        assert DidGroup.objects.filter(account=account, retired_at__isnull=True).count() > 1000
+    groups = DidGroup.objects.count()
+
+    call_command("seed_demo", stdout=StringIO())
+    assert User.objects.count() == 3 and Client.objects.count() == 2
+    assert ProviderAccount.objects.count() == 4
+    assert DidGroup.objects.count() == groups
