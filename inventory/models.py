@@ -126,11 +126,17 @@ class NanpaPrefix(models.Model):
 class DidGroup(models.Model):
     """One provider account's orderable group of numbers in one area."""
 
-    account = models.ForeignKey(ProviderAccount, on_delete=models.CASCADE, related_name="groups")
+    # No single-column indexes on these keys: the unique (account, external_id) and the area
+    # indexes below start with them, and every extra index slows the bulk sync down.
+    account = models.ForeignKey(
+        ProviderAccount, on_delete=models.CASCADE, related_name="groups", db_index=False
+    )
     external_id = models.CharField(max_length=100)
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL)
-    city = models.ForeignKey(City, null=True, blank=True, on_delete=models.SET_NULL)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", db_index=False)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
+    city = models.ForeignKey(City, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
     npa = models.CharField(max_length=3, blank=True)
     nxx = models.CharField(max_length=3, blank=True)
     area_prefix = models.CharField(max_length=10, blank=True)
@@ -183,7 +189,10 @@ class DidGroup(models.Model):
 
 
 class Sku(models.Model):
-    group = models.ForeignKey(DidGroup, on_delete=models.CASCADE, related_name="skus")
+    # Indexed by the unique (group, external_id) below.
+    group = models.ForeignKey(
+        DidGroup, on_delete=models.CASCADE, related_name="skus", db_index=False
+    )
     external_id = models.CharField(max_length=100)
     setup_price = models.DecimalField(max_digits=12, decimal_places=4)
     monthly_price = models.DecimalField(max_digits=12, decimal_places=4)

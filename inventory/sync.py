@@ -17,16 +17,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-import pycountry
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from .accounts import adapter_for
-from .models import City, Country, DidGroup, NanpaPrefix, ProviderAccount, Region, Sku
+from .models import DidGroup, ProviderAccount, Sku
 from .providers.errors import ProviderError
 from .providers.types import CoverageRecord, Feature
-from .sync_write import GroupRow, SkuRow, insert_nanpa_prefixes, write_batch
+from .sync_places import Places
+from .sync_write import GroupRow, SkuRow, write_batch
 
 logger = logging.getLogger(__name__)
 
@@ -118,69 +118,6 @@ def _prefetched_batches(items: Iterable, size: int, depth: int = 4) -> Iterator[
         thread.join(timeout=5)
 
 
-class _Places:
-    """Countries, regions, cities and NANPA prefixes, created on first sight, ids cached."""
-
-    def __init__(self) -> None:
-        self.countries = set(Country.objects.values_list("code", flat=True))
-        self.regions = set(Region.objects.values_list("code", flat=True))
-        self.cities = {(c, n): pk for pk, c, n in City.objects.values_list("id", "country", "name")}
-        self.prefixes = set(NanpaPrefix.objects.values_list("npa", "nxx"))
-
-    def ensure(self, records: list[CoverageRecord]) -> None:
-        new_countries = {r.country for r in records} - self.countries
-        Country.objects.bulk_create(
-            [Country(code=c, name=_country_name(c)) for c in sorted(new_countries)],
-            ignore_conflicts=True,
-        )
-        self.countries |= new_countries
-        regions = {r.region_code: r for r in records if r.region_code}
-        new_regions = set(regions) - self.regions
-        Region.objects.bulk_create(
-            [
-                Region(
-                    code=code, country_id=regions[code].country, name=_region_name(regions[code])
-                )
-                for code in sorted(new_regions)
-            ],
-            ignore_conflicts=True,
-        )
-        self.regions |= new_regions
-        cities = {(r.country, r.city): r.region_code or None for r in records if r.city}
-        new_cities = [key for key in cities if key not in self.cities]
-        if new_cities:
-            City.objects.bulk_create(
-                [City(country_id=c, name=n, region_id=cities[(c, n)]) for c, n in new_cities],
-                ignore_conflicts=True,
-            )
-            countries = {c for c, _n in new_cities}
-            for pk, c, n in City.objects.filter(country_id__in=countries).values_list(
-                "id", "country", "name"
-            ):
-                self.cities[(c, n)] = pk
-        prefixes = {(r.npa, r.nxx): r for r in records if r.country in NANP and r.npa and r.nxx}
-        new_prefixes = set(prefixes) - self.prefixes
-        insert_nanpa_prefixes(
-            [
-                (npa, nxx, prefixes[(npa, nxx)].country, prefixes[(npa, nxx)].region_code or None)
-                for npa, nxx in sorted(new_prefixes)
-            ]
-        )
-        self.prefixes |= new_prefixes
-
-
-def _country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return getattr(country, "common_name", None) or (country.name if country else code)
-
-
-def _region_name(record: CoverageRecord) -> str:
-    if record.region_name:
-        return record.region_name
-    subdivision = pycountry.subdivisions.get(code=record.region_code)
-    return subdivision.name if subdivision else record.region_code
-
-
 def _valid(record: CoverageRecord) -> bool:
     return (
         len(record.country) == 2
@@ -189,28 +126,45 @@ def _valid(record: CoverageRecord) -> bool:
     )
 
 
-def _apply(account: ProviderAccount, records: Iterable[CoverageRecord], result: SyncResult) -> None:
-    now = timezone.now()
-    existing = {
-        ext: (pk, digest, retired)
-        for ext, pk, digest, retired in DidGroup.objects.filter(account=account).values_list(
-            "external_id", "id", "content_hash", "retired_at"
-        )
-    }
-    seen: set[str] = set()
-    places = _Places()
-    for batch in _prefetched_batches(records, BATCH):
+class _SyncRun:
+    """One account's sync inside its transaction: compare, write what changed, retire the rest."""
+
+    def __init__(self, account: ProviderAccount, result: SyncResult) -> None:
+        self.account = account
+        self.result = result
+        self.now = timezone.now()
+        self.seen: set[str] = set()
+        self.existing = {
+            ext: (pk, digest, retired)
+            for ext, pk, digest, retired in DidGroup.objects.filter(account=account).values_list(
+                "external_id", "id", "content_hash", "retired_at"
+            )
+        }
+
+    def run(self, records: Iterable[CoverageRecord]) -> None:
+        places = Places()
+        try:
+            for batch in _prefetched_batches(records, BATCH):
+                self._batch(batch, places)
+        finally:
+            places.close()
+        self._retire_missing()
+
+    def _batch(self, batch: list[CoverageRecord], places: Places) -> None:
+        result = self.result
         changed: list[tuple[CoverageRecord, str]] = []
         updated_ids: list[int] = []
         for record in batch:
-            if not _valid(record) or record.external_id in seen:
+            if not _valid(record) or record.external_id in self.seen:
                 result.skipped += 1
-                logger.warning("%s: skipped coverage record %r", account.name, record.external_id)
+                logger.warning(
+                    "%s: skipped coverage record %r", self.account.name, record.external_id
+                )
                 continue
-            seen.add(record.external_id)
+            self.seen.add(record.external_id)
             result.seen += 1
             digest = record_digest(record)
-            known = existing.get(record.external_id)
+            known = self.existing.get(record.external_id)
             if known and known[1] == digest and known[2] is None:
                 continue
             changed.append((record, digest))
@@ -220,18 +174,26 @@ def _apply(account: ProviderAccount, records: Iterable[CoverageRecord], result: 
             else:
                 result.created += 1
         if changed:
-            _upsert(account, changed, places, now)
+            _upsert(self.account, changed, places, self.now)
         if updated_ids:
-            _retire_dropped_skus(updated_ids, changed, now)
-    gone = [pk for ext, (pk, _d, retired) in existing.items() if ext not in seen and not retired]
-    for chunk in _batches(gone, BATCH):
-        DidGroup.objects.filter(pk__in=chunk).update(retired_at=now)
-        Sku.objects.filter(group_id__in=chunk, retired_at__isnull=True).update(retired_at=now)
-    result.retired = len(gone)
+            _retire_dropped_skus(updated_ids, changed, self.now)
+
+    def _retire_missing(self) -> None:
+        gone = [
+            pk
+            for ext, (pk, _digest, retired) in self.existing.items()
+            if ext not in self.seen and not retired
+        ]
+        for chunk in _batches(gone, BATCH):
+            DidGroup.objects.filter(pk__in=chunk).update(retired_at=self.now)
+            Sku.objects.filter(group_id__in=chunk, retired_at__isnull=True).update(
+                retired_at=self.now
+            )
+        self.result.retired = len(gone)
 
 
 def _upsert(
-    account: ProviderAccount, changed: list[tuple[CoverageRecord, str]], places: _Places, now
+    account: ProviderAccount, changed: list[tuple[CoverageRecord, str]], places: Places, now
 ) -> None:
     places.ensure([record for record, _ in changed])
     groups: list[GroupRow] = []
@@ -317,8 +279,8 @@ def catalog_sync(
     result = SyncResult()
     try:
         with transaction.atomic():
-            _apply(
-                account, records if records is not None else adapter_for(account).coverage(), result
+            _SyncRun(account, result).run(
+                records if records is not None else adapter_for(account).coverage()
             )
     except ProviderError as error:
         _finish(account, started, status=ProviderAccount.SyncStatus.FAILED, error=str(error))

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .models import DidGroup, NanpaPrefix, Sku
+from .models import DidGroup, Sku
 
 GROUP_COLUMNS = (
     "external_id", "country_id", "region_id", "city_id", "npa", "nxx", "area_prefix",
@@ -165,23 +165,3 @@ def _write_orm(account_id, currency, groups, skus, now) -> None:
         unique_fields=["group", "external_id"],
         update_fields=["setup_price", "monthly_price", "currency", "channels", "retired_at"],
     )
-
-
-def insert_nanpa_prefixes(rows: list[tuple[str, str, str, str | None]]) -> None:
-    """(npa, nxx, country, region) rows; ones already there are left alone."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        NanpaPrefix.objects.bulk_create(
-            [NanpaPrefix(npa=a, nxx=x, country_id=c, region_id=r) for a, x, c, r in rows],
-            ignore_conflicts=True,
-        )
-        return
-    columns = list(zip(*rows, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO inventory_nanpaprefix (npa, nxx, country_id, region_id) "
-            "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) "
-            "ON CONFLICT DO NOTHING",
-            [list(column) for column in columns],
-        )

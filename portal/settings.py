@@ -200,6 +200,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# Inventory size of the built-in provider simulators (the benchmark raises it).
+SANDBOX_SCALE = env.int("SANDBOX_SCALE", default=1)
+
 # Provider request rate limits are shared by every process through this storage.
 RATE_LIMIT_STORAGE_URL = env.str("RATE_LIMIT_STORAGE_URL", default=REDIS_URL or "memory://")
 

@@ -75,7 +75,11 @@ def test_first_sync_builds_the_catalog(account):
     )
     assert group.voice and group.sms and not group.fax
     assert Region.objects.get(code="US-NY").name == "New York"
-    assert NanpaPrefix.objects.filter(npa="212").count() == 5
+    # Reference rows are committed on their own (see sync_places), so count only this test's.
+    assert (
+        NanpaPrefix.objects.filter(npa="212", nxx__in=["200", "201", "202", "203", "204"]).count()
+        == 5
+    )
     assert City.objects.get(name="London").country_id == "GB"
     sku = Sku.objects.get(group=group)
     assert (sku.monthly_price, sku.currency, sku.channels) == (Decimal("1.00"), "USD", 2)
