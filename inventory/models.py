@@ -142,6 +142,9 @@ class DidGroup(models.Model):
     area_prefix = models.CharField(max_length=10, blank=True)
     area_name = models.CharField(max_length=120, blank=True)
     number_type = models.CharField(max_length=12, choices=NumberType.choices)
+    # The same area offered by several providers shares this key (within a country), so browsing
+    # can show each area once with its best offer.
+    area_key = models.CharField(max_length=200, blank=True)
     voice = models.BooleanField(default=True)
     sms = models.BooleanField(default=False)
     fax = models.BooleanField(default=False)
@@ -177,6 +180,11 @@ class DidGroup(models.Model):
                 fields=["country", "city"],
                 condition=Q(retired_at__isnull=True),
                 name="group_live_city",
+            ),
+            models.Index(
+                fields=["country", "area_key"],
+                condition=Q(retired_at__isnull=True),
+                name="group_live_area_key",
             ),
         ]
 

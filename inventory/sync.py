@@ -118,6 +118,14 @@ def _prefetched_batches(items: Iterable, size: int, depth: int = 4) -> Iterator[
         thread.join(timeout=5)
 
 
+def area_key(record: CoverageRecord) -> str:
+    """What makes two providers' groups the same area for a buyer: type and place."""
+    if record.npa:  # NANP: the area code and exchange say it all
+        return f"{record.number_type}|{record.npa}|{record.nxx}"
+    place = record.area_prefix or record.city.casefold() or record.region_code
+    return f"{record.number_type}|{record.region_code}|{place}"
+
+
 def _valid(record: CoverageRecord) -> bool:
     return (
         len(record.country) == 2
@@ -211,6 +219,7 @@ def _upsert(
                 area_prefix=r.area_prefix,
                 area_name=r.area_name,
                 number_type=r.number_type.value,
+                area_key=area_key(r),
                 voice=Feature.VOICE in r.features,
                 sms=Feature.SMS in r.features,
                 fax=Feature.FAX in r.features,

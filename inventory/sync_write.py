@@ -19,8 +19,9 @@ from .models import DidGroup, Sku
 
 GROUP_COLUMNS = (
     "external_id", "country_id", "region_id", "city_id", "npa", "nxx", "area_prefix",
-    "area_name", "number_type", "voice", "sms", "fax", "emergency", "needs_registration",
-    "available_count", "available_numbers", "monthly_price", "setup_price", "content_hash",
+    "area_name", "number_type", "area_key", "voice", "sms", "fax", "emergency",
+    "needs_registration", "available_count", "available_numbers", "monthly_price",
+    "setup_price", "content_hash",
 )  # fmt: skip
 SKU_COLUMNS = ("group_external_id", "external_id", "setup_price", "monthly_price", "channels")
 
@@ -36,6 +37,7 @@ class GroupRow:
     area_prefix: str
     area_name: str
     number_type: str
+    area_key: str
     voice: bool
     sms: bool
     fax: bool
@@ -70,9 +72,9 @@ def write_batch(
 _CREATE_TEMP = """
 CREATE TEMP TABLE IF NOT EXISTS sync_group (
     external_id text, country_id varchar(2), region_id varchar(10), city_id bigint, npa text,
-    nxx text, area_prefix text, area_name text, number_type text, voice bool, sms bool, fax bool,
-    emergency bool, needs_registration bool, available_count int, available_numbers jsonb,
-    monthly_price numeric, setup_price numeric, content_hash text
+    nxx text, area_prefix text, area_name text, number_type text, area_key text, voice bool,
+    sms bool, fax bool, emergency bool, needs_registration bool, available_count int,
+    available_numbers jsonb, monthly_price numeric, setup_price numeric, content_hash text
 ) ON COMMIT DROP;
 CREATE TEMP TABLE IF NOT EXISTS sync_sku (
     group_external_id text, external_id text, setup_price numeric, monthly_price numeric,
@@ -111,10 +113,11 @@ def _write_postgres(account_id, currency, groups, skus, now) -> None:
             for g in groups:
                 copy.write_row((
                     g.external_id, g.country_id, g.region_id, g.city_id, g.npa, g.nxx,
-                    g.area_prefix, g.area_name, g.number_type, g.voice, g.sms, g.fax, g.emergency,
-                    g.needs_registration, g.available_count, json.dumps(g.available_numbers),
-                    g.monthly_price, g.setup_price, g.content_hash,
-                ))  # fmt: skip
+                    g.area_prefix, g.area_name, g.number_type, g.area_key, g.voice, g.sms, g.fax,
+                    g.emergency, g.needs_registration, g.available_count,
+                    json.dumps(g.available_numbers), g.monthly_price, g.setup_price,
+                    g.content_hash,
+))  # fmt: skip
         with raw.copy(f"COPY sync_sku ({', '.join(SKU_COLUMNS)}) FROM STDIN") as copy:
             for s in skus:
                 copy.write_row(
