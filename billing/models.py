@@ -149,3 +149,52 @@ class MarkupRule(models.Model):
 def _plain(amount: Decimal) -> str:
     """2, 0.5, 12.25: no exponent and no trailing zeros."""
     return format(amount.normalize(), "f")
+
+
+class BillingCycle(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    ANNUAL = "annual", _("Annual")
+
+
+CYCLE_MONTHS = {BillingCycle.MONTHLY: 1, BillingCycle.QUARTERLY: 3, BillingCycle.ANNUAL: 12}
+
+
+class Cart(models.Model):
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="cart")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Cart of {self.client}"
+
+
+class CartItem(models.Model):
+    """A number (or several) the client intends to buy, with the prices it was shown."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    group = models.ForeignKey("inventory.DidGroup", on_delete=models.CASCADE, related_name="+")
+    sku = models.ForeignKey("inventory.Sku", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    billing_cycle = models.CharField(max_length=10, choices=BillingCycle.choices)
+    numbers = models.JSONField(default=list, blank=True)  # exact numbers picked, E.164
+    setup_price = models.DecimalField(max_digits=12, decimal_places=4)  # retail, per number
+    monthly_price = models.DecimalField(max_digits=12, decimal_places=4)  # retail, per number
+    currency = models.CharField(max_length=3)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_qty_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.group}"
+
+    @property
+    def period_price(self) -> Decimal:
+        return self.monthly_price * CYCLE_MONTHS[self.billing_cycle]
+
+    @property
+    def first_charge(self) -> Decimal:
+        return (self.setup_price + self.period_price) * self.quantity

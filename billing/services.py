@@ -42,3 +42,51 @@ def exchange_rate_set(
         base=base, quote=quote, defaults={"rate": value, "updated_by": user}
     )
     return fx
+
+
+@transaction.atomic
+def cart_item_add(
+    *,
+    client,
+    group,
+    sku,
+    quantity: int,
+    billing_cycle: str,
+    numbers: list[str],
+    book,
+):
+    """Put numbers in the client's cart at the retail price the client sees now."""
+    from .models import Cart, CartItem
+    from .pricing import PriceUnavailable
+    from .storefront import price_group
+
+    if sku.group_id != group.pk or sku.retired_at is not None or group.retired_at is not None:
+        raise ValidationError({"sku": "This offer is no longer available."})
+    if numbers and quantity != len(numbers):
+        raise ValidationError({"quantity": "The quantity must match the numbers picked."})
+    try:
+        price = price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price)
+    except PriceUnavailable as error:
+        raise ValidationError(
+            {"sku": f"This offer cannot be priced right now ({error})."}
+        ) from None
+    cart, _created = Cart.objects.get_or_create(client=client)
+    return CartItem.objects.create(
+        cart=cart,
+        group=group,
+        sku=sku,
+        quantity=quantity,
+        billing_cycle=billing_cycle,
+        numbers=numbers,
+        setup_price=price.setup.retail.amount,
+        monthly_price=price.monthly.retail.amount,
+        currency=price.currency,
+    )
+
+
+@transaction.atomic
+def cart_item_remove(*, client, item_id: int) -> bool:
+    from .models import CartItem
+
+    deleted, _ = CartItem.objects.filter(pk=item_id, cart__client=client).delete()
+    return bool(deleted)

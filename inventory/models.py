@@ -192,6 +192,21 @@ class DidGroup(models.Model):
         return f"{self.area_name or self.country_id} {self.get_number_type_display()}"
 
     @property
+    def label(self) -> str:
+        """The area as a buyer reads it (needs country, region and city selected)."""
+        if self.area_name:
+            return self.area_name
+        place = (
+            self.city.name
+            if self.city_id
+            else self.region.name
+            if self.region_id
+            else self.country.name
+        )
+        code = f"{self.npa}-{self.nxx}" if self.nxx else self.npa or self.area_prefix
+        return f"{place} ({code})" if code else place
+
+    @property
     def features(self) -> list[str]:
         return [name for name in ("voice", "sms", "fax", "emergency") if getattr(self, name)]
 

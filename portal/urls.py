@@ -26,5 +26,6 @@ urlpatterns = [
     path("reseller/", include(reseller_urls)),
     path("client/", views.client_dashboard, name="client_dashboard"),
     path("client/", include(client_urls)),
+    path("", include("billing.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from billing.demo import demo_prices_ensure
 from customers.demo import DEMO_PASSWORD, demo_people_ensure
 from inventory.demo import demo_accounts_ensure, demo_catalog_sync
 from inventory.sync import CatalogSyncFailed
@@ -19,6 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, no_sync: bool = False, **options) -> None:
         with transaction.atomic():
             people = demo_people_ensure()
+            demo_prices_ensure(people.reseller)
             accounts = demo_accounts_ensure()
         if not no_sync:
             try:

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import re
+
+import pycountry
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import NumberType
+
+from .models import BillingCycle
+
+SORTS = [
+    ("price", _("Price, low to high")),
+    ("-price", _("Price, high to low")),
+    ("area", _("Area")),
+]
+FEATURES = [("voice", _("Voice")), ("sms", _("SMS")), ("fax", _("Fax"))]
+REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+
+
+class BrowseForm(forms.Form):
+    """The browser's URL parameters. Bad ones are reported and ignored, never a 500."""
+
+    country = forms.CharField(required=False, max_length=2)
+    region = forms.CharField(required=False, max_length=6)
+    npa = forms.RegexField(
+        required=False,
+        regex=r"^[2-9]\d\d$",
+        error_messages={"invalid": _("An area code has 3 digits.")},
+    )
+    nxx = forms.RegexField(
+        required=False,
+        regex=r"^[2-9]\d\d$",
+        error_messages={"invalid": _("An exchange has 3 digits.")},
+    )
+    city = forms.IntegerField(required=False, min_value=1)
+    type = forms.ChoiceField(required=False, choices=[("", _("Any type")), *NumberType.choices])
+    feature = forms.ChoiceField(required=False, choices=[("", _("Any feature")), *FEATURES])
+    sort = forms.ChoiceField(required=False, choices=SORTS)
+    page = forms.IntegerField(required=False, min_value=1)
+    client = forms.IntegerField(required=False, min_value=1)
+    reseller = forms.IntegerField(required=False, min_value=1)
+    area = forms.CharField(required=False, max_length=200)
+
+    def clean_country(self) -> str:
+        code = self.cleaned_data["country"].strip().upper()
+        if code and pycountry.countries.get(alpha_2=code) is None:
+            raise ValidationError(_("“%(code)s” is not a country code."), params={"code": code})
+        return code
+
+    def clean_region(self) -> str:
+        code = self.cleaned_data["region"].strip().upper()
+        if code and not REGION_CODE.match(code):
+            raise ValidationError(
+                _("“%(code)s” is not a region code like US-NY."), params={"code": code}
+            )
+        return code
+
+    def clean(self):
+        data = super().clean()
+        country, region = data.get("country"), data.get("region")
+        if region and country and not region.startswith(country + "-"):
+            self.add_error("region", _("That region is not in the chosen country."))
+        if region and not country and "region" not in self.errors:
+            data["country"] = region[:2]
+        return data
+
+    def valid_data(self) -> dict:
+        """The parameters that passed, with defaults: a bad one does not spoil the others."""
+        self.is_valid()
+        data = {
+            name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors
+        }
+        data["sort"] = data.get("sort") or "price"
+        return data
+
+
+class AddToCartForm(forms.Form):
+    sku = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100, initial=1)
+    billing_cycle = forms.ChoiceField(
+        label=_("Billing cycle"), choices=BillingCycle.choices, initial=BillingCycle.MONTHLY
+    )
+    numbers = forms.MultipleChoiceField(
+        label=_("Pick exact numbers"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, available: list[str] | None = None, skus=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["numbers"].choices = [(n, n) for n in available or ()]
+        self.sku_ids = {sku.pk for sku in skus}
+        if len(self.sku_ids) == 1:
+            self.fields["sku"].initial = next(iter(self.sku_ids))
+
+    def clean_sku(self) -> int:
+        if self.cleaned_data["sku"] not in self.sku_ids:
+            raise ValidationError(_("Choose one of the offers shown."))
+        return self.cleaned_data["sku"]
+
+    def clean(self):
+        data = super().clean()
+        numbers = data.get("numbers") or []
+        if numbers:
+            data["quantity"] = len(numbers)
+        return data

@@ -1,0 +1,124 @@
+"""The shop window: who is looking, and the catalog priced for them (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from customers import selectors as customer_selectors
+from customers.models import Client, Reseller
+from inventory.models import DidGroup
+
+from .pricing import PriceBook, PriceUnavailable, SkuPrice, convert
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Whose prices a page shows. Clients see retail; resellers also cost, wholesale and margin;
+    platform admins everything, the provider included."""
+
+    role: str  # "client" | "reseller" | "admin"
+    reseller: Reseller
+    client: Client | None = None
+
+    @property
+    def sees_costs(self) -> bool:
+        return self.role in ("reseller", "admin")
+
+    @property
+    def sees_provider(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def can_buy(self) -> bool:
+        return self.client is not None
+
+
+def viewer_for(
+    request: HttpRequest, *, client_id: int | None = None, reseller_id: int | None = None
+) -> Viewer:
+    membership = request.membership
+    if membership and membership.is_client:
+        return Viewer("client", membership.reseller, membership.client)
+    if membership and membership.is_reseller:
+        client = (
+            customer_selectors.client_get(actor=membership, pk=client_id) if client_id else None
+        )
+        return Viewer("reseller", membership.reseller, client)
+    if request.user.is_staff:
+        resellers = Reseller.objects.order_by("name")
+        reseller = (
+            resellers.filter(pk=reseller_id).first() if reseller_id else None
+        ) or resellers.first()
+        if reseller is None:
+            raise Http404("no reseller yet")
+        client = reseller.clients.filter(pk=client_id).first() if client_id else None
+        return Viewer("admin", reseller, client)
+    raise PermissionDenied
+
+
+@dataclass
+class Offer:
+    group: DidGroup
+    price: SkuPrice
+    offers: int = 1
+
+
+def viewer_rates(book: PriceBook) -> dict[str, Decimal]:
+    """Multipliers from every currency the platform has a rate for into the viewer's."""
+    currencies = {book.currency} | {code for pair in book.rates for code in pair}
+    rates = {}
+    for code in currencies:
+        try:
+            rates[code] = convert(Decimal(1), code, book.currency, book.rates)
+        except PriceUnavailable:
+            continue
+    return rates
+
+
+def price_group(book: PriceBook, group: DidGroup, *, setup=None, monthly=None) -> SkuPrice:
+    return book.price(
+        setup=group.setup_price if setup is None else setup,
+        monthly=group.monthly_price if monthly is None else monthly,
+        currency=group.currency,
+        country=group.country_id,
+        number_type=group.number_type,
+    )
+
+
+def priced(book: PriceBook, groups) -> list[Offer]:
+    return [
+        Offer(group=g, price=price_group(book, g), offers=getattr(g, "offers", 1)) for g in groups
+    ]
+
+
+@dataclass
+class CountryCard:
+    code: str
+    name: str
+    areas: int
+    lowest: SkuPrice | None
+
+
+def country_cards(book: PriceBook, summaries: list[dict]) -> list[CountryCard]:
+    cards: dict[str, CountryCard] = {}
+    for row in summaries:
+        card = cards.setdefault(
+            row["country_id"], CountryCard(row["country_id"], row["country__name"], 0, None)
+        )
+        card.areas += row["areas"]
+        if row["low"] is None:
+            continue
+        try:
+            price = book.price(
+                setup=Decimal(0), monthly=row["low"], currency=row["currency"],
+                country=row["country_id"], number_type=row["number_type"],
+            )  # fmt: skip
+        except PriceUnavailable:
+            continue
+        if card.lowest is None or price.monthly.retail.amount < card.lowest.monthly.retail.amount:
+            card.lowest = price
+    return sorted(cards.values(), key=lambda c: c.name)

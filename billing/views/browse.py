@@ -1,0 +1,186 @@
+"""The number browser (/numbers/browse/): one tree over every provider, priced for the viewer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from customers.models import Reseller
+from inventory import selectors as catalog
+from inventory.accounts import adapter_for
+from inventory.providers.errors import ProviderError
+from inventory.providers.registry import adapter_class
+
+from .. import services
+from ..forms import AddToCartForm, BrowseForm
+from ..models import CartItem
+from ..pricing import PriceBook, PriceUnavailable
+from ..storefront import country_cards, price_group, priced, viewer_for, viewer_rates
+
+PAGE_SIZE = 25
+BROWSE = "billing/browse.html"
+AVAILABILITY_SECONDS = 60
+
+
+def _book(viewer) -> PriceBook:
+    return PriceBook(reseller=viewer.reseller, client=viewer.client)
+
+
+@require_GET
+@login_required
+def browse(request: HttpRequest) -> HttpResponse:
+    form = BrowseForm(request.GET)
+    params = form.valid_data()
+    viewer = viewer_for(request, client_id=params.get("client"), reseller_id=params.get("reseller"))
+    book = _book(viewer)
+    context = {
+        "form": form,
+        "viewer": viewer,
+        "params": params,
+        "updated_at": catalog.catalog_updated_at(),
+        "resellers": Reseller.objects.order_by("name") if viewer.role == "admin" else (),
+    }
+    country = params.get("country") or ""
+    if not country:
+        context["countries"] = country_cards(book, catalog.country_summaries())
+    else:
+        filters = catalog.CatalogFilters(
+            country=country, region=params.get("region") or "", npa=params.get("npa") or "",
+            nxx=params.get("nxx") or "", city=params.get("city"),
+            number_type=params.get("type") or "", feature=params.get("feature") or "",
+            area_key=(params.get("area") or "") if viewer.sees_costs else "",
+        )  # fmt: skip
+        facet, facets = catalog.facet_counts(filters)
+        offers = catalog.best_offers(
+            filters, to_viewer_currency=viewer_rates(book), sort=params["sort"]
+        )
+        page = Paginator(offers, PAGE_SIZE).get_page(params.get("page"))
+        context.update(
+            filters=filters,
+            facet=facet,
+            facets=facets,
+            page=page,
+            rows=priced(book, page.object_list),
+        )
+        context["country_name"], context["region_name"] = catalog.place_names(
+            country, filters.region
+        )
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(request, f"{BROWSE}#browser" if partial else BROWSE, context)
+
+
+def _availability(group, viewer) -> tuple[list[str], str]:
+    """Numbers the provider has right now (cached briefly), and a message when it cannot say."""
+    key = f"availability:{group.pk}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached, ""
+    try:
+        numbers = [
+            n.number
+            for n in adapter_for(group.account).available_numbers(group.external_id, limit=20)
+        ]
+    except ProviderError as error:
+        detail = str(error) if viewer.sees_provider else _("please try again in a moment")
+        return list(group.available_numbers)[:20], _(
+            "Live availability could not be checked: %(d)s"
+        ) % {"d": detail}
+    cache.set(key, numbers, AVAILABILITY_SECONDS)
+    return numbers, ""
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    form = BrowseForm(request.GET)
+    params = form.valid_data()
+    viewer = viewer_for(request, client_id=params.get("client"), reseller_id=params.get("reseller"))
+    group = catalog.group_for_sale(pk)
+    if group is None:
+        raise Http404
+    book = _book(viewer)
+    skus = list(group.skus.filter(retired_at__isnull=True).order_by("monthly_price", "id"))
+    try:
+        sku_prices = [
+            (sku, price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price))
+            for sku in skus
+        ]
+    except PriceUnavailable:
+        raise Http404 from None  # not offered to this viewer
+    available, availability_error = _availability(group, viewer)
+    picks = available if "pick_number" in adapter_class(group.account.kind).capabilities else []
+    cart_form = AddToCartForm(request.POST or None, available=picks, skus=skus)
+    if request.method == "POST":
+        if not viewer.can_buy:
+            messages.error(request, _("Choose a client first: numbers are bought for a client."))
+        elif cart_form.is_valid():
+            data = cart_form.cleaned_data
+            sku = next(s for s in skus if s.pk == data["sku"])
+            try:
+                services.cart_item_add(
+                    client=viewer.client, group=group, sku=sku, quantity=data["quantity"],
+                    billing_cycle=data["billing_cycle"], numbers=data["numbers"], book=book,
+                )  # fmt: skip
+            except ValidationError as error:
+                cart_form.add_error(None, error)
+            else:
+                messages.success(request, _("Added to the cart."))
+                return redirect(_with_client("billing:cart", viewer))
+    return render(
+        request,
+        "billing/group_detail.html",
+        {
+            "group": group,
+            "viewer": viewer,
+            "sku_prices": sku_prices,
+            "available": available,
+            "availability_error": availability_error,
+            "cart_form": cart_form,
+            "picks": picks,
+            "updated_at": group.account.last_sync_at,
+        },
+        status=400 if cart_form.errors else 200,
+    )
+
+
+def _with_client(name: str, viewer) -> str:
+    from django.urls import reverse
+
+    url = reverse(name)
+    return f"{url}?client={viewer.client.pk}" if viewer.role != "client" and viewer.client else url
+
+
+@require_GET
+@login_required
+def cart(request: HttpRequest) -> HttpResponse:
+    form = BrowseForm(request.GET)
+    params = form.valid_data()
+    viewer = viewer_for(request, client_id=params.get("client"), reseller_id=params.get("reseller"))
+    items = (
+        CartItem.objects.filter(cart__client=viewer.client).select_related(
+            "group__country", "group__region", "group__city"
+        )
+        if viewer.client
+        else CartItem.objects.none()
+    )
+    return render(request, "billing/cart.html", {"viewer": viewer, "items": items})
+
+
+@require_POST
+@login_required
+def cart_remove(request: HttpRequest, item_id: int) -> HttpResponse:
+    params = BrowseForm(request.GET).valid_data()
+    viewer = viewer_for(request, client_id=params.get("client"), reseller_id=params.get("reseller"))
+    if viewer.client is None or not services.cart_item_remove(
+        client=viewer.client, item_id=item_id
+    ):
+        raise Http404
+    messages.success(request, _("Removed from the cart."))
+    return redirect(_with_client("billing:cart", viewer))

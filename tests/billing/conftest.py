@@ -1,0 +1,103 @@
+from decimal import Decimal
+
+import pytest
+
+from billing.models import MarkupRule
+from billing.services import exchange_rate_set
+from customers.models import Role
+from inventory.accounts import provider_account_create
+from inventory.providers.types import CoverageRecord, Feature, NumberType, Sku
+from inventory.sync import catalog_sync
+from tests.factories import ClientFactory, ResellerFactory, client_member, reseller_member
+
+D = Decimal
+
+
+def group(ext, country, *, monthly="1.00", setup="0.50", type_=NumberType.LOCAL, **kw):
+    return CoverageRecord(
+        external_id=ext,
+        country=country,
+        number_type=type_,
+        features=frozenset(kw.pop("features", {Feature.VOICE})),
+        skus=(Sku(f"{ext}-sku", D(setup), D(monthly), 2),),
+        available_count=kw.pop("stock", 5),
+        **kw,
+    )
+
+
+@pytest.fixture
+def catalog(db):
+    """Two providers in two currencies: USD (didww) and EUR (didfarm), overlapping in NY 212-555."""
+    usd = provider_account_create(kind="didww", name="didww-main", sandbox=True, rate_limit="")
+    eur = provider_account_create(
+        kind="didfarm", name="didfarm-main", sandbox=True, rate_limit="", countries=["US", "DE"]
+    )
+    ny = {"region_code": "US-NY", "region_name": "New York", "city": "New York"}
+    catalog_sync(
+        account=usd,
+        records=[
+            group("us-1", "US", npa="212", nxx="555", monthly="1.00", **ny),
+            group("us-2", "US", npa="212", nxx="556", monthly="1.10", **ny),
+            group("us-3", "US", npa="718", nxx="201", monthly="0.90", **ny),
+            group(
+                "us-tx",
+                "US",
+                npa="512",
+                nxx="300",
+                region_code="US-TX",
+                region_name="Texas",
+                city="Austin",
+            ),
+            group("us-tf", "US", npa="800", type_=NumberType.TOLL_FREE, monthly="2.00"),
+            group(
+                "gb-ldn",
+                "GB",
+                area_prefix="20",
+                city="London",
+                region_code="GB-ENG",
+                region_name="England",
+            ),
+            group(
+                "gb-edi",
+                "GB",
+                area_prefix="131",
+                city="Edinburgh",
+                region_code="GB-SCT",
+                region_name="Scotland",
+            ),
+        ],
+    )
+    catalog_sync(
+        account=eur,
+        records=[
+            group(
+                "eur-212-555", "US", npa="212", nxx="555", monthly="0.50", **ny
+            ),  # cheaper after FX
+            group("de-ber", "DE", area_prefix="30", city="Berlin", monthly="0.80"),
+            group(
+                "de-muc",
+                "DE",
+                area_prefix="89",
+                city="Munich",
+                monthly="0.85",
+                needs_registration=True,
+            ),
+        ],
+    )
+    return {"usd": usd, "eur": eur}
+
+
+@pytest.fixture
+def shop(catalog):
+    reseller = ResellerFactory(display_name="Wave Voice", currency="USD")
+    exchange_rate_set(base="EUR", quote="USD", rate="1.10")
+    MarkupRule.objects.create(level="wholesale", reseller=reseller, percent=D(10))
+    MarkupRule.objects.create(level="retail", reseller=reseller, percent=D(50))
+    client = ClientFactory(reseller=reseller, name="Globex")
+    return {
+        "reseller": reseller,
+        "client": client,
+        "client_user": client_member(client, Role.CLIENT_USER).user,
+        "owner": reseller_member(reseller).user,
+        **catalog,
+    }
