@@ -105,3 +105,35 @@ class AddToCartForm(forms.Form):
         if numbers:
             data["quantity"] = len(numbers)
         return data
+
+
+class MarkupRuleForm(forms.ModelForm):
+    """A reseller's retail rule. Empty client, country or type means "all"."""
+
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    number_type = forms.ChoiceField(
+        label=_("Number type"), required=False, choices=[("", _("All types")), *NumberType.choices]
+    )
+
+    class Meta:
+        from .models import MarkupRule
+
+        model = MarkupRule
+        fields = [
+            "client", "country", "number_type", "percent", "fixed_setup", "fixed_monthly",
+            "min_margin_setup", "min_margin_monthly", "rounding",
+        ]  # fmt: skip
+
+    def __init__(self, *args, reseller, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = reseller.clients.order_by("name")
+        self.fields["client"].empty_label = _("All clients")
+        self.fields["country"].choices = [("", _("All countries"))] + [
+            (c.alpha_2, c.name) for c in sorted(pycountry.countries, key=lambda c: c.name)
+        ]
+        for name in ("fixed_setup", "fixed_monthly", "min_margin_setup", "min_margin_monthly"):
+            self.fields[name].widget.attrs["step"] = "0.01"
+        self.fields["percent"].widget.attrs["step"] = "0.5"
+
+    def validate_unique(self) -> None:
+        pass  # the service merges a rule into an existing one for the same scope

@@ -129,6 +129,18 @@ class PriceBook:
             if r.client_id in (None, self.client_id)
         }
 
+    def with_rule(self, draft: MarkupRule) -> PriceBook:
+        """This book as it would be with ``draft`` saved (replacing any rule of its scope); it
+        prices for the draft's client when the draft has one."""
+        key = (draft.level, draft.client_id, draft.country, draft.number_type)
+        rules = [rule for k, rule in self._rules.items() if k != key]
+        return PriceBook(
+            reseller=self.reseller,
+            client=draft.client if draft.client_id else None,
+            rates=self.rates,
+            rules=[*rules, draft],
+        )
+
     def rule_for(self, level: str, country: str, number_type: str) -> MarkupRule | None:
         """The most specific rule: client before plan; country + type, country, type, default."""
         clients = (self.client_id, None) if self.client_id else (None,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import pycountry
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from customers.models import User
@@ -90,3 +90,57 @@ def cart_item_remove(*, client, item_id: int) -> bool:
 
     deleted, _ = CartItem.objects.filter(pk=item_id, cart__client=client).delete()
     return bool(deleted)
+
+
+@transaction.atomic
+def markup_rule_save(*, actor, values: dict, rule=None):
+    """Create or change one of the reseller's retail rules (for all clients or for one).
+
+    A rule for a scope (client, country, type) that already exists is updated, not duplicated.
+    """
+    from .models import MarkupRule
+
+    if not actor.is_reseller_owner:
+        raise PermissionDenied
+    client = values.get("client")
+    if client is not None and client.reseller_id != actor.reseller_id:
+        raise PermissionDenied
+    scope = {
+        "level": MarkupRule.Level.RETAIL,
+        "reseller_id": actor.reseller_id,
+        "client": client,
+        "country": values.get("country") or "",
+        "number_type": values.get("number_type") or "",
+    }
+    if rule is None:
+        rule = MarkupRule.objects.filter(**scope).first() or MarkupRule(**scope)
+    elif rule.reseller_id != actor.reseller_id or rule.level != MarkupRule.Level.RETAIL:
+        raise PermissionDenied
+    else:
+        clash = MarkupRule.objects.filter(**scope).exclude(pk=rule.pk).exists()
+        if clash:
+            raise ValidationError("Another rule already covers this client, country and type.")
+        for key, value in scope.items():
+            setattr(rule, key, value)
+    for field in MARKUP_FIELDS:
+        setattr(rule, field, values[field])
+    rule.full_clean(validate_constraints=False)
+    rule.save()
+    return rule
+
+
+MARKUP_FIELDS = (
+    "percent", "fixed_setup", "fixed_monthly", "min_margin_setup", "min_margin_monthly",
+    "rounding",
+)  # fmt: skip
+
+
+@transaction.atomic
+def markup_rule_delete(*, actor, rule) -> None:
+    if (
+        not actor.is_reseller_owner
+        or rule.reseller_id != actor.reseller_id
+        or rule.level != "retail"
+    ):
+        raise PermissionDenied
+    rule.delete()
