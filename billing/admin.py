@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from .models import ExchangeRate, MarkupRule
+from .models import Cart, CartItem, ExchangeRate, MarkupRule
 from .selectors import missing_exchange_rates
 from .services import exchange_rate_set
 
@@ -52,3 +52,37 @@ class MarkupRuleAdmin(admin.ModelAdmin):
     search_fields = ["reseller__name", "client__name", "country"]
     list_select_related = ["reseller", "client"]
     autocomplete_fields = ["reseller", "client"]
+
+
+class CartItemInline(admin.TabularInline):
+    model = CartItem
+    extra = 0
+    fields = [
+        "group",
+        "sku",
+        "quantity",
+        "billing_cycle",
+        "setup_price",
+        "monthly_price",
+        "currency",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = ["client", "item_count", "updated_at"]
+    search_fields = ["client__name"]
+    list_select_related = ["client"]
+    inlines = [CartItemInline]
+
+    @admin.display(description="items")
+    def item_count(self, cart: Cart) -> int:
+        return cart.items.count()
+
+
+@admin.register(CartItem)
+class CartItemAdmin(admin.ModelAdmin):
+    list_display = ["cart", "group", "quantity", "billing_cycle", "monthly_price", "currency"]
+    list_select_related = ["cart__client", "group"]
+    raw_id_fields = ["group", "sku", "cart"]
