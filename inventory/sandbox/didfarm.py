@@ -36,8 +36,10 @@ from .didfarm_state import (
     invalid,
     now,
     ok,
+    ok_json,
     page_of,
     page_params,
+    page_text,
 )
 from .faults import DirectTransport, simulator_lock
 
@@ -176,7 +178,7 @@ class DidfarmSandbox(PortalHandlers):
         stock = self.stock(country, kind)
         city = (params.get("city") or "").strip()
         offers = stock.in_city(city) if city else stock.offers
-        return ok(page_of(offers, *paging, Offer.to_json))
+        return ok_json(page_text(offers, *paging, Offer.json_text))
 
     def _find_offer(self, number: str, country: str, kind: str) -> Offer | None:
         if not country:

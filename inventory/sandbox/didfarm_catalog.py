@@ -14,12 +14,16 @@ not all cost the same — as on the real site.
 from __future__ import annotations
 
 import bisect
+import json
 import random
+import re
 import zlib
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 import phonenumbers
+from phonenumbers.phonemetadata import PhoneMetadata
 
 from . import geo
 
@@ -45,8 +49,9 @@ _NANP_PRICES: dict[str, tuple[int, int, int, int]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Offer:
+class Offer(NamedTuple):
+    """A number on sale. A named tuple rather than a dataclass: stocks hold 100,000s of these."""
+
     number: str  # E.164
     country: str
     type: str
@@ -69,12 +74,39 @@ class Offer:
             "requires_regulatory": self.regulated,
         }
 
+    def json_text(self) -> str:
+        """``to_json()`` encoded as httpx encodes a ``json=`` body (compact, UTF-8), built directly
+        so that a page of search results needs no per-page dict or encoder pass."""
+        number, country, kind, city, monthly, setup, sms, regulated = self
+        quoted = f'"{number}"' if _PLAIN.fullmatch(number) else _json(number)
+        return (
+            f'{{"number":{quoted},{_place_json(country, kind, city)},"monthly_rate":{monthly:d},'
+            f'"setup_fee":{setup:d},"sms_enabled":{_BOOLS[sms]},'
+            f'"requires_regulatory":{_BOOLS[regulated]}}}'
+        )
+
+
+_PLAIN = re.compile(r"\+?[0-9]*")  # a number that needs no escaping inside a JSON string
+_BOOLS = {False: "false", True: "true"}
+
+
+def _json(value: str | None) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@lru_cache(maxsize=4096)  # a few per (country, type): one per city
+def _place_json(country: str, kind: str, city: str | None) -> str:
+    return f'"country":{_json(country)},"type":{_json(kind)},"city":{_json(city)}'
+
+
+_by_number = attrgetter("number")
+
 
 class Stock:
     """The numbers of one (country, type) still for sale, sorted by number."""
 
     def __init__(self, offers: list[Offer]) -> None:
-        self.offers = sorted(offers, key=lambda o: o.number)
+        self.offers = sorted(offers, key=_by_number)
         self.by_number = {o.number: o for o in self.offers}
         self._by_city: dict[str, list[Offer]] | None = None
 
@@ -97,7 +129,7 @@ class Stock:
 
 def _remove(offers: list[Offer], offer: Offer) -> None:
     """Drop ``offer`` from a list sorted by number (every list a Stock keeps is)."""
-    index = bisect.bisect_left(offers, offer.number, key=lambda o: o.number)
+    index = bisect.bisect_left(offers, offer.number, key=_by_number)
     if index < len(offers) and offers[index] is offer:
         del offers[index]
 
@@ -119,6 +151,15 @@ def number_types(country: str) -> tuple[str, ...]:
 
 def generate(*, seed: int, scale: int, country: str, kind: str) -> list[Offer]:
     """Every number DIDfarm's simulator sells in ``country`` of type ``kind`` (unsorted)."""
+    return list(_generated(seed, scale, country, kind))
+
+
+@lru_cache(maxsize=32)  # deterministic and immutable: sandboxes of one process share stocks
+def _generated(seed: int, scale: int, country: str, kind: str) -> tuple[Offer, ...]:
+    return tuple(_generate(seed=seed, scale=scale, country=country, kind=kind))
+
+
+def _generate(*, seed: int, scale: int, country: str, kind: str) -> list[Offer]:
     if kind not in number_types(country):
         return []
     rng = random.Random(f"didfarm:{seed}:{country}:{kind}")  # noqa: S311 -- fake data
@@ -144,10 +185,39 @@ def generate(*, seed: int, scale: int, country: str, kind: str) -> list[Offer]:
             count=count,
             length=spec.nsn_length(prefix),
         )
-        for number in numbers:
-            if phonenumbers.is_possible_number(phonenumbers.parse(number, None)):
-                offers.append(pricing.offer(number, city, group=prefix))
+        possible = [n for n in numbers if is_possible(n, spec.calling_code)]
+        offers += pricing.offers(possible, city, group=prefix)
     return offers
+
+
+def is_possible(number: str, calling_code: str) -> bool:
+    """``phonenumbers.is_possible_number(phonenumbers.parse(number))`` for ``+<code><digits>``.
+
+    Parsing strips a national prefix only where the region's ``national_prefix_for_parsing``
+    matches the national digits; where it does not, the answer depends on the national number's
+    length alone and is asked of phonenumbers once per (code, length).
+    """
+    national = number[1 + len(calling_code) :]
+    if _national_prefix(calling_code).match(national):
+        return phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+    key = (calling_code, len(national))
+    found = _POSSIBLE.get(key)
+    if found is None:
+        found = _POSSIBLE[key] = phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+    return found
+
+
+_POSSIBLE: dict[tuple[str, int], bool] = {}
+_NEVER = re.compile(r"(?!)")
+
+
+@lru_cache(maxsize=256)
+def _national_prefix(calling_code: str) -> re.Pattern[str]:
+    code = int(calling_code)
+    region = phonenumbers.region_code_for_country_code(code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    pattern = metadata.national_prefix_for_parsing if metadata else None
+    return re.compile(pattern) if pattern else _NEVER
 
 
 def _nanp_local(
@@ -161,19 +231,21 @@ def _nanp_local(
         exchanges = geo.ca_exchanges(
             seed=seed, count=min(CA_EXCHANGES_PER_SCALE * scale, CA_CAPACITY)
         )
-    offers = []
+    offers: list[Offer] = []
+    # A list, not the range: sample() draws the same, without an ABC check per call.
+    lines, randrange, sample, batch = list(range(10_000)), rng.randrange, rng.sample, pricing.offers
     for exchange in exchanges:
         group = exchange.npa + exchange.nxx
-        for line in rng.sample(range(10_000), 1 + rng.randrange(4)):
-            offers.append(pricing.offer(f"+1{group}{line:04d}", exchange.city, group=group))
+        numbers = [f"+1{group}{line:04d}" for line in sample(lines, 1 + randrange(4))]
+        offers += batch(numbers, exchange.city, group=group)
     return offers
 
 
 def _us_toll_free(rng: random.Random, pricing: _Pricing, scale: int) -> list[Offer]:
-    offers = []
+    offers: list[Offer] = []
     for npa in US_TOLL_FREE:
-        for value in rng.sample(range(2_000_000, 10_000_000), 6 * scale):
-            offers.append(pricing.offer(f"+1{npa}{value:07d}", None, group=npa))
+        values = rng.sample(range(2_000_000, 10_000_000), 6 * scale)
+        offers += pricing.offers([f"+1{npa}{value:07d}" for value in values], None, group=npa)
     return offers
 
 
@@ -185,14 +257,25 @@ class _Pricing:
         self.sms = kind == "mobile" or (nanp and kind == "local")
         self.regulated = country not in UNREGULATED and kind != "toll_free"
 
-    def offer(self, number: str, city: str | None, *, group: str) -> Offer:
+    def group_prices(self, group: str) -> tuple[int, int]:
+        """(monthly, setup) in EUR cents of a group's ordinary numbers."""
         low, spread, setup_low, setup_spread = self.base
         mix = zlib.crc32(f"{self.seed}:{self.country}:{self.kind}:{group}".encode())
         monthly = low + (mix % (spread // 10 + 1)) * 10
         setup = setup_low + ((mix >> 12) % (setup_spread // 50 + 1)) * 50
-        tail = number[-3:]
-        if number.endswith("00") or tail == tail[0] * 3:  # golden numbers
-            monthly, setup = monthly * 3, setup + 500
-        return Offer(
-            number, self.country, self.kind, city, monthly, setup, self.sms, self.regulated
-        )
+        return monthly, setup
+
+    def offers(self, numbers: list[str], city: str | None, *, group: str) -> list[Offer]:
+        """Offers for numbers of one group; "golden" ones (ending 00 or in a repeated digit
+        triple) cost three times as much and carry a setup fee."""
+        monthly, setup = self.group_prices(group)
+        gold, gold_setup = monthly * 3, setup + 500
+        country, kind, sms, regulated = self.country, self.kind, self.sms, self.regulated
+        offers = []
+        for number in numbers:
+            tail = number[-3:]
+            if number.endswith("00") or tail == tail[0] * 3:
+                offers.append(Offer(number, country, kind, city, gold, gold_setup, sms, regulated))
+            else:
+                offers.append(Offer(number, country, kind, city, monthly, setup, sms, regulated))
+        return offers

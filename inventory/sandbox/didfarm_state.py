@@ -198,6 +198,13 @@ def ok(body: Any, status: int = 200) -> httpx.Response:
     return httpx.Response(status, json=body)
 
 
+def ok_json(text: str, status: int = 200) -> httpx.Response:
+    """A JSON answer already encoded (as ``ok`` would encode it)."""
+    return httpx.Response(
+        status, content=text.encode(), headers={"Content-Type": "application/json"}
+    )
+
+
 def page_params(params: httpx.QueryParams, *, default: int) -> tuple[int, int] | httpx.Response:
     """(page, limit) from the query, or the 422 DIDfarm answers for a bad one."""
     try:
@@ -218,3 +225,10 @@ def page_of(records: list[Any], page: int, limit: int, render: Any) -> dict[str,
         "data": [render(r) for r in records[start : start + limit]],
         "meta": {"total": len(records), "page": page},
     }
+
+
+def page_text(records: list[Any], page: int, limit: int, render: Any) -> str:
+    """``page_of`` encoded, from ``render`` giving each record's JSON text."""
+    start = (page - 1) * limit
+    data = ",".join([render(r) for r in records[start : start + limit]])
+    return f'{{"data":[{data}],"meta":{{"total":{len(records)},"page":{page}}}}}'

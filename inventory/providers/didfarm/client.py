@@ -159,7 +159,7 @@ class DidfarmClient:
         return wire.page_of(
             json_body(response, LABEL),
             "number search",
-            lambda raw: wire.parse_search_number(raw, country=country, searched_type=number_type),
+            wire.search_number_parser(country, number_type),
             requested_page=page,
         )
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
 import phonenumbers
-import pycountry
-from phonenumbers import geocoder
 
 from ..types import CoverageRecord, Feature, NumberType, Sku
+from . import nanp_regions
 from .wire import SearchNumber
 
 MAX_NUMBERS_PER_GROUP = 100  # kept on a CoverageRecord; available_count still counts them all
@@ -55,6 +55,7 @@ class GroupKey:
         return number.startswith(self.prefix(calling_code(self.country)))
 
 
+@lru_cache(maxsize=512)
 def calling_code(country: str) -> str:
     return str(phonenumbers.country_code_for_region(country) or "")
 
@@ -76,16 +77,21 @@ def parse_external_id(external_id: str) -> GroupKey:
 
 def key_for(number: str, country: str, kind: NumberType, city: str) -> GroupKey:
     """The group a number (E.164, as ``to_e164`` wrote it) belongs to."""
+    return GroupKey(country, kind, *_area_city(number, kind, city))
+
+
+def _area_city(number: str, kind: NumberType, city: str) -> tuple[str, str]:
+    """The (area, city) part of a number's group key."""
     if number.startswith("+1"):  # NANP: fixed 3-3-4 digits, no parsing needed (hot path)
         nsn = number[2:]
         if kind is NumberType.LOCAL:
-            return GroupKey(country, kind, f"{nsn[:3]}-{nsn[3:6]}", city)
-        return GroupKey(country, kind, nsn[:3], "")
+            return f"{nsn[:3]}-{nsn[3:6]}", city
+        return nsn[:3], ""
     if kind is not NumberType.LOCAL:
-        return GroupKey(country, kind, "", "")
+        return "", ""
     if city:
-        return GroupKey(country, kind, "", city)
-    return GroupKey(country, kind, area_prefix(number), "")
+        return "", city
+    return area_prefix(number), ""
 
 
 def area_code_length(parsed: phonenumbers.PhoneNumber) -> int:
@@ -100,30 +106,33 @@ def area_prefix(number: str) -> str:
     return phonenumbers.national_significant_number(parsed)[: area_code_length(parsed)]
 
 
-@lru_cache(maxsize=4096)  # bounded: a US walk touches tens of thousands
 def nanp_region(npa_nxx: str, country: str) -> tuple[str, str]:
     """(ISO 3166-2 code, name) of a NANP exchange, from libphonenumber's geocoding data.
 
     The geocoder writes "New York, NY" for most exchanges and just "Ohio" for some: take the
     two-letter suffix when there is one, else match the subdivision name. ("", "") if unknown.
+    See ``nanp_regions`` for where the answer comes from.
     """
     digits = npa_nxx.replace("-", "")
     if len(digits) != 6 or not digits.isdigit():
         return "", ""
-    # The exchange's first line number stands for the exchange (the data is per NPA-NXX at most).
-    parsed = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits + "0000"))
-    description = geocoder.description_for_valid_number(parsed, "en")
-    if not description:
-        return "", ""
-    _, _, tail = description.rpartition(", ")
-    if tail and len(tail) == 2 and tail.isupper():
-        code = f"{country}-{tail}"
-        found = pycountry.subdivisions.get(code=code)
-        return (code, found.name) if found else ("", "")
-    for subdivision in pycountry.subdivisions.get(country_code=country) or ():
-        if subdivision.name == description:
-            return subdivision.code, subdivision.name
-    return "", ""
+    code = nanp_regions.region_code(digits, country)
+    return (code, nanp_regions.subdivision_name(code)) if code else ("", "")
+
+
+# Keyed by the price objects themselves (parsing shares them), not by value: 1.0 == 1.00.
+_SKUS: dict[tuple[int, int], tuple[Sku, ...]] = {}
+
+
+def _skus(setup: Decimal, monthly: Decimal) -> tuple[Sku, ...]:
+    """The one SKU of a group at these prices (immutable, so groups at the same prices share)."""
+    skus = _SKUS.get((id(setup), id(monthly)))
+    if skus is not None and skus[0].setup_price is setup and skus[0].monthly_price is monthly:
+        return skus
+    skus = (Sku(external_id=SKU_ID, setup_price=setup, monthly_price=monthly),)
+    if len(_SKUS) < 4096:  # the entry keeps both prices alive: their ids stay theirs
+        _SKUS[id(setup), id(monthly)] = skus
+    return skus
 
 
 class Unordered(Exception):
@@ -140,33 +149,45 @@ def fold(found: Iterable[SearchNumber], *, ordered: bool = True) -> Iterator[Cov
     country), plus the current exchange. ``Unordered`` is raised at the first number out of
     order. Not ``ordered``: every group is held until the search ends.
     """
-    open_groups: dict[str, Group] = {}
-    previous = ""
-    for number in found:
+    # Open groups by (country, type) — one pair per search, looked up only when it changes — then
+    # by (area, city): tuples of strings hash cheaply, enum members do not. ``prefixed`` holds the
+    # open groups that can be complete, in the order they opened.
+    open_groups: dict[tuple[str, NumberType], dict[tuple[str, str], Group]] = {}
+    prefixed: list[Group] = []
+    previous = current_country = ""
+    current_kind: NumberType | None = None
+    current: dict[tuple[str, str], Group] = {}
+    for found_number in found:
+        number = found_number.number
         if ordered:
-            if number.number < previous:
-                raise Unordered(f"{number.number} came after {previous}")
-            previous = number.number
+            if number < previous:
+                raise Unordered(f"{number} came after {previous}")
+            previous = number
+        country, kind = found_number.country, found_number.number_type
         try:
-            key = key_for(number.number, number.country, number.number_type, number.city)
+            area_city = _area_city(number, kind, found_number.city)
         except phonenumbers.NumberParseException:  # to_e164 vetted it already; be safe
             continue
-        group = open_groups.get(key.external_id)
+        if kind is not current_kind or country != current_country:
+            current = open_groups.setdefault((country, kind), {})
+            current_country, current_kind = country, kind
+        group = current.get(area_city)
         if group is not None:
-            group.add(number)
+            group.add(found_number)
             continue
-        if ordered:
-            done = [
-                g
-                for g in open_groups.values()
-                if g.prefix and not number.number.startswith(g.prefix)
-            ]
+        if ordered and prefixed:
+            done = [g for g in prefixed if not number.startswith(g.prefix)]
             for finished in done:
-                del open_groups[finished.key.external_id]
+                prefixed.remove(finished)
+                key = finished.key
+                del open_groups[key.country, key.number_type][key.area, key.city]
                 yield finished.record()
-        open_groups[key.external_id] = Group.start(key, number)
-    for external_id in sorted(open_groups):
-        yield open_groups[external_id].record()
+        group = current[area_city] = Group.start(GroupKey(country, kind, *area_city), found_number)
+        if group.prefix:
+            prefixed.append(group)
+    left = [group for by_area in open_groups.values() for group in by_area.values()]
+    for group in sorted(left, key=lambda g: g.external_id):
+        yield group.record()
 
 
 @dataclass(slots=True)
@@ -174,6 +195,7 @@ class Group:
     """Numbers of one group found so far, folded as they stream in."""
 
     key: GroupKey
+    external_id: str
     prefix: str  # E.164 prefix all its numbers share; "" for city and country-wide groups
     numbers: list[str]
     count: int
@@ -184,7 +206,10 @@ class Group:
     @classmethod
     def start(cls, key: GroupKey, found: SearchNumber) -> Group:
         prefix = key.prefix(calling_code(key.country))
-        return cls(key, prefix, [found.number], 1, found, found.features, found.requires_regulatory)
+        return cls(
+            key, key.external_id, prefix, [found.number], 1, found, found.features,
+            found.requires_regulatory,
+        )  # fmt: skip
 
     def add(self, found: SearchNumber) -> None:
         self.count += 1
@@ -193,7 +218,8 @@ class Group:
         if (found.monthly, found.setup) < (self.cheapest.monthly, self.cheapest.setup):
             self.cheapest = found
         # A group promises only what all its numbers have: no SMS claim for a mixed group.
-        self.features &= found.features
+        if found.features is not self.features:
+            self.features &= found.features
         self.regulated |= found.requires_regulatory
 
     def record(self) -> CoverageRecord:
@@ -208,16 +234,14 @@ class Group:
             area = key.area or area_prefix(min(group.numbers))
         cheapest = group.cheapest
         return CoverageRecord(
-            external_id=key.external_id,
+            external_id=group.external_id,
             country=key.country,
             number_type=key.number_type,
             features=group.features,
             # If prices differ inside a group (premium "golden" numbers), the group shows the
             # cheapest; quantity orders buy the cheapest numbers first, and the checkout answer
             # carries what was actually charged.
-            skus=(
-                Sku(external_id=SKU_ID, setup_price=cheapest.setup, monthly_price=cheapest.monthly),
-            ),
+            skus=_skus(cheapest.setup, cheapest.monthly),
             region_code=region_code,
             region_name=region_name,
             city=key.city or cheapest.city,

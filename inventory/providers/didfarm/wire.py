@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from .. import errors
-from ..normalize import cents_to_decimal, features, number_type, to_decimal, to_e164
+from ..normalize import cents_to_decimal, features, number_type, to_decimal
 from ..types import Feature, NumberType
+from .values import VOICE, VOICE_SMS, cents, country_code, decimal, e164, kind_of, nanp_e164
 
 logger = logging.getLogger("didhub.providers")
 
@@ -37,8 +37,7 @@ class WireError(ValueError):
     """A record whose shape we do not understand (logged and skipped by list parsers)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SearchNumber:
+class SearchNumber(NamedTuple):
     number: str  # E.164
     country: str  # ISO 3166-1 alpha-2
     number_type: NumberType
@@ -128,6 +127,8 @@ class Balance:
 
 
 def _text(value: object) -> str:
+    if type(value) is str:
+        return value.strip()
     return "" if value is None else str(value).strip()
 
 
@@ -200,48 +201,48 @@ def page_of(body: object, what: str, parse: Callable[[Any], T], *, requested_pag
 # --- records --------------------------------------------------------------------------------
 
 
-# A NANP number already in strict E.164 (N first in NPA and NXX) is what to_e164 would return for
-# it; skipping libphonenumber for these halves the cost of walking a large US inventory.
-_NANP_E164 = re.compile(r"\+1[2-9]\d{2}[2-9]\d{6}")
-
-
-def e164(raw: object) -> str:
-    text = _text(raw)
-    return text if _NANP_E164.fullmatch(text) else to_e164(text)
-
-
 def parse_search_number(raw: Any, *, country: str, searched_type: NumberType) -> SearchNumber:
+    """One search record, either document's shape."""
+    return _parse_search_number(raw, country, searched_type)
+
+
+def search_number_parser(country: str, searched_type: NumberType) -> Callable[[Any], SearchNumber]:
+    """``parse_search_number`` for the records of one search."""
+    return lambda raw: _parse_search_number(raw, country, searched_type)
+
+
+def _parse_search_number(raw: Any, country: str, searched_type: NumberType) -> SearchNumber:
+    # Hot: a catalogue walk parses every number on sale.
     if not isinstance(raw, dict):
         raise WireError(f"not an object: {raw!r}")
-    if raw.get("available") is False:  # older shape: listed but not for sale
-        raise WireError(f"{raw.get('number')!r} is listed as unavailable")
-    number = e164(raw.get("number"))
+    get = raw.get
+    if get("available") is False:  # older shape: listed but not for sale
+        raise WireError(f"{get('number')!r} is listed as unavailable")
+    number = nanp_e164(get("number")) or e164(get("number"))
     if "monthly_rate" in raw:  # Connect: EUR cents
-        monthly = cents_to_decimal(raw["monthly_rate"])
-        setup = cents_to_decimal(raw.get("setup_fee", 0))
+        monthly, setup = cents(raw["monthly_rate"]), cents(get("setup_fee", 0))
     elif "monthly_price" in raw:  # older API: decimal EUR
-        monthly = to_decimal(raw["monthly_price"])
-        setup = to_decimal(raw.get("setup_fee", 0))
+        monthly, setup = decimal(raw["monthly_price"]), decimal(get("setup_fee", 0))
     else:
         raise WireError(f"no price on {number}")
     if monthly < 0 or setup < 0:
         raise WireError(f"negative price on {number}")
-    raw_type = raw.get("type") or raw.get("number_type")
-    kind = number_type(raw_type) if raw_type else searched_type
-    found: frozenset[Feature] = frozenset({Feature.VOICE})  # every DIDfarm number takes calls
+    raw_type = get("type") or get("number_type")
+    found: frozenset[Feature] = VOICE  # every DIDfarm number takes calls
     if "features" in raw:
         found = features(raw["features"]) or found
-    if raw.get("sms_enabled") is True:
-        found = found | {Feature.SMS}
+    if get("sms_enabled") is True:
+        found = VOICE_SMS if found is VOICE else found | {Feature.SMS}
+    city = get("city")
     return SearchNumber(
-        number=number,
-        country=_text(raw.get("country") or raw.get("country_code")).upper() or country,
-        number_type=kind,
-        city=_text(raw.get("city")),
-        monthly=monthly,
-        setup=setup,
-        features=found,
-        requires_regulatory=raw.get("requires_regulatory") is True,
+        number,
+        country_code(get("country") or get("country_code")) or country,
+        kind_of(raw_type) if raw_type else searched_type,
+        city.strip() if type(city) is str else _text(city),
+        monthly,
+        setup,
+        found,
+        get("requires_regulatory") is True,
     )
 
 

@@ -323,3 +323,31 @@ def test_error_response_shape(sandbox: DidfarmSandbox) -> None:
     assert response.json() == {
         "error": {"code": "service_unavailable", "message": "Service unavailable", "status": 503}
     }
+
+
+def test_search_pages_are_encoded_as_httpx_encodes_json() -> None:
+    from inventory.sandbox.didfarm_state import page_of, page_text
+
+    offers = didfarm_catalog.generate(seed=3, scale=1, country="FR", kind="local")
+    offers.append(offers[0]._replace(number='+33"1', city=None))  # escaping, null city
+    for page in (1, 2, 99):
+        expected = httpx.Response(
+            200, json=page_of(offers, page, 20, didfarm_catalog.Offer.to_json)
+        )
+        encoded = page_text(offers, page, 20, didfarm_catalog.Offer.json_text).encode()
+        assert encoded == expected.content
+
+
+def test_possible_check_is_the_parsers_answer() -> None:
+    import phonenumbers
+
+    from inventory.sandbox import geo
+
+    for spec in geo.COUNTRIES:
+        for prefix in list(spec.prefixes("mobile"))[:3] + [p for _, p, _ in spec.cities[:3]]:
+            for number in geo.sample_numbers(
+                seed=5, calling_code=spec.calling_code, prefix=prefix, count=20,
+                length=spec.nsn_length(prefix),
+            ):  # fmt: skip
+                slow = phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+                assert didfarm_catalog.is_possible(number, spec.calling_code) == slow, number
