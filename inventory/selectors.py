@@ -39,8 +39,17 @@ class CatalogFilters:
     area_key: str = ""  # one area's offers from every provider (resellers' "alternatives")
 
 
+def enabled_account_ids() -> list[int]:
+    # Cached briefly: every browse query filters on it, and a join would widen each one.
+    return cache.get_or_set(
+        "enabled-provider-accounts",
+        lambda: list(ProviderAccount.objects.filter(enabled=True).values_list("id", flat=True)),
+        60,
+    )
+
+
 def live_groups() -> QuerySet[DidGroup]:
-    return DidGroup.objects.filter(retired_at__isnull=True, account__enabled=True)
+    return DidGroup.objects.filter(retired_at__isnull=True, account_id__in=enabled_account_ids())
 
 
 def filtered_groups(filters: CatalogFilters) -> QuerySet[DidGroup]:
@@ -103,11 +112,12 @@ def _facet(groups: QuerySet, key: str, label: str) -> list[dict]:
 
 def best_offers(
     filters: CatalogFilters, *, to_viewer_currency: dict[str, Decimal], sort: str = "price"
-) -> QuerySet[DidGroup]:
-    """One row per area, the cheapest offer for the viewer first, with the number of offers.
+) -> QuerySet:
+    """One row per area — ``(id, offers)``, the cheapest offer for the viewer — in page order.
 
     ``to_viewer_currency`` multiplies each account currency into the viewer's; groups priced in
-    a currency without a rate are left out (they cannot be offered).
+    a currency without a rate are left out (they cannot be offered). The ranking runs over narrow
+    rows; ``groups_in_order`` then loads the page's groups with their places.
     """
     groups = filtered_groups(filters).filter(
         currency__in=list(to_viewer_currency), monthly_price__isnull=False
@@ -134,7 +144,21 @@ def best_offers(
         "-price": ["-comparable_monthly", "area_name", "id"],
         "area": ["area_name", "comparable_monthly", "id"],
     }[sort]
-    return ranked.select_related("country", "region", "city", "account").order_by(*order)
+    return ranked.order_by(*order).values_list("id", "offers")
+
+
+def groups_in_order(rows) -> list[DidGroup]:
+    """The groups of ``best_offers`` rows, in that order, each with ``offers`` set."""
+    rows = list(rows)
+    by_id = DidGroup.objects.select_related("country", "region", "city", "account").in_bulk(
+        [pk for pk, _offers in rows]
+    )
+    groups = []
+    for pk, offers in rows:
+        group = by_id[pk]
+        group.offers = offers
+        groups.append(group)
+    return groups
 
 
 def catalog_updated_at() -> datetime | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from .sync_write import GroupRow, SkuRow, write_batch
 logger = logging.getLogger(__name__)
 
 BATCH = 10_000
+ANALYZE_AFTER_WRITES = 10_000
 NANP = frozenset({"US", "CA"})
 
 
@@ -297,6 +298,10 @@ def catalog_sync(
     except Exception as error:
         _finish(account, started, status=ProviderAccount.SyncStatus.FAILED, error=repr(error))
         raise
+    if result.writes > ANALYZE_AFTER_WRITES and connection.vendor == "postgresql":
+        # Fresh planner statistics after a large change, or browsing plans for the old catalog.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE inventory_didgroup; ANALYZE inventory_sku")
     result.seconds = time.monotonic() - started
     result.counts = catalog_counts(account)
     _finish(account, started, status=ProviderAccount.SyncStatus.OK, counts=result.counts)

@@ -67,7 +67,7 @@ def browse(request: HttpRequest) -> HttpResponse:
             facet=facet,
             facets=facets,
             page=page,
-            rows=priced(book, page.object_list),
+            rows=priced(book, catalog.groups_in_order(page.object_list)),
         )
         context["country_name"], context["region_name"] = catalog.place_names(
             country, filters.region

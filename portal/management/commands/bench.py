@@ -17,8 +17,10 @@ from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
 
 from inventory.accounts import provider_account_create
+from inventory.models import ProviderAccount
 from inventory.sandbox.registry import SANDBOXES, reset_sandboxes
 from inventory.sync import catalog_sync
+from portal.bench_browse import bench_browse
 
 SYNC_MIN_GROUPS = 250_000
 DEFAULT_SCALE = 20  # four simulators at this scale list a little over 250k groups
@@ -37,9 +39,16 @@ class Command(BaseCommand):
     def handle(self, *args, scale: int, keep_db: bool, **options) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("the benchmarks run on PostgreSQL: set DATABASE_URL (see README)")
+        # A database of its own, never the test suite's (which may be running at the same time).
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = (
+            connection.settings_dict["NAME"] + "_bench"
+        )
         databases = setup_databases(verbosity=0, interactive=False, keepdb=keep_db)
         try:
             figures = {"sync": self._sync(scale)}
+            # Browse the catalog of the concurrently synced accounts only (250k groups).
+            ProviderAccount.objects.filter(name__startswith="bench-seq-").update(enabled=False)
+            figures["browse"] = bench_browse()
         finally:
             reset_sandboxes()
             if not keep_db:
