@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -86,7 +87,19 @@ def country_summaries() -> list[dict]:
 
 
 def facet_counts(filters: CatalogFilters) -> tuple[str, list[dict]]:
-    """The next step down the tree for these filters: ("region"|"npa"|"nxx"|"city", rows)."""
+    """The next step down the tree for these filters: ("region"|"npa"|"nxx"|"city", rows).
+
+    Cached until the catalog changes (the key carries the last sync time): the counts are the
+    same for every viewer and only a sync changes them.
+    """
+    updated = catalog_updated_at()
+    key_text = repr((filters, enabled_account_ids()))
+    digest = hashlib.md5(key_text.encode(), usedforsecurity=False).hexdigest()
+    key = f"facets:{updated.timestamp() if updated else 0}:{digest}"
+    return cache.get_or_set(key, lambda: _facet_counts(filters), 3600)
+
+
+def _facet_counts(filters: CatalogFilters) -> tuple[str, list[dict]]:
     groups = filtered_groups(filters)
     if filters.country in NANP:
         if not filters.region and not filters.npa:
@@ -147,11 +160,45 @@ def best_offers(
     return ranked.order_by(*order).values_list("id", "offers")
 
 
+class CountedOffers:
+    """``best_offers`` for a paginator, with the total cached until the catalog changes.
+
+    The total depends on the filters and the currencies offered, never on the viewer's prices;
+    counting the ranked areas is a third of a browse request's database time.
+    """
+
+    def __init__(self, offers: QuerySet, filters: CatalogFilters, currencies) -> None:
+        self.offers = offers
+        updated = catalog_updated_at()
+        key = repr((filters, sorted(currencies), enabled_account_ids()))
+        digest = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+        self._key = f"offer-count:{updated.timestamp() if updated else 0}:{digest}"
+
+    def count(self) -> int:
+        return cache.get_or_set(self._key, self.offers.count, 3600)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return self.offers[index]
+
+
 def groups_in_order(rows) -> list[DidGroup]:
     """The groups of ``best_offers`` rows, in that order, each with ``offers`` set."""
     rows = list(rows)
-    by_id = DidGroup.objects.select_related("country", "region", "city", "account").in_bulk(
-        [pk for pk, _offers in rows]
+    by_id = (
+        DidGroup.objects.select_related("country", "region", "city", "account")
+        # The account is here for its name only: never load (and decrypt) its secrets to browse.
+        .defer(
+            "available_numbers",
+            "account__credentials",
+            "account__webhook_secret",
+            "account__countries",
+            "account__sandbox_faults",
+            "account__last_sync_counts",
+        )
+        .in_bulk([pk for pk, _offers in rows])
     )
     groups = []
     for pk, offers in rows:

@@ -58,10 +58,10 @@ def browse(request: HttpRequest) -> HttpResponse:
             area_key=(params.get("area") or "") if viewer.sees_costs else "",
         )  # fmt: skip
         facet, facets = catalog.facet_counts(filters)
-        offers = catalog.best_offers(
-            filters, to_viewer_currency=viewer_rates(book), sort=params["sort"]
-        )
-        page = Paginator(offers, PAGE_SIZE).get_page(params.get("page"))
+        rates = viewer_rates(book)
+        offers = catalog.best_offers(filters, to_viewer_currency=rates, sort=params["sort"])
+        counted = catalog.CountedOffers(offers, filters, rates)
+        page = Paginator(counted, PAGE_SIZE).get_page(params.get("page"))
         context.update(
             filters=filters,
             facet=facet,
