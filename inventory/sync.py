@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -305,6 +306,7 @@ def catalog_sync(
     result.seconds = time.monotonic() - started
     result.counts = catalog_counts(account)
     _finish(account, started, status=ProviderAccount.SyncStatus.OK, counts=result.counts)
+    cache.delete_many(["catalog-updated-at", "enabled-provider-accounts"])  # browse sees it now
     logger.info(
         "%s: synced %d groups (%d new, %d changed, %d retired, %d skipped) in %.1fs",
         account.name, result.seen, result.created, result.updated, result.retired,
