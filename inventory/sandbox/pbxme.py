@@ -206,8 +206,12 @@ class PbxmeSandbox:
         if len(country) != 2 or not country.isalpha():
             return _fail("Invalid parameter: country")
         gone = self.state.gone
-        dids = [d.as_json() for d in self.catalog.country(country) if d.did_id not in gone]
-        return _ok({"dids": dids})
+        dids = ",".join(
+            d.json_text() for d in self.catalog.country(country) if d.did_id not in gone
+        )
+        # The bytes _ok({"dids": [d.as_json() ...]}) would send, written straight from the DIDs.
+        body = f'{{"status":true,"dids":[{dids}]}}'.encode()
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
 
     def _assign(self, form: dict[str, str]) -> httpx.Response:
         did_id = _int(form.get("did_id", ""))

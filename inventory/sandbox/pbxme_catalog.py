@@ -51,6 +51,16 @@ class CatalogDid:
             "setup_fee": str(self.setup_fee),
         }
 
+    def json_text(self) -> str:
+        """``as_json()`` encoded as httpx encodes a ``json=`` body (compact, UTF-8), without the
+        dict: a country's answer holds every DID. Number, country, type and amounts are digits,
+        letters and the fixed type names: nothing in them needs JSON escaping."""
+        return (
+            f'{{"did_id":{self.did_id},"did_number":"{self.number}","country":"{self.country}",'
+            f'"type":"{self.type}","monthly_cost":"{self.monthly_cost}",'
+            f'"setup_fee":"{self.setup_fee}"}}'
+        )
+
 
 # (setup low, setup span, monthly low, monthly span) in USD per type.
 _PRICE_BANDS = {
@@ -103,10 +113,15 @@ class Catalog:
         base = (COUNTRY_ORDER.index(code) + 1) * ID_BLOCK
         out: list[CatalogDid] = []
         nanp = code in ("US", "CA")
+        prices: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}  # a group's numbers cost alike
 
         def add(type_name: str, e164_digits: str, area: str) -> None:
             # NANP prices go by area code (NPA), not exchange: neighbouring exchanges cost alike.
-            setup, monthly = price(self.seed, code, type_name, area[:3] if nanp else area)
+            key = (type_name, area[:3] if nanp else area)
+            found = prices.get(key)
+            if found is None:
+                found = prices[key] = price(self.seed, code, *key)
+            setup, monthly = found
             out.append(
                 CatalogDid(
                     base + len(out) + 1, "00" + e164_digits, code, type_name, monthly, setup, area

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 import phonenumbers
 from phonenumbers import geocoder
+from phonenumbers.geodata import GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
 
 from ..normalize import number_type as to_number_type
 from ..normalize import to_e164
@@ -57,11 +58,23 @@ _TYPES: dict[str, TypeInfo] = {
 
 def type_info(raw: str) -> TypeInfo:
     """PBXme's type name as slug, number type and features; ``ValueError`` when unknown."""
+    found = _TYPE_NAMES.get(raw)  # every DID of a listing names one of a few types
+    if found is None:
+        found = _type_info(raw)
+        if len(_TYPE_NAMES) < 256:
+            _TYPE_NAMES[raw] = found
+    return found
+
+
+def _type_info(raw: str) -> TypeInfo:
     key = re.sub(r"[^a-z]", "", raw.lower())
     if key in _TYPES:
         return _TYPES[key]
     kind = to_number_type(raw)  # "Toll-free", "National"…: not in the document, but plain words
     return TypeInfo(kind.value, kind, frozenset({Feature.VOICE}))
+
+
+_TYPE_NAMES: dict[str, TypeInfo] = {}  # PBXme's spelling -> its (known) type
 
 
 def external_id(country: str, slug: str, area: str) -> str:
@@ -113,28 +126,55 @@ class Listing:
 
 def listing(raw: object) -> Listing:
     """One ``did/available`` record as a ``Listing``; ``ValueError`` for a broken record."""
-    did = wire.available_did(raw)
-    info = type_info(did.type)
-    number = to_e164(did.number)  # PBXme writes numbers as "00<cc>…"
-    calling_code = phonenumbers.country_code_for_region(did.country)
-    parsed = None
+    did_id, raw_number, country, type_name, monthly, setup = wire.available_fields(raw)
+    info = type_info(type_name)
+    calling_code = _calling_code(country)
+    if calling_code == NANP:
+        nanp = _NANP_NUMBER.fullmatch(raw_number)
+        if nanp is not None:
+            # "001NXXNXXXXXX" is canonical already: to_e164 makes "+1NXXNXXXXXX" of it (ten
+            # digits are a possible NANP number; an NPA of 2-9 has no trunk prefix to strip).
+            # Its group is the NPA-NXX, straight from the digits.
+            digits = nanp[1]
+            group_id = f"{country}:{info.slug}:{digits[:3]}-{digits[3:6]}"
+            return Listing(did_id, "+1" + digits, country, group_id, info, setup, monthly)
+    number, parsed = _e164_parsed(raw_number)  # PBXme writes numbers as "00<cc>…"
     if calling_code == NANP and number.startswith("+1"):
         area = f"{number[2:5]}-{number[5:8]}"  # NPA-NXX straight from the digits: no parsing
     else:
-        parsed = phonenumbers.parse(number)
+        parsed = parsed or phonenumbers.parse(number)
         if calling_code != parsed.country_code:
-            raise ValueError(f"number {number} is not a {did.country} number")
+            raise ValueError(f"number {number} is not a {country} number")
         area = _area(parsed, info)
-    return Listing(
-        did_id=did.did_id,
-        number=number,
-        country=did.country,
-        group_id=external_id(did.country, info.slug, area),
-        info=info,
-        setup=did.setup_fee,
-        monthly=did.monthly_cost,
-        parsed=parsed,
-    )
+    group_id = external_id(country, info.slug, area)
+    return Listing(did_id, number, country, group_id, info, setup, monthly, parsed)
+
+
+_NANP_NUMBER = re.compile(r"(?:00|\+)1([2-9]\d\d[2-9]\d{6})")
+_INTERNATIONAL = re.compile(r"(?:00|\+)(\d+)")
+_CALLING_CODES: dict[str, int] = {}
+
+
+def _calling_code(country: str) -> int:
+    code = _CALLING_CODES.get(country)
+    if code is None:
+        code = _CALLING_CODES[country] = phonenumbers.country_code_for_region(country)
+    return code
+
+
+def _e164_parsed(raw: str) -> tuple[str, phonenumbers.PhoneNumber | None]:
+    """``to_e164(raw)`` and, for the usual international form, the number it parsed (so it is
+    parsed once): the same steps as ``to_e164`` for ``00<digits>`` or ``+<digits>``."""
+    match = _INTERNATIONAL.fullmatch(raw)
+    if match is None:
+        return to_e164(raw), None
+    try:
+        parsed = phonenumbers.parse("+" + match[1], None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError(f"not a possible phone number: {raw!r}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), parsed
 
 
 def listings(rows: Iterable[object]) -> Iterator[Listing]:
@@ -155,12 +195,14 @@ def _area(parsed: phonenumbers.PhoneNumber, info: TypeInfo) -> str:
     return nsn[:size] if size else ""
 
 
-@dataclass
 class _Group:
-    first: Listing
-    numbers: list[str] = field(default_factory=list)
-    prices: set[tuple[Decimal, Decimal]] = field(default_factory=set)
-    places: set[str] = field(default_factory=set)  # geocoded places of its numbers
+    __slots__ = ("first", "numbers", "places", "prices")
+
+    def __init__(self, first: Listing) -> None:
+        self.first = first
+        self.numbers: list[str] = []
+        self.prices: set[tuple[Decimal, Decimal]] = set()
+        self.places: set[str] = {_geocode(first)}  # geocoded places of its numbers
 
 
 def group_records(found: Iterable[Listing]) -> Iterator[CoverageRecord]:
@@ -170,7 +212,6 @@ def group_records(found: Iterable[Listing]) -> Iterator[CoverageRecord]:
         group = groups.get(item.group_id)
         if group is None:
             group = groups[item.group_id] = _Group(item)
-            group.places.add(_geocode(item))
         elif not item.nanp:
             # An NPA-NXX is one place; an area code outside NANP may span several cities
             # (France's "4" is Lyon and Marseille), so each number is asked.
@@ -184,9 +225,12 @@ def group_records(found: Iterable[Listing]) -> Iterator[CoverageRecord]:
 def _record(gid: str, group: _Group) -> CoverageRecord:
     country, _slug, area = split_external_id(gid)
     first = group.first
+    prices = group.prices
+    if len(prices) > 1:
+        prices = sorted(prices, key=lambda p: (p[0] + p[1], p[0]))
     skus = tuple(
         Sku(external_id=sku_id(setup, monthly), setup_price=setup, monthly_price=monthly)
-        for setup, monthly in sorted(group.prices, key=lambda p: (p[0] + p[1], p[0]))
+        for setup, monthly in prices
     )
     region, city = _place(group.places, country) if len(group.places) == 1 else ("", "")
     numbers = tuple(sorted(set(group.numbers)))
@@ -214,11 +258,35 @@ def _geocode(item: Listing) -> str:
 
     PBXme names no city; the numbering plan does. Mobile ranges geocode to the country at best.
     """
-    if item.info.number_type is not NumberType.LOCAL:
+    if item.info.number_type is not _LOCAL:
         return ""
-    phone = item.phone()
-    text = geocoder.description_for_valid_number(phone, "en").strip()
-    return "" if text.lower() == _country_name(item.country, phone) else text
+    text = _described(item.number, _calling_code(item.country))
+    if text is None:  # no name in the data (or a mobile token to strip): ask the geocoder
+        text = geocoder.description_for_valid_number(item.phone(), "en")
+    text = text.strip()
+    if item.country in _COUNTRY_NAMES:
+        return "" if text.lower() == _COUNTRY_NAMES[item.country] else text
+    return "" if text.lower() == _country_name(item.country, item.phone()) else text
+
+
+_LOCAL = NumberType.LOCAL
+
+
+def _described(number: str, calling_code: int) -> str | None:
+    """``geocoder.description_for_valid_number(number, "en")`` where the geocoding data names
+    the place, without what the geocoder also does per number (find the number's region among
+    all of its calling code's, format it again): the same longest-prefix look-up of
+    ``phonenumbers.prefix``. ``None`` when the geocoder would fall back to the country, or
+    strip a mobile token (Argentina, Mexico) first: the caller asks the geocoder then."""
+    if phonenumbers.country_mobile_token(calling_code):
+        return None
+    digits = number[1:]  # E.164, as format_number(..., E164) writes it
+    for size in range(min(GEOCODE_LONGEST_PREFIX, len(digits)), 0, -1):
+        names = GEOCODE_DATA.get(digits[:size])
+        if names is not None and "en" in names:
+            text = names["en"]
+            return text or None
+    return None
 
 
 _COUNTRY_NAMES: dict[str, str] = {}

@@ -40,9 +40,15 @@ def error_text(body: object) -> str:
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
     value = raw.get(name)
-    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
-        raise WireError(f"{name} is missing or not text: {value!r}")
-    return str(value).strip()
+    if type(value) is str:  # the common case first: a plain string
+        text = value.strip()
+        if text:
+            return text
+    elif type(value) is int:  # JSON numbers: never blank
+        return str(value)
+    elif isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+        return str(value).strip()
+    raise WireError(f"{name} is missing or not text: {value!r}")
 
 
 def _optional_text(raw: Mapping[str, Any], name: str) -> str:
@@ -54,6 +60,10 @@ def _optional_text(raw: Mapping[str, Any], name: str) -> str:
 
 def _money(raw: Mapping[str, Any], name: str) -> Decimal:
     value = raw.get(name)
+    if type(value) is str:  # prices repeat across a listing: parse each text once
+        amount = _AMOUNTS.get(value)
+        if amount is not None:
+            return amount
     if value is None or isinstance(value, bool):
         raise WireError(f"{name} is missing")
     try:
@@ -62,7 +72,13 @@ def _money(raw: Mapping[str, Any], name: str) -> Decimal:
         raise WireError(f"{name} is not an amount: {value!r}") from exc
     if amount < 0:
         raise WireError(f"{name} is negative: {value!r}")
+    if type(value) is str and len(_AMOUNTS) < _AMOUNTS_KEPT:
+        _AMOUNTS[value] = amount  # only valid amounts: a broken one is reported every time
     return amount
+
+
+_AMOUNTS: dict[str, Decimal] = {}  # text -> its (valid, non-negative) amount; Decimal is immutable
+_AMOUNTS_KEPT = 4096
 
 
 def account_token(body: Mapping[str, Any]) -> str:
@@ -87,18 +103,27 @@ class AvailableDid:
 
 
 def available_did(raw: object) -> AvailableDid:
+    return AvailableDid(*available_fields(raw))
+
+
+AvailableFields = tuple[str, str, str, str, Decimal, Decimal]
+
+
+def available_fields(raw: object) -> AvailableFields:
+    """``AvailableDid``'s fields in order, checked the same way, without building it (a coverage
+    walk reads every DID of a country)."""
     if not isinstance(raw, Mapping):
         raise WireError("a DID is not an object")
     country = _text(raw, "country").upper()
     if len(country) != 2 or not country.isalpha():
         raise WireError(f"country is not an ISO code: {country!r}")
-    return AvailableDid(
-        did_id=_text(raw, "did_id"),
-        number=_text(raw, "did_number"),
-        country=country,
-        type=_text(raw, "type"),
-        monthly_cost=_money(raw, "monthly_cost"),
-        setup_fee=_money(raw, "setup_fee"),
+    return (
+        _text(raw, "did_id"),
+        _text(raw, "did_number"),
+        country,
+        _text(raw, "type"),
+        _money(raw, "monthly_cost"),
+        _money(raw, "setup_fee"),
     )
 
 

@@ -254,3 +254,16 @@ def test_served_over_http(sandbox: PbxmeSandbox) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_available_body_is_the_json_of_the_dids() -> None:
+    import json
+
+    sandbox = PbxmeSandbox(credentials={"username": "u", "password": "p"}, scale=1)
+    for code in ("US", "CA", "GB", "FR", "AU"):
+        dids = [d.as_json() for d in sandbox.catalog.country(code)]
+        expected = json.dumps(
+            {"status": True, "dids": dids}, ensure_ascii=False, separators=(",", ":")
+        ).encode()
+        written = ",".join(d.json_text() for d in sandbox.catalog.country(code))
+        assert f'{{"status":true,"dids":[{written}]}}'.encode() == expected
