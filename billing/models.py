@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Client, Reseller
+from inventory.models import NumberType
 
 
 class ExchangeRate(models.Model):
@@ -65,7 +66,9 @@ class MarkupRule(models.Model):
         Client, null=True, blank=True, on_delete=models.CASCADE, related_name="markup_rules"
     )
     country = models.CharField(_("country"), max_length=2, blank=True)
-    number_type = models.CharField(_("number type"), max_length=12, blank=True)
+    number_type = models.CharField(
+        _("number type"), max_length=12, blank=True, choices=NumberType.choices
+    )
     percent = models.DecimalField(
         _("markup %"),
         max_digits=7,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers.roles import reseller_owner_required, reseller_required
 from inventory import selectors as catalog
+from inventory.models import NumberType
 
 from .. import services
 from ..forms import MarkupRuleForm
@@ -43,8 +44,8 @@ def _samples(book: PriceBook, draft: MarkupRule | None = None) -> list[dict]:
         trial = PriceBook(
             reseller=book.reseller, client=draft.client, rates=book.rates, rules=[*rules, draft]
         )
-    samples = []
-    for row in rows[:SAMPLES]:
+    best: dict[tuple[str, str], dict] = {}  # per country and type, across account currencies
+    for row in rows:
         args = {
             "setup": Decimal(0), "monthly": row["low"], "currency": row["currency"],
             "country": row["country_id"], "number_type": row["number_type"],
@@ -54,15 +55,15 @@ def _samples(book: PriceBook, draft: MarkupRule | None = None) -> list[dict]:
             after = trial.price(**args).monthly if trial else None
         except PriceUnavailable:
             continue
-        samples.append(
-            {
+        key = (row["country_id"], row["number_type"])
+        if key not in best or now.retail.amount < best[key]["now"].retail.amount:
+            best[key] = {
                 "country": row["country__name"],
-                "type": row["number_type"],
+                "type": NumberType(row["number_type"]).label,
                 "now": now,
                 "after": after,
             }
-        )
-    return samples
+    return list(best.values())[:SAMPLES]
 
 
 def _render(request: HttpRequest, form: MarkupRuleForm, *, status: int = 200) -> HttpResponse:
