@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Client, Reseller, Role
+from .services import CLIENT_FIELDS
 
 MAX_LOGO_BYTES = 512 * 1024
 
@@ -33,17 +34,7 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = [
-            "name",
-            "contact_name",
-            "contact_email",
-            "phone",
-            "billing_name",
-            "billing_address",
-            "billing_country",
-            "tax_id",
-            "status",
-        ]
+        fields = list(CLIENT_FIELDS)
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, with_status: bool = True, **kwargs) -> None:
