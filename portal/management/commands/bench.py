@@ -46,8 +46,7 @@ class Command(BaseCommand):
         databases = setup_databases(verbosity=0, interactive=False, keepdb=keep_db)
         try:
             figures = {"sync": self._sync(scale)}
-            # Browse the catalog of the concurrently synced accounts only (250k groups).
-            ProviderAccount.objects.filter(name__startswith="bench-seq-").update(enabled=False)
+            _drop_accounts("bench-seq-")  # browse the 250k groups of the other four accounts
             figures["browse"] = bench_browse()
         finally:
             reset_sandboxes()
@@ -86,6 +85,20 @@ class Command(BaseCommand):
             "per_provider": {kind: counts[f"bench-{kind}"]["groups"] for kind in SANDBOXES},
             "scale": settings.SANDBOX_SCALE,
         }
+
+
+def _drop_accounts(prefix: str) -> None:
+    """Delete accounts with their groups and SKUs in three statements (not row by row)."""
+    ids = list(ProviderAccount.objects.filter(name__startswith=prefix).values_list("id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM inventory_sku s USING inventory_didgroup g "
+            "WHERE s.group_id = g.id AND g.account_id = ANY(%s)",
+            [ids],
+        )
+        cursor.execute("DELETE FROM inventory_didgroup WHERE account_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM inventory_provideraccount WHERE id = ANY(%s)", [ids])
+        cursor.execute("ANALYZE inventory_didgroup; ANALYZE inventory_sku")
 
 
 def _bench_account(kind: str, prefix: str):
