@@ -13,7 +13,7 @@ from .. import selectors, services
 from ..forms import ClientForm, InvitationForm, ProfileForm
 from ..models import CLIENT_ROLES, Client
 from ..roles import client_admin_required, client_required
-from .common import add_service_errors
+from .common import add_service_errors, send_invitation
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,18 +80,8 @@ def team(request: HttpRequest) -> HttpResponse:
 def team_invite(request: HttpRequest) -> HttpResponse:
     actor = request.membership
     form = InvitationForm(request.POST, roles=list(CLIENT_ROLES))
-    if form.is_valid():
-        try:
-            invitation = services.invitation_create(
-                actor=actor, client=actor.client, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
-            )
-            return redirect("client:team")
+    if send_invitation(request, form, client=actor.client):
+        return redirect("client:team")
     return _team(request, form)
 
 

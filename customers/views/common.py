@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from .. import services
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -11,3 +16,18 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def send_invitation(request: HttpRequest, form: forms.Form, *, client=None) -> bool:
+    """Invite from a submitted invitation form; True (with a message) when it was sent."""
+    if not form.is_valid():
+        return False
+    try:
+        invitation = services.invitation_create(
+            actor=request.membership, client=client, **form.cleaned_data
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+    return True

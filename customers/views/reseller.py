@@ -16,7 +16,7 @@ from .. import selectors, services
 from ..forms import BrandingForm, ClientForm, ClientSearchForm, InvitationForm
 from ..models import CLIENT_ROLES, RESELLER_ROLES, Reseller
 from ..roles import reseller_owner_required, reseller_required
-from .common import add_service_errors
+from .common import add_service_errors, send_invitation
 
 CLIENTS_PER_PAGE = 20
 CLIENT_LIST = "customers/reseller/client_list.html"
@@ -102,18 +102,8 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def client_invite(request: HttpRequest, pk: int) -> HttpResponse:
     client = selectors.client_get(actor=request.membership, pk=pk)
     form = InvitationForm(request.POST, roles=list(CLIENT_ROLES))
-    if form.is_valid():
-        try:
-            invitation = services.invitation_create(
-                actor=request.membership, client=client, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
-            )
-            return redirect("reseller:client_detail", pk=client.pk)
+    if send_invitation(request, form, client=client):
+        return redirect("reseller:client_detail", pk=client.pk)
     return _client_detail(request, client, form)
 
 
@@ -141,16 +131,8 @@ def team(request: HttpRequest) -> HttpResponse:
 @reseller_owner_required
 def team_invite(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST, roles=list(RESELLER_ROLES))
-    if form.is_valid():
-        try:
-            invitation = services.invitation_create(actor=request.membership, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
-            )
-            return redirect("reseller:team")
+    if send_invitation(request, form):
+        return redirect("reseller:team")
     return _team(request, form)
 
 
