@@ -226,7 +226,15 @@ def group_for_sale(pk: int) -> DidGroup | None:
 
 
 def place_names(country: str, region: str = "") -> tuple[str, str]:
-    """(country name, region name) in one query."""
+    """(country name, region name); cached, names of places do not change."""
+    return tuple(
+        cache.get_or_set(
+            f"place-names:{country}:{region}", lambda: _place_names(country, region), 3600
+        )
+    )
+
+
+def _place_names(country: str, region: str) -> tuple[str, str]:
     from .models import Country, Region
 
     if region:

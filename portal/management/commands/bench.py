@@ -43,7 +43,8 @@ class Command(BaseCommand):
         connection.settings_dict.setdefault("TEST", {})["NAME"] = (
             connection.settings_dict["NAME"] + "_bench"
         )
-        databases = setup_databases(verbosity=0, interactive=False, keepdb=keep_db)
+        # Always a fresh database; --keep-db only keeps it afterwards, for looking at plans.
+        databases = setup_databases(verbosity=0, interactive=False, keepdb=False)
         try:
             figures = {"sync": self._sync(scale)}
             _drop_accounts("bench-seq-")  # browse the 250k groups of the other four accounts
