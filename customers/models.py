@@ -152,6 +152,10 @@ class Role(models.TextChoices):
 # Least privilege first: invitation forms offer the first one by default.
 RESELLER_ROLES = (Role.RESELLER_STAFF, Role.RESELLER_OWNER)
 CLIENT_ROLES = (Role.CLIENT_USER, Role.CLIENT_ADMIN)
+# Reseller roles have no client; client roles must have one (memberships and invitations).
+CLIENT_MATCHES_ROLE = Q(role__in=[r.value for r in RESELLER_ROLES], client__isnull=True) | Q(
+    role__in=[r.value for r in CLIENT_ROLES], client__isnull=False
+)
 
 
 class Membership(models.Model):
@@ -171,10 +175,7 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(role__in=[r.value for r in RESELLER_ROLES], client__isnull=True)
-                    | Q(role__in=[r.value for r in CLIENT_ROLES], client__isnull=False)
-                ),
+                condition=CLIENT_MATCHES_ROLE,
                 name="membership_client_matches_role",
             )
         ]
@@ -226,10 +227,7 @@ class Invitation(models.Model):
                 name="invitation_one_open_per_email",
             ),
             models.CheckConstraint(
-                condition=(
-                    Q(role__in=[r.value for r in RESELLER_ROLES], client__isnull=True)
-                    | Q(role__in=[r.value for r in CLIENT_ROLES], client__isnull=False)
-                ),
+                condition=CLIENT_MATCHES_ROLE,
                 name="invitation_client_matches_role",
             ),
         ]
