@@ -127,6 +127,22 @@ class OwnedNumber:
 
 
 class ProviderAdapter(Protocol):
+    """What didhub asks of every provider (DESIGN.md §2).
+
+    ``capabilities`` that matter for buying safely:
+
+    - ``"reference"``: our reference travels with the order upstream, so ``find_order`` resolves
+      it by reference alone, from any process (DIDWW, DIDfarm).
+    - ``"pick_number"``: ``available_numbers`` lists numbers with the provider's id for them.
+
+    An adapter without ``"reference"`` can only recognise a lost order by what was asked for, so
+    the caller persists, before calling ``place_order``, the exact ``OrderRequest`` it sends and
+    the time it started (UTC), and passes both to ``find_order``. Where the adapter also has
+    ``"pick_number"`` (PBXme), the caller first picks with ``available_numbers(group,
+    limit=quantity)`` and sends the picks as ``numbers`` *and* ``number_ids``: an order of "any N
+    numbers" chooses them inside ``place_order``, where no other process can see which ones.
+    """
+
     kind: ClassVar[str]  # "didww" | "didfarm" | "idtexpress" | "pbxme"
     capabilities: ClassVar[frozenset[str]]
 
@@ -135,7 +151,27 @@ class ProviderAdapter(Protocol):
     def available_numbers(self, group_external_id: str, *, limit: int) -> list[AvailableNumber]: ...
     def place_order(self, request: OrderRequest) -> ProviderOrder: ...
     def get_order(self, external_id: str) -> ProviderOrder: ...
-    def find_order(self, our_reference: str) -> ProviderOrder | None: ...
+    def find_order(
+        self,
+        our_reference: str,
+        *,
+        request: OrderRequest | None = None,
+        placed_after: datetime | None = None,
+        claimed: frozenset[str] = frozenset(),
+    ) -> ProviderOrder | None:
+        """The upstream order placed for ``our_reference``, after an unknown outcome.
+
+        ``request`` is exactly what was sent to ``place_order``, ``placed_after`` when the caller
+        started that attempt (UTC), ``claimed`` the upstream order ids other references of ours
+        already own (they are never handed out again). Adapters with ``"reference"`` ignore them.
+
+        ``None`` means verified: no order was placed, buying again is safe. It is never returned
+        on a guess. Raising means unresolved, never "not placed": ``OutcomeUnknown`` or
+        ``Unavailable`` mean "cannot tell yet, try later" (PBXme's ``OutcomeUnknown`` for an order
+        without exact picks says in its message that only a person can tell); ``InvalidRequest``
+        means these arguments can never tell (pass ``request`` and ``placed_after``).
+        """
+
     def owned_numbers(self) -> Iterator[OwnedNumber]: ...
     def set_routing(self, number: str, destination: str) -> None: ...
     def release(self, number: str) -> None: ...

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from typing import ClassVar
 
 from ..errors import InvalidRequest, NotFound
@@ -58,8 +59,9 @@ _OWNED_STATUS = {
 class DidfarmAdapter:
     kind: ClassVar[str] = "didfarm"
     # No "forwarding": DIDfarm routes numbers to SIP trunks only (set_routing takes a trunk).
+    # "reference": our reference rides in checkout metadata, so find_order needs nothing else.
     capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"pick_number", "trunks", "sms", "callbacks"}
+        {"pick_number", "trunks", "sms", "callbacks", "reference"}
     )
 
     def __init__(self, config: AccountConfig) -> None:
@@ -232,12 +234,21 @@ class DidfarmAdapter:
             detail=", ".join(sorted(set(statuses))),
         )
 
-    def find_order(self, our_reference: str) -> ProviderOrder | None:
+    def find_order(
+        self,
+        our_reference: str,
+        *,
+        request: OrderRequest | None = None,
+        placed_after: datetime | None = None,
+        claimed: frozenset[str] = frozenset(),
+    ) -> ProviderOrder | None:
         """The upstream order placed with ``our_reference``, or None if there is none.
 
         Wallet transactions are the record of every checkout (``reference_type`` "order",
-        ``reference_id`` its id, our metadata alongside); owned numbers are the fallback.
+        ``reference_id`` its id, our metadata alongside); owned numbers are the fallback. The
+        reference is enough, so the other arguments of the contract are not used.
         """
+        del request, placed_after, claimed
         for txn in self.client.transactions():
             if txn.metadata.get(REFERENCE_KEY) != our_reference or not txn.reference_id:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, ClassVar
 
 from .. import errors
@@ -36,9 +37,10 @@ MAX_AVAILABLE_PAGE = 1000
 class DidwwAdapter:
     kind: ClassVar[str] = "didww"
     # No "forwarding"/"trunks": DIDWW routes a DID to a voice-in trunk, and the trunk API is not
-    # part of the documents we build against (see set_routing).
+    # part of the documents we build against (see set_routing). "reference": orders carry our
+    # external_reference_id, so find_order needs nothing but the reference.
     capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"coverage_tree", "pick_number", "backorder", "callbacks"}
+        {"coverage_tree", "pick_number", "backorder", "callbacks", "reference"}
     )
 
     def __init__(self, config: AccountConfig) -> None:
@@ -126,7 +128,17 @@ class DidwwAdapter:
         placed = self.client.get_one(f"/v3/orders/{external_id}", wire.order)
         return self._to_order(placed)
 
-    def find_order(self, our_reference: str) -> ProviderOrder | None:
+    def find_order(
+        self,
+        our_reference: str,
+        *,
+        request: OrderRequest | None = None,
+        placed_after: datetime | None = None,
+        claimed: frozenset[str] = frozenset(),
+    ) -> ProviderOrder | None:
+        """The order DIDWW holds under our ``external_reference_id``, or None (verified: DIDWW
+        has no order with it). The other arguments are part of the contract but not needed."""
+        del request, placed_after, claimed
         found = list(
             self.client.collection(
                 "/v3/orders", {"filter[external_reference_id]": our_reference}, one(wire.order)

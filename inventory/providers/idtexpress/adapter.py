@@ -143,26 +143,51 @@ class IdtExpressAdapter:
         placed = self.client.get_order(external_id)
         return self._to_order(placed, JOURNAL.reference_of(self._account, placed.id))
 
-    def find_order(self, our_reference: str) -> ProviderOrder | None:
+    def find_order(
+        self,
+        our_reference: str,
+        *,
+        request: OrderRequest | None = None,
+        placed_after: datetime | None = None,
+        claimed: frozenset[str] = frozenset(),
+    ) -> ProviderOrder | None:
         """The upstream order placed for ``our_reference``, or None if there is none.
 
-        IDT keeps no reference of ours, so this needs the attempt this process recorded when it
-        placed the order; without it (another process, a restart) use ``match_order``.
+        IDT keeps no reference of ours. The attempt this process journaled says what was ordered;
+        from another process (a restart, a SIGKILLed worker) the caller's persisted ``request``
+        and ``placed_after`` say it instead, and ``claimed`` names the upstream orders other
+        references already own, which the journal of a fresh process does not know.
         """
         attempt = JOURNAL.attempt(self._account, our_reference)
-        if attempt is None:
+        if attempt is not None and attempt.order_id:
+            return self._to_order(self.client.get_order(attempt.order_id), our_reference)
+        if attempt is not None:
+            return self.match_order(
+                our_reference,
+                group_external_id=attempt.group_id,
+                quantity=attempt.quantity,
+                placed_after=attempt.started_at,
+                claimed=claimed,
+            )
+        if request is None or placed_after is None:
             raise errors.InvalidRequest(
                 f"{LABEL} orders carry no reference of ours and this process did not place "
-                f"{our_reference}; match it with match_order() or in the IDT Express portal",
+                f"{our_reference}: pass the request sent and when the attempt started, or match "
+                "it in the IDT Express portal",
                 field="our_reference",
             )
-        if attempt.order_id:
-            return self._to_order(self.client.get_order(attempt.order_id), our_reference)
+        if request.our_reference != our_reference:
+            raise errors.InvalidRequest(
+                f"{LABEL}: the request given is {request.our_reference}'s, not {our_reference}'s",
+                field="request",
+            )
+        group_id = self._validate(request)  # place_order refused anything invalid unsent
         return self.match_order(
             our_reference,
-            group_external_id=attempt.group_id,
-            quantity=attempt.quantity,
-            placed_after=attempt.started_at,
+            group_external_id=str(group_id),
+            quantity=request.quantity,
+            placed_after=placed_after,
+            claimed=claimed,
         )
 
     def match_order(
@@ -172,13 +197,18 @@ class IdtExpressAdapter:
         group_external_id: str,
         quantity: int,
         placed_after: datetime,
+        claimed: frozenset[str] = frozenset(),
     ) -> ProviderOrder | None:
         """The upstream order for a DID group and quantity placed at or after ``placed_after``
-        that no other reference has claimed (the earliest, if several qualify)."""
+        that no other reference has claimed (the earliest, if several qualify).
+
+        Claimed are the orders in ``claimed`` and those this process's journal matched to other
+        references. None is a verified answer: IDT lists every order, and none qualifies.
+        """
         if placed_after.tzinfo is None:
             placed_after = placed_after.replace(tzinfo=UTC)
         since = placed_after - CLOCK_SKEW
-        claimed = JOURNAL.claimed(self._account, besides=our_reference)
+        claimed = claimed | JOURNAL.claimed(self._account, besides=our_reference)
         matches: list[wire.Order] = []
         for summary in self.client.orders():
             if summary.id in claimed or summary.ordered != quantity:

@@ -5,7 +5,8 @@ Get Orders filters by status only. An order whose answer was lost is therefore r
 was ordered (DID group, quantity) and when, among orders no other reference has claimed. The
 journal keeps exactly that per account: our reference -> attempt, and which upstream order each
 reference ended up with. It lives in process memory; a worker that restarts loses it, and
-``IdtExpressAdapter.match_order`` then needs the attempt's facts from didhub's own order row.
+``IdtExpressAdapter.find_order`` then needs the attempt's facts from didhub's own order row
+(``request``, ``placed_after``) and the upstream orders other rows already own (``claimed``).
 """
 
 from __future__ import annotations

@@ -6,21 +6,25 @@ order reference. So:
 
 - coverage groups the numbers found per country (``groups.py``: ``"<CC>:<type>:<area>"``);
 - an order is one ``did/assign`` per number; its external id is ``"assign:<did_id>,<did_id>…"``
-  and ``get_order`` re-reads ``did/list`` for those ids;
+  (a pick known only by its number is written as its E.164 number) and ``get_order`` re-reads
+  ``did/list`` for those ids;
 - ``find_order(our_reference)`` cannot ask PBXme for our reference, so it matches the numbers the
-  request asked for (remembered per account in this process when ``place_order`` starts) against
-  ``did/list``. Those numbers were available, i.e. not ours, before the order, so any of them in
-  ``did/list`` was bought by this order. A reference this process never placed cannot be resolved:
-  that raises ``OutcomeUnknown`` rather than answering "no order", which would invite buying twice.
+  order asked for against ``did/list``. Those numbers were available, i.e. not ours, before the
+  order, so any of them in ``did/list`` was bought by this order (unless another order of ours
+  ``claimed`` it). The picks come from this process's memory of ``place_order``, or from the
+  caller's persisted ``request`` when it carries exact ``numbers``/``number_ids``. An order of
+  "any N numbers" placed by another process cannot be resolved: its picks were made inside
+  ``place_order`` and died with it. That raises ``OutcomeUnknown`` rather than answering "no
+  order", which would invite buying twice; hence callers pick first (``available_numbers``) and
+  send exact numbers, as the adapter has "pick_number" but not "reference".
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
+from datetime import datetime
 from typing import ClassVar
 
 from .. import errors
@@ -37,38 +41,15 @@ from ..types import (
 )
 from . import groups, wire
 from .client import LABEL, PbxmeClient
+from .picks import ORDER_PREFIX, REQUESTED, e164_or_raw, order_tokens, persisted_picks
 
 logger = logging.getLogger("didhub.providers")
-
-ORDER_PREFIX = "assign:"
-_REMEMBERED = 10_000  # requests kept for find_order, per process
-
-
-class _Requested:
-    """our_reference -> the (did_id, E.164) pairs an order asked for, shared by every adapter
-    of an account in this process (a new adapter per task must still resolve a lost answer)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple[str, str], tuple[tuple[str, str], ...]] = OrderedDict()
-
-    def remember(self, account: str, ref: str, picks: tuple[tuple[str, str], ...]) -> None:
-        with self._lock:
-            self._items[(account, ref)] = picks
-            self._items.move_to_end((account, ref))
-            while len(self._items) > _REMEMBERED:
-                self._items.popitem(last=False)
-
-    def get(self, account: str, ref: str) -> tuple[tuple[str, str], ...] | None:
-        with self._lock:
-            return self._items.get((account, ref))
-
-
-REQUESTED = _Requested()
 
 
 class PbxmeAdapter:
     kind: ClassVar[str] = "pbxme"
+    # No "reference": nothing of ours travels upstream, so a lost order is found again only by
+    # exact picks (see find_order); callers pick with available_numbers and send the picks.
     capabilities: ClassVar[frozenset[str]] = frozenset({"pick_number", "forwarding"})
 
     def __init__(self, config: AccountConfig) -> None:
@@ -101,7 +82,12 @@ class PbxmeAdapter:
 
     def available_numbers(self, group_external_id: str, *, limit: int) -> list[AvailableNumber]:
         found = self._available_in(group_external_id)
-        return [AvailableNumber(i.number, i.did_id, i.group_id) for i in found[: max(limit, 0)]]
+        # external_id is the did_id: a caller that persists both can send numbers and number_ids,
+        # and find_order can then match either against did/list from any process.
+        return [
+            AvailableNumber(number=i.number, external_id=i.did_id, group_external_id=i.group_id)
+            for i in found[: max(limit, 0)]
+        ]
 
     def _available_in(self, group_external_id: str) -> list[groups.Listing]:
         try:
@@ -168,7 +154,7 @@ class PbxmeAdapter:
         if request.number_ids or request.numbers:
             by_id = {i.did_id: i for i in found}
             by_number = {i.number: i for i in found}
-            wanted = request.number_ids or tuple(_e164_or_raw(n) for n in request.numbers)
+            wanted = request.number_ids or tuple(e164_or_raw(n) for n in request.numbers)
             lookup = by_id if request.number_ids else by_number
             missing = [w for w in wanted if w not in lookup]
             if missing:
@@ -184,8 +170,11 @@ class PbxmeAdapter:
     def get_order(self, external_id: str) -> ProviderOrder:
         if not external_id.startswith(ORDER_PREFIX):
             raise errors.NotFound(f"{LABEL}: {external_id!r} is not a didhub PBXme order id")
-        did_ids = [i for i in external_id.removeprefix(ORDER_PREFIX).split(",") if i]
-        owned = {did.did_id: did for did in self._owned()}
+        did_ids = order_tokens(external_id)
+        owned: dict[str, wire.OwnedDid] = {}
+        for did in self._owned():
+            owned[did.did_id] = did
+            owned.setdefault(self._e164(did), did)  # picks known only by number (find_order)
         found = [owned[i] for i in did_ids if i in owned]
         return ProviderOrder(
             external_id=external_id,
@@ -195,22 +184,44 @@ class PbxmeAdapter:
             detail=f"{len(found)} of {len(did_ids)} numbers on the account",
         )
 
-    def find_order(self, our_reference: str) -> ProviderOrder | None:
+    def find_order(
+        self,
+        our_reference: str,
+        *,
+        request: OrderRequest | None = None,
+        placed_after: datetime | None = None,
+        claimed: frozenset[str] = frozenset(),
+    ) -> ProviderOrder | None:
+        """The picks of ``our_reference`` that ``did/list`` shows bought, or None if none is.
+
+        ``placed_after`` is not needed: the picks were available, so not ours, when the order
+        started. ``claimed`` orders' picks are skipped: a pick this order never bought may since
+        have been bought by another order of ours.
+        """
+        del placed_after
         picks = REQUESTED.get(self.config.name, our_reference)
         if picks is None:
-            raise errors.OutcomeUnknown(
-                f"{LABEL} keeps no order reference and this process did not place "
-                f"{our_reference}: compare did/list with the order by hand"
-            )
-        owned_ids, owned_numbers = set(), set()
+            picks = persisted_picks(our_reference, request)
+        taken = {t for order_id in claimed for t in order_tokens(order_id)}
+        by_id: dict[str, wire.OwnedDid] = {}
+        by_number: dict[str, wire.OwnedDid] = {}
         for did in self._owned():
-            owned_ids.add(did.did_id)
-            owned_numbers.add(self._e164(did))
-        bought = [n for did_id, n in picks if did_id in owned_ids or n in owned_numbers]
+            by_id[did.did_id] = did
+            by_number[self._e164(did)] = did
+        tokens: list[str] = []
+        bought: list[str] = []
+        for did_id, number in picks:
+            did = by_id.get(did_id) if did_id else None
+            did = did or (by_number.get(number) if number else None)
+            token = did_id or (did.did_id if did else number)
+            tokens.append(token)
+            if did is None or taken & {token, number, did.did_id, self._e164(did)}:
+                continue
+            bought.append(self._e164(did) or number)
         if not bought:
             return None
         return ProviderOrder(
-            external_id=ORDER_PREFIX + ",".join(did_id for did_id, _ in picks),
+            external_id=ORDER_PREFIX + ",".join(tokens),
             status=_status(len(bought), len(picks)),
             our_reference=our_reference,
             numbers=tuple(bought),
@@ -294,13 +305,6 @@ def _status(found: int, asked: int) -> OrderStatus:
     if asked and found >= asked:
         return OrderStatus.COMPLETED
     return OrderStatus.PARTIAL if found else OrderStatus.CANCELED
-
-
-def _e164_or_raw(number: str) -> str:
-    try:
-        return to_e164(number)
-    except ValueError:
-        return number  # reported as not available, by the text the caller gave
 
 
 def forward_target(destination: str) -> tuple[str, str]:
