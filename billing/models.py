@@ -201,3 +201,26 @@ class CartItem(models.Model):
     @property
     def first_charge(self) -> Decimal:
         return (self.setup_price + self.period_price) * self.quantity
+
+
+# The ledger and orders live in their own modules; importing them here registers the models.
+from .models_ledger import (  # noqa: E402, F401
+    WALLET_KINDS,
+    AccountKind,
+    Hold,
+    LedgerAccount,
+    LedgerTransaction,
+    PaymentMethod,
+    Posting,
+    TransactionKind,
+)
+from .models_orders import (  # noqa: E402, F401
+    ACTIVE_STATES,
+    FINAL_STATES,
+    STEP,
+    ItemState,
+    Order,
+    OrderItem,
+    OrderStatus,
+    ProviderEvent,
+)

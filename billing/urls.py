@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, markups
+from .views import browse, checkout, markups, orders, wallets, webhooks
 
 app_name = "billing"
 
@@ -9,6 +9,31 @@ urlpatterns = [
     path("numbers/browse/<int:pk>/", browse.group_detail, name="group"),
     path("cart/", browse.cart, name="cart"),
     path("cart/<int:item_id>/remove/", browse.cart_remove, name="cart_remove"),
+    path("checkout/", checkout.review, name="checkout"),
+    path("checkout/buy/", checkout.buy, name="buy"),
+    path("checkout/refresh-prices/", checkout.refresh_prices, name="refresh_prices"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<str:reference>/", orders.order_detail, name="order"),
+    path("numbers/", orders.number_list, name="numbers"),
+    path("wallet/", wallets.client_wallet, name="wallet"),
+    path("wallet/export.csv", wallets.client_wallet_csv, name="wallet_csv"),
+    path("reseller/wallets/", wallets.reseller_wallets, name="reseller_wallets"),
+    path("reseller/wallet/", wallets.reseller_own_wallet, name="reseller_wallet"),
+    path("reseller/wallet/export.csv", wallets.reseller_own_wallet_csv, name="reseller_wallet_csv"),
+    path("reseller/clients/<int:pk>/wallet/", wallets.reseller_client_wallet, name="client_wallet"),
+    path(
+        "reseller/clients/<int:pk>/wallet/export.csv",
+        wallets.reseller_client_wallet_csv,
+        name="client_wallet_csv",
+    ),
+    path(
+        "reseller/clients/<int:pk>/wallet/top-up/",
+        wallets.reseller_client_top_up,
+        name="client_top_up",
+    ),
+    path(
+        "webhooks/providers/<str:account_name>/", webhooks.provider_webhook, name="provider_webhook"
+    ),
     path("reseller/pricing/", markups.markups, name="markups"),
     path("reseller/pricing/save/", markups.markup_save, name="markup_save"),
     path("reseller/pricing/preview/", markups.markup_preview, name="markup_preview"),

@@ -95,6 +95,11 @@ class Reseller(models.Model):
         help_text=_("Optional host name that shows this brand on the login page."),
     )
     currency = models.CharField(_("selling currency"), max_length=3, default="USD")
+    order_emails = models.BooleanField(
+        _("email us about client orders"),
+        default=True,
+        help_text=_("Send the support address an email when a client's order completes or fails."),
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

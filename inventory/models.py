@@ -229,3 +229,7 @@ class Sku(models.Model):
 
     def __str__(self) -> str:
         return f"{self.monthly_price} {self.currency}/month"
+
+
+# Owned numbers live in their own module; importing them here registers the model.
+from .models_numbers import Number, NumberStatus  # noqa: E402, F401

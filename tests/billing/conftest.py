@@ -101,3 +101,42 @@ def shop(catalog):
         "owner": reseller_member(reseller).user,
         **catalog,
     }
+
+
+SANDBOX_KINDS = ("didww", "idtexpress", "didfarm", "pbxme")
+
+
+def sandbox_account(kind: str, *, name: str = "", faults: dict | None = None, groups: int = 12):
+    """A sandbox account of ``kind`` with the first ``groups`` offers of its real coverage synced
+    (the same simulator answers the orders later)."""
+    from itertools import islice
+
+    from inventory.accounts import adapter_for
+
+    extra = {"countries": ["US", "GB"]} if kind in ("didfarm", "pbxme") else {}
+    account = provider_account_create(
+        kind=kind, name=name or f"{kind}-test", sandbox=True, rate_limit="", **extra
+    )
+    if faults:
+        account.sandbox_faults = faults
+        account.save(update_fields=["sandbox_faults"])
+    records = [r for r in islice(adapter_for(account).coverage(), groups * 3) if r.skus][:groups]
+    catalog_sync(account=account, records=records)
+    return account
+
+
+@pytest.fixture
+def store(db):
+    """A reseller (USD) and its client, with FX for every sandbox currency and a price plan."""
+    reseller = ResellerFactory(display_name="Wave Voice", currency="USD")
+    exchange_rate_set(base="EUR", quote="USD", rate="1.10")
+    exchange_rate_set(base="GBP", quote="USD", rate="1.25")
+    MarkupRule.objects.create(level="wholesale", reseller=reseller, percent=D(10))
+    MarkupRule.objects.create(level="retail", reseller=reseller, percent=D(50))
+    client = ClientFactory(reseller=reseller, name="Globex")
+    return {
+        "reseller": reseller,
+        "client": client,
+        "client_user": client_member(client, Role.CLIENT_ADMIN).user,
+        "owner": reseller_member(reseller).user,
+    }

@@ -1,0 +1,379 @@
+"""Checkout: the cart reviewed and bought in one transaction (DESIGN.md §4).
+
+``checkout_review`` prices the cart as it stands (read only). ``order_place`` is the "Buy": it
+locks the wallets and clearing, re-checks every line, holds the retail total (client wallet →
+clearing) and the wholesale total (reseller wallet → clearing), creates the order and its items,
+empties those cart lines and enqueues provisioning after commit. The idempotency key makes a
+double click, a retry or a second tab return the first order instead of buying again.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from customers.models import Client, Reseller, User
+from inventory.models import DidGroup
+
+from . import ledger
+from .models import (
+    CYCLE_MONTHS,
+    AccountKind,
+    CartItem,
+    Hold,
+    ItemState,
+    Order,
+    OrderItem,
+    TransactionKind,
+)
+from .money import format_money, from_minor, to_minor
+from .pricing import PriceBook, PriceUnavailable, SkuPrice
+from .storefront import price_group
+
+logger = logging.getLogger("didhub.orders")
+
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
+
+
+class CheckoutError(Exception):
+    """The order cannot be placed; the message says why and what to do. Nothing was changed."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class ReviewLine:
+    item: CartItem
+    price: SkuPrice | None
+    problem: str = ""
+    price_changed: bool = False
+
+    @property
+    def months(self) -> int:
+        return CYCLE_MONTHS[self.item.billing_cycle]
+
+    @property
+    def retail_each(self) -> Decimal:
+        """Setup plus the first period, per number, at the price in the cart."""
+        return self.item.setup_price + self.item.monthly_price * self.months
+
+    @property
+    def retail_total(self) -> Decimal:
+        return self.retail_each * self.item.quantity
+
+    @property
+    def wholesale_each(self) -> Decimal:
+        assert self.price is not None
+        return self.price.setup.wholesale.amount + self.price.monthly.wholesale.amount * self.months
+
+    @property
+    def margin_total(self) -> Decimal:
+        return (self.retail_each - self.wholesale_each) * self.item.quantity
+
+    @property
+    def needs_documents(self) -> bool:
+        return self.item.group.needs_registration
+
+
+@dataclass
+class Review:
+    client: Client
+    currency: str
+    lines: list[ReviewLine]
+    wallet_balance_minor: int
+    credit_limit_minor: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.retail_total for line in self.lines), Decimal(0))
+
+    @property
+    def total_minor(self) -> int:
+        return to_minor(self.total, self.currency)
+
+    @property
+    def wholesale_minor(self) -> int:
+        return sum(
+            to_minor(line.wholesale_each, self.currency) * line.item.quantity
+            for line in self.lines
+            if line.price is not None
+        )
+
+    @property
+    def balance(self) -> Decimal:
+        return from_minor(self.wallet_balance_minor, self.currency)
+
+    @property
+    def balance_after(self) -> Decimal:
+        return from_minor(self.wallet_balance_minor - self.total_minor, self.currency)
+
+    @property
+    def affordable(self) -> bool:
+        return self.wallet_balance_minor - self.total_minor >= -self.credit_limit_minor
+
+    @property
+    def problems(self) -> list[str]:
+        return [line.problem for line in self.lines if line.problem]
+
+    @property
+    def price_changes(self) -> bool:
+        return any(line.price_changed for line in self.lines)
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [line.item.pk for line in self.lines]
+
+
+def _cart_items(client: Client, item_ids: list[int] | None = None, *, lock: bool = False):
+    items = CartItem.objects.filter(cart__client=client).select_related(
+        "sku", "group__account", "group__country", "group__region", "group__city"
+    )
+    if item_ids is not None:
+        items = items.filter(pk__in=item_ids)
+    if lock:
+        items = items.select_for_update(of=("self",))
+    return list(items.order_by("added_at", "id"))
+
+
+def _check_line(item: CartItem, book: PriceBook) -> ReviewLine:
+    group, sku = item.group, item.sku
+    if (
+        group.retired_at is not None
+        or sku.retired_at is not None
+        or sku.group_id != group.pk
+        or not group.account.enabled
+    ):
+        return ReviewLine(item, None, _("%(what)s is no longer available.") % {"what": _line(item)})
+    try:
+        price = price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price)
+    except PriceUnavailable:
+        return ReviewLine(
+            item, None, _("%(what)s cannot be priced right now.") % {"what": _line(item)}
+        )
+    if price.currency != item.currency or (
+        price.setup.retail.amount != item.setup_price
+        or price.monthly.retail.amount != item.monthly_price
+    ):
+        return ReviewLine(
+            item,
+            price,
+            _(
+                "The price of %(what)s changed since it went into the cart: now %(setup)s setup "
+                "and %(monthly)s a month."
+            )
+            % {
+                "what": _line(item),
+                "setup": format_money(price.setup.retail.amount, price.currency),
+                "monthly": format_money(price.monthly.retail.amount, price.currency),
+            },
+            price_changed=True,
+        )
+    return ReviewLine(item, price)
+
+
+def _line(item: CartItem) -> str:
+    return f"{item.group.label} x{item.quantity}"
+
+
+def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Review:
+    reseller = client.reseller
+    book = PriceBook(reseller=reseller, client=client)
+    lines = [_check_line(item, book) for item in _cart_items(client, item_ids)]
+    wallet = ledger.client_wallet(client)
+    notes = []
+    if any(line.needs_documents for line in lines):
+        notes.append(
+            _(
+                "Some numbers are regulated: the provider asks for documents (identity, address) "
+                "before they carry calls. You will be asked for them after the purchase; the "
+                "numbers show as “documents required” until they are approved."
+            )
+        )
+    if any(line.item.numbers for line in lines):
+        notes.append(
+            _("Numbers you picked are reserved when the order is placed upstream; if one was "
+              "taken meanwhile, that number is refunded.")
+        )  # fmt: skip
+    return Review(
+        client=client,
+        currency=reseller.currency,
+        lines=lines,
+        wallet_balance_minor=wallet.balance_minor,
+        credit_limit_minor=wallet.credit_limit_minor,
+        notes=notes,
+    )
+
+
+def cart_prices_refresh(*, client: Client) -> int:
+    """Take the current prices into the cart (after the client saw they changed)."""
+    book = PriceBook(reseller=client.reseller, client=client)
+    changed = 0
+    with transaction.atomic():
+        for item in _cart_items(client, lock=True):
+            line = _check_line(item, book)
+            if line.price_changed and line.price is not None:
+                item.setup_price = line.price.setup.retail.amount
+                item.monthly_price = line.price.monthly.retail.amount
+                item.currency = line.price.currency
+                item.save(update_fields=["setup_price", "monthly_price", "currency"])
+                changed += 1
+    return changed
+
+
+def _new_reference() -> str:
+    return "DH-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def order_place(
+    *, client: Client, user: User | None, idempotency_key: str, item_ids: list[int]
+) -> tuple[Order, bool]:
+    """Buy the reviewed cart lines. Returns the order and whether this call created it."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 64:
+        raise CheckoutError(_("This checkout has expired; review your cart again."), code="key")
+    reseller: Reseller = client.reseller
+    if client.status != Client.Status.ACTIVE or reseller.status != Reseller.Status.ACTIVE:
+        raise CheckoutError(
+            _("This account cannot place orders right now; contact %(email)s.")
+            % {"email": reseller.support_email},
+            code="inactive",
+        )
+    currency = reseller.currency
+    wallet = ledger.client_wallet(client)
+    reseller_wallet = ledger.reseller_wallet(reseller)
+    clearing = ledger.platform_account(AccountKind.CLEARING, currency)
+    try:
+        with transaction.atomic():
+            return _place(
+                client, user, key, item_ids, (wallet, reseller_wallet, clearing), currency
+            )
+    except IntegrityError:
+        # Two submits with one key raced past the check (only possible without the lock,
+        # e.g. a wallet created in between): the first order stands.
+        existing = Order.objects.filter(client=client, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _place(client, user, key, item_ids, accounts, currency) -> tuple[Order, bool]:
+    wallet, reseller_wallet, clearing = accounts
+    # Every account this checkout posts to, locked in id order: concurrent checkouts on one
+    # wallet queue here, and a repeated key finds the order the first one committed.
+    ledger.lock_accounts(accounts)
+    existing = Order.objects.filter(client=client, idempotency_key=key).first()
+    if existing is not None:
+        return existing, False
+    items = _cart_items(client, item_ids, lock=True)
+    if not item_ids or len(items) != len(set(item_ids)):
+        raise CheckoutError(
+            _("Your cart changed since you reviewed it; please review it again."), code="cart"
+        )
+    book = PriceBook(reseller=client.reseller, client=client)
+    lines = [_check_line(item, book) for item in items]
+    problems = [line.problem for line in lines if line.problem]
+    if problems:
+        changed = any(line.price_changed for line in lines)
+        raise CheckoutError(" ".join(problems), code="prices" if changed else "unavailable")
+    order = Order.objects.create(
+        reference=_new_reference(),
+        client=client,
+        reseller_id=client.reseller_id,
+        placed_by=user,
+        idempotency_key=key,
+        currency=currency,
+        retail_total_minor=0,
+        wholesale_total_minor=0,
+    )
+    order_items, holds = [], []
+    for n, line in enumerate(lines, start=1):
+        order_item = _order_item(order, n, line)
+        order_items.append(order_item)
+    OrderItem.objects.bulk_create(order_items)
+    retail_total = wholesale_total = 0
+    for order_item in order_items:
+        retail = to_minor(order_item.retail_each, currency) * order_item.quantity
+        wholesale = to_minor(order_item.wholesale_each, currency) * order_item.quantity
+        retail_total += retail
+        wholesale_total += wholesale
+        if retail:
+            holds.append(Hold(wallet=wallet, item=order_item, amount_minor=retail))
+        if wholesale:
+            holds.append(Hold(wallet=reseller_wallet, item=order_item, amount_minor=wholesale))
+    try:
+        ledger.ledger_post(
+            kind=TransactionKind.HOLD,
+            entries=[
+                (wallet, -retail_total),
+                (reseller_wallet, -wholesale_total),
+                (clearing, retail_total + wholesale_total),
+            ],
+            memo=_("Order %(ref)s") % {"ref": order.reference},
+            reseller_id=client.reseller_id,
+            client=client,
+            order=order,
+            created_by=user,
+        )
+    except ledger.InsufficientBalance as error:
+        if error.account.pk == wallet.pk:
+            raise CheckoutError(str(error), code="funds") from None
+        logger.warning(
+            "order for %s refused: reseller %s wallet short by %d minor units",
+            client, client.reseller_id, error.short_minor,
+        )  # fmt: skip
+        raise CheckoutError(
+            _("Orders cannot be placed right now; please contact %(email)s.")
+            % {"email": client.reseller.support_email},
+            code="reseller_funds",
+        ) from None
+    Hold.objects.bulk_create(holds)
+    order.retail_total_minor = retail_total
+    order.wholesale_total_minor = wholesale_total
+    order.save(update_fields=["retail_total_minor", "wholesale_total_minor"])
+    CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+    logger.info(
+        "order %s placed for client %s: %d items, %s",
+        order.reference, client.pk, len(order_items),
+        format_money(from_minor(retail_total, currency), currency),
+    )  # fmt: skip
+    from .tasks import enqueue_provisioning
+
+    transaction.on_commit(lambda: enqueue_provisioning([i.pk for i in order_items]))
+    return order, True
+
+
+def _order_item(order: Order, n: int, line: ReviewLine) -> OrderItem:
+    item, price = line.item, line.price
+    assert price is not None
+    group: DidGroup = item.group
+    months = line.months
+    cost_currency = price.monthly.cost.currency
+    return OrderItem(
+        order=order,
+        reference=f"{order.reference}-{n}",
+        provider_account_id=group.account_id,
+        group=group,
+        sku=item.sku,
+        description=group.label,
+        quantity=item.quantity,
+        billing_cycle=item.billing_cycle,
+        requested_numbers=list(item.numbers or []),
+        retail_setup=item.setup_price,
+        retail_period=item.monthly_price * months,
+        wholesale_setup=price.setup.wholesale.amount,
+        wholesale_period=price.monthly.wholesale.amount * months,
+        cost_setup=price.setup.cost.amount,
+        cost_monthly=price.monthly.cost.amount,
+        cost_currency=cost_currency,
+        needs_documents=group.needs_registration,
+        state=ItemState.PLACED,
+        next_check_at=order.created_at,
+    )

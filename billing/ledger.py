@@ -1,0 +1,179 @@
+"""Writing to the ledger: the only code that creates postings (DESIGN.md §4).
+
+``ledger_post`` locks every account a transaction touches in one statement, in id order (two
+transactions never wait on each other in a cycle), checks that the postings sum to zero per
+currency and that no wallet goes below its credit limit, then writes the postings and the new
+balances. It must run inside ``transaction.atomic``; on PostgreSQL a deferred trigger checks the
+zero sum again at commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from customers.models import Client, Reseller
+
+from .models import AccountKind, LedgerAccount, LedgerTransaction, Posting
+from .money import format_money, from_minor
+
+
+class LedgerError(Exception):
+    """A transaction that cannot be written; says why in a sentence."""
+
+
+class Unbalanced(LedgerError):
+    pass
+
+
+class InsufficientBalance(LedgerError):
+    def __init__(self, message: str, *, account: LedgerAccount, short_minor: int) -> None:
+        super().__init__(message)
+        self.account = account
+        self.short_minor = short_minor
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def _account(key: str, **fields) -> LedgerAccount:
+    """The account named ``key``, created on first use (race-free: the key is unique)."""
+    try:
+        return LedgerAccount.objects.get(key=key)
+    except LedgerAccount.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():
+            return LedgerAccount.objects.create(key=key, **fields)
+    except IntegrityError:
+        return LedgerAccount.objects.get(key=key)
+
+
+def client_wallet(client: Client) -> LedgerAccount:
+    currency = client.reseller.currency
+    return _account(
+        f"client_wallet:{client.pk}:{currency}",
+        kind=AccountKind.CLIENT_WALLET,
+        currency=currency,
+        client=client,
+        reseller_id=client.reseller_id,
+    )
+
+
+def reseller_wallet(reseller: Reseller) -> LedgerAccount:
+    return _account(
+        f"reseller_wallet:{reseller.pk}:{reseller.currency}",
+        kind=AccountKind.RESELLER_WALLET,
+        currency=reseller.currency,
+        reseller=reseller,
+    )
+
+
+def reseller_revenue(reseller: Reseller, currency: str) -> LedgerAccount:
+    return _account(
+        f"reseller_revenue:{reseller.pk}:{currency}",
+        kind=AccountKind.RESELLER_REVENUE,
+        currency=currency,
+        reseller=reseller,
+    )
+
+
+def reseller_received(reseller: Reseller, currency: str) -> LedgerAccount:
+    return _account(
+        f"reseller_received:{reseller.pk}:{currency}",
+        kind=AccountKind.RESELLER_RECEIVED,
+        currency=currency,
+        reseller=reseller,
+    )
+
+
+def platform_account(kind: str, currency: str) -> LedgerAccount:
+    assert kind in (
+        AccountKind.PLATFORM_REVENUE,
+        AccountKind.PLATFORM_RECEIVED,
+        AccountKind.CLEARING,
+    )
+    return _account(f"{kind}:{currency}", kind=kind, currency=currency)
+
+
+def provider_payable(provider_account, currency: str) -> LedgerAccount:
+    return _account(
+        f"provider_payable:{provider_account.pk}:{currency}",
+        kind=AccountKind.PROVIDER_PAYABLE,
+        currency=currency,
+        provider_account=provider_account,
+    )
+
+
+def lock_accounts(accounts: Iterable[LedgerAccount]) -> dict[int, LedgerAccount]:
+    """Lock the accounts' rows (in id order) and return them fresh, by id."""
+    ids = sorted({a.pk for a in accounts})
+    locked = LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {a.pk: a for a in locked}
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
+def check_balanced(entries: Sequence[tuple[LedgerAccount, int]]) -> None:
+    totals: dict[str, int] = defaultdict(int)
+    for account, amount in entries:
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise Unbalanced(f"posting amounts are integer minor units, not {amount!r}")
+        totals[account.currency] += amount
+    unbalanced = {currency: total for currency, total in totals.items() if total}
+    if unbalanced:
+        raise Unbalanced(f"postings do not sum to zero: {unbalanced}")
+
+
+def ledger_post(
+    *,
+    kind: str,
+    entries: Sequence[tuple[LedgerAccount, int]],
+    memo: str = "",
+    **fields,
+) -> LedgerTransaction:
+    """Write one balanced transaction. ``entries`` are (account, signed minor units); zero
+    amounts are dropped and amounts for the same account are combined."""
+    if not transaction.get_connection().in_atomic_block:
+        raise LedgerError("ledger_post must run inside a database transaction")
+    combined: dict[int, int] = defaultdict(int)
+    by_id: dict[int, LedgerAccount] = {}
+    for account, amount in entries:
+        by_id[account.pk] = account
+        combined[account.pk] += amount
+    check_balanced([(by_id[pk], amount) for pk, amount in combined.items()])
+    combined = {pk: amount for pk, amount in combined.items() if amount}
+    if not combined:
+        raise Unbalanced("a transaction needs at least one non-zero posting")
+    locked = lock_accounts(by_id[pk] for pk in combined)
+    for pk, amount in combined.items():
+        account = locked[pk]
+        after = account.balance_minor + amount
+        if account.is_wallet and amount < 0 and after < -account.credit_limit_minor:
+            short = -account.credit_limit_minor - after
+            raise InsufficientBalance(
+                _("Not enough funds in the wallet: %(short)s more is needed.")
+                % {"short": format_money(from_minor(short, account.currency), account.currency)},
+                account=account,
+                short_minor=short,
+            )
+        account.balance_minor = after
+    txn = LedgerTransaction.objects.create(kind=kind, memo=memo[:200], **fields)
+    Posting.objects.bulk_create(
+        Posting(
+            transaction=txn,
+            account_id=pk,
+            amount_minor=amount,
+            currency=locked[pk].currency,
+            balance_after_minor=locked[pk].balance_minor,
+        )
+        for pk, amount in combined.items()
+    )
+    LedgerAccount.objects.bulk_update([locked[pk] for pk in combined], ["balance_minor"])
+    for pk in combined:  # callers' objects see the new balances
+        by_id[pk].balance_minor = locked[pk].balance_minor
+    return txn

@@ -1,0 +1,53 @@
+"""Celery tasks of billing: thin, take ids, call a service (DESIGN.md §1, §5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from .notifications import order_notify
+from .provisioning import due_item_ids, order_item_advance
+
+# Short waits ride on the task itself; anything later is the sweeper's (long countdowns collide
+# with the broker's visibility timeout).
+COUNTDOWN_LIMIT_SECONDS = 15
+
+
+@shared_task(name="billing.order_item_advance_task")
+def order_item_advance_task(item_id: int) -> str:
+    return order_item_advance(item_id=item_id)
+
+
+@shared_task(name="billing.provisioning_sweep_task")
+def provisioning_sweep_task() -> int:
+    """Every few seconds (beat): queue every item whose next check is due. Catches what a lost
+    task, a killed worker or a missed callback left behind."""
+    ids = due_item_ids()
+    for item_id in ids:
+        order_item_advance_task.delay(item_id)
+    return len(ids)
+
+
+@shared_task(name="billing.order_notification_task")
+def order_notification_task(order_id: int) -> None:
+    order_notify(order_id=order_id)
+
+
+def enqueue_provisioning(item_ids: list[int]) -> None:
+    for item_id in item_ids:
+        order_item_advance_task.delay(item_id)
+
+
+def enqueue_check(item_id: int, when: datetime) -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # eager (tests): running it now would only find it not due; tests drive time
+    delay = (when - timezone.now()).total_seconds()
+    if delay <= COUNTDOWN_LIMIT_SECONDS:
+        order_item_advance_task.apply_async((item_id,), countdown=max(delay, 0))
+
+
+def enqueue_order_notification(order_id: int) -> None:
+    order_notification_task.delay(order_id)
