@@ -54,6 +54,10 @@ class Order(models.Model):
     def in_flight(self) -> bool:
         return self.status == OrderStatus.PROCESSING
 
+    @property
+    def margin_minor(self) -> int:
+        return self.retail_total_minor - self.wholesale_total_minor
+
 
 class ItemState(models.TextChoices):
     PLACED = "placed", _("Placed")
@@ -163,6 +167,10 @@ class OrderItem(models.Model):
     @property
     def wholesale_each(self):
         return self.wholesale_setup + self.wholesale_period
+
+    @property
+    def margin_each(self):
+        return self.retail_each - self.wholesale_each
 
 
 class ProviderEvent(models.Model):

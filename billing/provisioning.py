@@ -200,7 +200,8 @@ def order_item_advance(*, item_id: int) -> str:
 def _apply(item: OrderItem, phase: str, outcome: Outcome) -> str:
     now = timezone.now()
     item.lease_until = None
-    fields = ["state", "next_check_at", "lease_until", "attempts", "detail", "last_error"]
+    fields = ["state", "next_check_at", "lease_until", "attempts", "detail", "last_error",
+              "state_before_dead_letter"]  # fmt: skip
     if outcome.error is not None:
         result = _failed_call(item, phase, outcome.error, now)
     elif phase == "pick":

@@ -66,3 +66,8 @@ class Number(models.Model):
 
     def __str__(self) -> str:
         return self.e164
+
+    @property
+    def order_code(self) -> str:
+        """The order's reference ("DH-7K3QX9PA") from the item's ("DH-7K3QX9PA-2")."""
+        return self.order_reference.rsplit("-", 1)[0]

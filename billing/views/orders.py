@@ -1,8 +1,77 @@
-from django.http import HttpResponse
+"""Orders with their live status, and the numbers they delivered."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .. import selectors_orders as selectors
+
+ORDERS = "billing/orders.html"
+ORDER = "billing/order_detail.html"
+NUMBERS = "billing/numbers.html"
+PAGE_SIZE = 25
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _membership(request: HttpRequest):
+    membership = request.membership
+    if membership is None or not (membership.is_client or membership.is_reseller):
+        raise PermissionDenied
+    return membership
 
 
-order_list = order_detail = number_list = _todo
+def _client_id(request: HttpRequest) -> int | None:
+    value = request.GET.get("client", "")
+    return int(value) if value.isdigit() else None
+
+
+def _partial(request: HttpRequest, template: str, name: str) -> str:
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{name}"
+    return template
+
+
+@require_GET
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    orders = selectors.orders_for(actor=membership, client_id=_client_id(request))
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    in_flight = any(order.in_flight for order in page.object_list)
+    return render(
+        request,
+        _partial(request, ORDERS, "results"),
+        {"page": page, "membership": membership, "in_flight": in_flight},
+    )
+
+
+@require_GET
+@login_required
+def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    membership = _membership(request)
+    order = selectors.order_get(actor=membership, reference=reference)
+    items = list(selectors.order_items(order))
+    return render(
+        request,
+        _partial(request, ORDER, "status"),
+        {"order": order, "items": items, "membership": membership},
+    )
+
+
+@require_GET
+@login_required
+def number_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    numbers = selectors.numbers_for(
+        actor=membership, client_id=_client_id(request), search=request.GET.get("q", "")
+    )
+    page = Paginator(numbers, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        _partial(request, NUMBERS, "results"),
+        {"page": page, "membership": membership, "q": request.GET.get("q", "")},
+    )
