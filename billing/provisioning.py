@@ -3,8 +3,8 @@
 ``order_item_advance(item_id)`` is the whole job. It runs in three short parts so no database
 transaction stays open while a provider is called:
 
-1. claim: lock the row with ``SKIP LOCKED``; go on only if the item is active and due
-   (``next_check_at`` has passed); push ``next_check_at`` a lease ahead so no other worker takes
+1. claim: lock the row with ``SKIP LOCKED``; go on only if the item is active, due
+   (``next_check_at`` has passed) and not leased; set ``lease_until`` so no other worker takes
    it; record the purchase attempt (``placed → submitting``, ``submitted_at``) *before* calling;
 2. call the provider: submit, resolve an unknown outcome with ``find_order``, or poll;
 3. apply: lock the row again and move it forward only; settle money and create numbers when it

@@ -17,7 +17,7 @@ from .providers.errors import ProviderError
 from .providers.http import AccountConfig
 from .providers.registry import adapter_class
 from .providers.types import AccountStatus, ProviderAdapter
-from .sandbox.registry import SANDBOX_CREDENTIALS, sandbox_transport
+from .sandbox.registry import SANDBOX_CREDENTIALS, SANDBOX_WEBHOOK_SECRETS, sandbox_transport
 
 DEFAULT_BASE_URLS = {
     "didww": "https://api.didww.com",
@@ -74,6 +74,8 @@ def provider_account_create(
     credentials = dict(credentials or {})
     if sandbox and not credentials:
         credentials = dict(SANDBOX_CREDENTIALS[kind])
+    if sandbox and not webhook_secret:
+        webhook_secret = SANDBOX_WEBHOOK_SECRETS.get(kind, "")
     missing = [key for key in REQUIRED_CREDENTIALS[kind] if not credentials.get(key)]
     if missing:
         raise ValidationError(

@@ -17,7 +17,7 @@ from django.utils.module_loading import import_string
 
 from .accounts import provider_account_create
 from .models import ProviderAccount
-from .sandbox.registry import SANDBOX_CREDENTIALS, SANDBOXES, make_sandbox
+from .sandbox.registry import SANDBOX_CREDENTIALS, SANDBOX_WEBHOOK_SECRETS, SANDBOXES, make_sandbox
 from .sandbox.server import SandboxServer, make_server
 from .sync import catalog_sync
 
@@ -65,10 +65,15 @@ def demo_accounts_ensure() -> list[ProviderAccount]:
                 name=name,
                 base_url=url,
                 credentials=dict(SANDBOX_CREDENTIALS[kind]),
+                webhook_secret=SANDBOX_WEBHOOK_SECRETS.get(kind, ""),
                 countries=NUMBER_LEVEL_COUNTRIES.get(kind, []),
                 rate_limit="",
             )
-        elif account.base_url != url:
+        elif not account.webhook_secret and SANDBOX_WEBHOOK_SECRETS.get(kind):
+            # Demo databases seeded before webhooks were delivered: the simulator signs with it.
+            account.webhook_secret = SANDBOX_WEBHOOK_SECRETS[kind]
+            account.save(update_fields=["webhook_secret"])
+        if account.base_url != url:
             with transaction.atomic():
                 ProviderAccount.objects.filter(pk=account.pk).update(base_url=url)
             account.base_url = url

@@ -30,6 +30,9 @@ SANDBOX_CREDENTIALS: dict[str, dict[str, str]] = {
     "pbxme": {"username": "sandbox", "password": "sandbox-pbxme"},
 }
 
+# What the simulators sign their callbacks/webhooks with (DIDfarm's default webhook secret).
+SANDBOX_WEBHOOK_SECRETS: dict[str, str] = {"didfarm": "whsec_sandbox"}
+
 _instances: dict[tuple[str, str], Any] = {}
 _lock = threading.Lock()
 

@@ -106,6 +106,16 @@ def shop(catalog):
 SANDBOX_KINDS = ("didww", "idtexpress", "didfarm", "pbxme")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sandboxes():
+    """Simulators are process-wide per account name: each test starts with new ones."""
+    from inventory.sandbox.registry import reset_sandboxes
+
+    reset_sandboxes()
+    yield
+    reset_sandboxes()
+
+
 def sandbox_account(kind: str, *, name: str = "", faults: dict | None = None, groups: int = 12):
     """A sandbox account of ``kind`` with the first ``groups`` offers of its real coverage synced
     (the same simulator answers the orders later)."""

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+import httpx
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import NoReverseMatch, reverse
 
+from inventory.sandbox.delivery import CallbackDeliverer, httpx_post
 from inventory.sandbox.faults import FaultConfig
 from inventory.sandbox.registry import SANDBOX_CREDENTIALS, SANDBOXES, make_sandbox
 from inventory.sandbox.server import make_server
@@ -29,9 +33,21 @@ class Command(BaseCommand):
             help='JSON fault config, e.g. \'{"error_rate": 0.1, "burst_429": 20}\'',
         )
         serve.add_argument("--only", default="", help="comma-separated kinds to serve")
+        serve.add_argument(
+            "--webhook-url",
+            action="append",
+            default=[],
+            metavar="KIND=URL",
+            help="where to POST a simulator's webhooks (DIDfarm's are configured per account; "
+            "default: the portal's endpoint for the demo account <kind>-sandbox)",
+        )
+        serve.add_argument(
+            "--no-callbacks", action="store_true", help="keep callbacks and webhooks undelivered"
+        )
 
     def handle(self, *args, action: str, host: str, port: int, seed: int, scale: int,
-               faults: str, only: str, **options) -> None:  # fmt: skip
+               faults: str, only: str, webhook_url: list[str], no_callbacks: bool,
+               **options) -> None:  # fmt: skip
         kinds = [k.strip() for k in only.split(",") if k.strip()] or list(SANDBOXES)
         unknown = [k for k in kinds if k not in SANDBOXES]
         if unknown:
@@ -40,6 +56,7 @@ class Command(BaseCommand):
             fault_config = FaultConfig.from_dict(json.loads(faults)) if faults else None
         except (ValueError, TypeError) as error:
             raise CommandError(f"--faults: {error}") from None
+        urls = {} if no_callbacks else _webhook_urls(kinds, webhook_url)
         sandboxes = {kind: make_sandbox(kind, seed=seed, scale=scale) for kind in kinds}
         try:
             server = make_server(
@@ -57,9 +74,38 @@ class Command(BaseCommand):
                 f"  python manage.py providers add {kind} --name {kind}-local "
                 f"--base-url {server.base_url(kind)}{countries} {creds}"
             )
+        # Callbacks and webhooks go out from a thread, as the providers would send them.
+        http = httpx.Client(timeout=5.0)
+        deliverer = CallbackDeliverer(sandboxes, httpx_post(http), webhook_urls=urls)
+        if not no_callbacks:
+            deliverer.start()
+            for kind, url in urls.items():
+                self.stdout.write(f"  {kind} webhooks go to {url}")
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
+            deliverer.stop()
+            http.close()
             server.server_close()
+
+
+def _webhook_urls(kinds: list[str], given: list[str]) -> dict[str, str]:
+    """DIDWW orders carry their callback URL; DIDfarm webhooks need one per account."""
+    urls: dict[str, str] = {}
+    for kind in kinds:
+        if kind != "didfarm":
+            continue
+        try:
+            # The demo's account for this simulator is "<kind>-sandbox" (inventory/demo.py).
+            path = reverse("billing:provider_webhook", args=[f"{kind}-sandbox"])
+        except NoReverseMatch:
+            continue
+        urls[kind] = settings.SITE_URL + path
+    for item in given:
+        kind, sep, url = item.partition("=")
+        if not sep or not url.strip() or kind.strip() not in kinds:
+            raise CommandError(f"--webhook-url: expected KIND=URL for a served kind, got {item!r}")
+        urls[kind.strip()] = url.strip()
+    return urls
