@@ -37,3 +37,24 @@ def demo_prices_ensure(reseller: Reseller) -> None:
             number_type=number_type,
             defaults=values,
         )
+
+
+def demo_wallets_ensure(*, admin, owner, reseller: Reseller, client) -> None:
+    """Opening payments: the reseller's with the platform, the demo client's with the reseller.
+    Fixed idempotency keys: running the seed again records nothing twice."""
+    from customers.models import Membership
+
+    from .money import to_minor
+    from .wallets import wallet_of, wallet_top_up
+
+    currency = reseller.currency
+    wallet_top_up(
+        actor=admin, membership=None, wallet=wallet_of(reseller),
+        amount_minor=to_minor(D(1000), currency), method="bank_transfer",
+        reference="DEMO-OPENING", idempotency_key="demo-opening",
+    )  # fmt: skip
+    wallet_top_up(
+        actor=owner, membership=Membership.objects.get(user=owner), wallet=wallet_of(client),
+        amount_minor=to_minor(D(25), currency), method="bank_transfer",
+        reference="DEMO-OPENING", idempotency_key="demo-opening",
+    )  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from .notifications import order_notify
@@ -42,7 +41,7 @@ def enqueue_provisioning(item_ids: list[int]) -> None:
 
 
 def enqueue_check(item_id: int, when: datetime) -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if order_item_advance_task.app.conf.task_always_eager:
         return  # eager (tests): running it now would only find it not due; tests drive time
     delay = (when - timezone.now()).total_seconds()
     if delay <= COUNTDOWN_LIMIT_SECONDS:

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from billing import ledger
 from customers.models import Client, Membership, User
 from inventory.models import DidGroup, ProviderAccount
 
@@ -41,8 +42,12 @@ def test_seed_demo_is_idempotent_and_syncs_every_provider(free_port):
         assert account.last_sync_status == "ok"
         assert DidGroup.objects.filter(account=account, retired_at__isnull=True).count() > 1000
     groups = DidGroup.objects.count()
+    client = Membership.objects.get(user__email="client@example.com").client
+    assert ledger.client_wallet(client).balance_minor == 2500  # 25.00 USD to start with
+    assert ledger.reseller_wallet(client.reseller).balance_minor == 100_000
 
     call_command("seed_demo", stdout=StringIO())
+    assert ledger.client_wallet(client).balance_minor == 2500  # not paid in twice
     assert User.objects.count() == 3 and Client.objects.count() == 2
     assert ProviderAccount.objects.count() == 4
     assert DidGroup.objects.count() == groups

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from billing.demo import demo_prices_ensure
+from billing.demo import demo_prices_ensure, demo_wallets_ensure
 from customers.demo import DEMO_PASSWORD, demo_people_ensure
 from inventory.demo import demo_accounts_ensure, demo_catalog_sync
 from inventory.sync import CatalogSyncFailed
@@ -21,6 +21,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             people = demo_people_ensure()
             demo_prices_ensure(people.reseller)
+            demo_wallets_ensure(
+                admin=people.admin, owner=people.owner, reseller=people.reseller,
+                client=people.client,
+            )  # fmt: skip
             accounts = demo_accounts_ensure()
         if not no_sync:
             try:
