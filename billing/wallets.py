@@ -78,8 +78,10 @@ def wallet_top_up(
     reference = reference.strip()
     if not reference:
         raise ValidationError({"reference": _("Enter the payment's reference.")})
-    if not idempotency_key:
+    if not idempotency_key or len(idempotency_key) > 64:
         raise ValidationError(_("This form has expired; open it again."))
+    if len(reference) > 100:
+        raise ValidationError({"reference": _("Keep the reference under 100 characters.")})
     key = f"top-up:{wallet.pk}:{idempotency_key}"
     ledger.lock_accounts([wallet])  # a second submit of the same key waits for the first
     existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
@@ -97,7 +99,7 @@ def wallet_top_up(
         reseller_id=wallet.reseller_id,
         client_id=wallet.client_id,
         payment_method=method,
-        payment_reference=reference[:100],
+        payment_reference=reference,
         created_by=actor,
     )
     return txn, True
@@ -107,10 +109,12 @@ def wallet_top_up(
 def wallet_credit_limit_set(
     *, actor: User, membership: Membership | None, wallet: LedgerAccount, limit_minor: int
 ) -> LedgerAccount:
-    """Set how far below zero a wallet may go: resellers for their clients, admins for
+    """Set how far below zero a wallet may go: reseller owners for their clients, admins for
     resellers. Lowering it below the current debt is refused (it would break the CHECK)."""
     if not _may_fund(actor, membership, wallet):
         raise PermissionDenied
+    if wallet.kind == AccountKind.CLIENT_WALLET and not membership.is_reseller_owner:
+        raise PermissionDenied  # credit is the owner's decision; staff record payments
     if limit_minor < 0:
         raise ValidationError({"credit_limit": _("The credit limit cannot be negative.")})
     locked = ledger.lock_accounts([wallet])[wallet.pk]

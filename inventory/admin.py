@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import REQUIRED_CREDENTIALS
-from .models import City, Country, DidGroup, NanpaPrefix, ProviderAccount, Region, Sku
+from .models import City, Country, DidGroup, NanpaPrefix, Number, ProviderAccount, Region, Sku
 from .tasks import provider_check_task, provider_sync_task
 
 CREDENTIAL_KEYS = ("api_key", "api_secret", "username", "password")
@@ -168,3 +168,26 @@ class SkuAdmin(admin.ModelAdmin):
     search_fields = ["external_id", "group__external_id"]
     raw_id_fields = ["group"]
     show_full_result_count = False
+
+
+@admin.register(Number)
+class NumberAdmin(admin.ModelAdmin):
+    """Numbers are created by provisioning and changed by their services: read-only here."""
+
+    list_display = [
+        "e164", "client", "reseller", "provider_account", "status", "order_reference",
+        "activated_at", "paid_until",
+    ]  # fmt: skip
+    list_filter = ["status", "provider_account", "reseller"]
+    search_fields = ["e164", "client__name", "order_reference"]
+    list_select_related = ["client", "reseller", "provider_account"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -51,7 +51,19 @@ def reseller_dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 @client_required
 def client_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/client_dashboard.html")
+    from billing import selectors_orders, selectors_wallets
+
+    membership = request.membership
+    wallet = selectors_wallets.member_client_wallet(actor=membership)
+    return render(
+        request,
+        "portal/client_dashboard.html",
+        {
+            "number_count": selectors_orders.numbers_for(actor=membership).count(),
+            "wallet": selectors_wallets.wallet_summary(wallet=wallet),
+            "recent_orders": selectors_orders.orders_for(actor=membership)[:5],
+        },
+    )
 
 
 @require_GET

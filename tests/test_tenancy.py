@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
+from billing.models import MarkupRule, Order
 from customers.models import Role
 from tests.factories import (
     ClientFactory,
@@ -29,6 +30,28 @@ OBJECT_FOR = {
     "client:invitation_revoke": "client_invitation",
 }
 
+# billing routes (one namespace for clients and resellers): name -> (URL kwarg, kind of object)
+BILLING_OBJECT_FOR = {
+    "billing:client_wallet": ("pk", "client"),
+    "billing:client_wallet_csv": ("pk", "client"),
+    "billing:client_top_up": ("pk", "client"),
+    "billing:order": ("reference", "order"),
+    "billing:markup_delete": ("pk", "markup_rule"),
+}
+# id-taking billing routes that name no tenant's object, or that need more than this file builds
+BILLING_NOT_SWEPT = {
+    "billing:group": "the catalog is shared by every tenant",
+    "billing:provider_webhook": "providers sign these: tests/billing/test_webhooks.py",
+    "billing:cart_remove": "needs a catalog: tests/billing/test_browse.py",
+}
+# These refuse (403) before looking anything up: reseller pages to client people, owner actions
+# to staff. The answer is the same for any id, so it reveals nothing.
+RESELLER_ONLY = {
+    "billing:client_wallet", "billing:client_wallet_csv", "billing:client_top_up",
+    "billing:markup_delete",
+}  # fmt: skip
+OWNER_ONLY = {"billing:markup_delete"}
+
 
 def tenant_routes(namespace: str) -> list[tuple[str, URLPattern]]:
     resolver = get_resolver()
@@ -38,6 +61,13 @@ def tenant_routes(namespace: str) -> list[tuple[str, URLPattern]]:
     raise AssertionError(f"no namespace {namespace}")
 
 
+def _order(client) -> str:
+    return Order.objects.create(
+        reference=f"DH-T{client.pk:07d}", client=client, reseller=client.reseller,
+        idempotency_key="sweep", currency="USD", retail_total_minor=0, wholesale_total_minor=0,
+    ).reference  # fmt: skip
+
+
 def other_tenant_objects():
     """Objects of a second reseller, and of a second client of the first reseller."""
     mine = ResellerFactory()
@@ -45,6 +75,7 @@ def other_tenant_objects():
     my_client = ClientFactory(reseller=mine)
     sibling_client = ClientFactory(reseller=mine)
     their_client = ClientFactory(reseller=theirs)
+    rule = MarkupRule.objects.create(level="retail", reseller=theirs, percent=10)
     return {
         "mine": mine,
         "my_client": my_client,
@@ -54,6 +85,8 @@ def other_tenant_objects():
             "client_invitation": InvitationFactory(
                 reseller=theirs, client=their_client, role=Role.CLIENT_USER
             ).pk,
+            "order": _order(their_client),
+            "markup_rule": rule.pk,
         },
         "client_objects": {
             "client": sibling_client.pk,
@@ -61,6 +94,8 @@ def other_tenant_objects():
             "client_invitation": InvitationFactory(
                 reseller=mine, client=sibling_client, role=Role.CLIENT_USER
             ).pk,
+            "order": _order(sibling_client),
+            "markup_rule": MarkupRule.objects.create(level="retail", reseller=mine, percent=5).pk,
         },
     }
 
@@ -110,3 +145,38 @@ def test_reseller_pages_are_closed_to_client_people(client):
     for name, pattern in tenant_routes("reseller"):
         kwargs = {"pk": world["my_client"].pk} if pattern.pattern.converters else {}
         assert client.get(reverse(name, kwargs=kwargs)).status_code in (403, 405)
+
+
+def billing_routes() -> list[str]:
+    names = []
+    for name, pattern in tenant_routes("billing"):
+        params = list(pattern.pattern.converters)
+        if not params or name in BILLING_NOT_SWEPT:
+            continue
+        assert name in BILLING_OBJECT_FOR, f"{name} takes {params}: add it to BILLING_OBJECT_FOR"
+        names.append(name)
+    return names
+
+
+@pytest.mark.parametrize(
+    "role", [Role.RESELLER_OWNER, Role.RESELLER_STAFF, Role.CLIENT_ADMIN, Role.CLIENT_USER]
+)
+def test_billing_urls_hide_other_tenants_objects(client, role):
+    world = other_tenant_objects()
+    if role in (Role.RESELLER_OWNER, Role.RESELLER_STAFF):
+        member, objects = reseller_member(world["mine"], role), world["reseller_objects"]
+        refused = OWNER_ONLY if role == Role.RESELLER_STAFF else set()
+    else:
+        member, objects = client_member(world["my_client"], role), world["client_objects"]
+        refused = RESELLER_ONLY
+    client.force_login(member.user)
+    checked = []
+    for name in billing_routes():
+        kwarg, kind = BILLING_OBJECT_FOR[name]
+        url = reverse(name, kwargs={kwarg: objects[kind]})
+        expected = {403, 405} if name in refused else {404, 405}
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            assert status in expected, f"{role}: {method.upper()} {url} answered {status}"
+        checked.append(name)
+    assert set(checked) == set(BILLING_OBJECT_FOR)
