@@ -21,6 +21,7 @@ from inventory.models import ProviderAccount
 from inventory.sandbox.registry import SANDBOXES, reset_sandboxes
 from inventory.sync import catalog_sync
 from portal.bench_browse import bench_browse
+from portal.bench_checkout import bench_checkout_and_provision
 
 SYNC_MIN_GROUPS = 250_000
 DEFAULT_SCALE = 20  # four simulators at this scale list a little over 250k groups
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             figures = {"sync": self._sync(scale)}
             _drop_accounts("bench-seq-")  # browse the 250k groups of the other four accounts
             figures["browse"] = bench_browse()
+            figures.update(bench_checkout_and_provision())
         finally:
             reset_sandboxes()
             if not keep_db:
