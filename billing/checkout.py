@@ -179,6 +179,12 @@ def _check_line(item: CartItem, book: PriceBook) -> ReviewLine:
     return ReviewLine(item, price)
 
 
+def _describe(group: DidGroup) -> str:
+    """"United States · New York (212-555)": what the client bought, in its words."""
+    country, label = group.country.name, group.label
+    return label if label.startswith(country) else f"{country} · {label}"
+
+
 def _line(item: CartItem) -> str:
     return f"{item.group.label} x{item.quantity}"
 
@@ -362,7 +368,7 @@ def _order_item(order: Order, n: int, line: ReviewLine) -> OrderItem:
         provider_account_id=group.account_id,
         group=group,
         sku=item.sku,
-        description=group.label,
+        description=_describe(group),
         quantity=item.quantity,
         billing_cycle=item.billing_cycle,
         requested_numbers=list(item.numbers or []),
