@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Client, Reseller, Role
-from .services import CLIENT_FIELDS
+from .services import BRANDING_FIELDS, CLIENT_FIELDS
 
 MAX_LOGO_BYTES = 512 * 1024
 
@@ -68,7 +68,7 @@ class InvitationForm(forms.Form):
 class BrandingForm(forms.ModelForm):
     class Meta:
         model = Reseller
-        fields = ["display_name", "logo", "accent_colour", "support_email", "domain"]
+        fields = list(BRANDING_FIELDS)
         widgets = {"accent_colour": forms.TextInput(attrs={"type": "color"})}
 
     def clean_logo(self):

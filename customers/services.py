@@ -42,7 +42,9 @@ CLIENT_FIELDS = (
     "tax_id",
     "status",
 )
-BRANDING_FIELDS = ("display_name", "logo", "accent_colour", "support_email", "domain")
+BRANDING_FIELDS = (
+    "display_name", "logo", "accent_colour", "support_email", "domain", "order_emails",
+)  # fmt: skip
 
 
 def _full_clean(obj: Any, **kwargs: Any) -> None:

@@ -134,6 +134,8 @@ def test_branding_saves_and_shows_on_every_page(as_owner, owner):
     assert "Hello Voice" in page
     css = as_owner.get(reverse("brand_css", args=[owner.reseller.slug])).content.decode()
     assert "#ff5500" in css
+    # An unticked box is absent from the POST: the owner turned order emails off.
+    assert Reseller.objects.get(pk=owner.reseller_id).order_emails is False
 
 
 def test_client_pages_wear_the_resellers_brand(client, client_admin):
