@@ -150,3 +150,21 @@ def store(db):
         "client_user": client_member(client, Role.CLIENT_ADMIN).user,
         "owner": reseller_member(reseller).user,
     }
+
+
+@pytest.fixture
+def web():
+    """An anonymous client that enforces CSRF, as a provider's request would meet it."""
+    from django.test import Client
+
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def didfarm_bare(db):
+    """A DIDfarm sandbox account with a webhook secret and no orders."""
+    from tests.billing.webhooks_support import SECRET
+
+    return provider_account_create(
+        kind="didfarm", name="didfarm-bare", sandbox=True, rate_limit="", webhook_secret=SECRET
+    )

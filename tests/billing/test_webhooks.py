@@ -9,7 +9,6 @@ import time
 
 import pytest
 from django.db import connection, transaction
-from django.test import Client
 
 import billing.tasks
 from billing.models import ItemState, ProviderEvent
@@ -20,7 +19,7 @@ from inventory.accounts import provider_account_create
 from inventory.models import Number
 from inventory.providers.didww import callbacks
 from inventory.sandbox.delivery import deliver_due_callbacks
-from inventory.sandbox.registry import reset_sandboxes, sandbox_for
+from inventory.sandbox.registry import sandbox_for
 from tests.billing.conftest import sandbox_account
 
 from .webhooks_support import (
@@ -35,27 +34,6 @@ from .webhooks_support import (
     submitted_item,
     url,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_sandboxes():
-    reset_sandboxes()
-    yield
-    reset_sandboxes()
-
-
-@pytest.fixture
-def web():
-    """An anonymous client that enforces CSRF, as a provider's request would meet it."""
-    return Client(enforce_csrf_checks=True)
-
-
-@pytest.fixture
-def didfarm_bare(db):
-    """A DIDfarm account with a webhook secret and no orders."""
-    return provider_account_create(
-        kind="didfarm", name="didfarm-bare", sandbox=True, rate_limit="", webhook_secret=SECRET
-    )
 
 
 @pytest.fixture
