@@ -140,12 +140,13 @@ def ledger_post(
     amounts are dropped and amounts for the same account are combined."""
     if not transaction.get_connection().in_atomic_block:
         raise LedgerError("ledger_post must run inside a database transaction")
+    # Each amount is checked as given: combined first, True + -1 would pass as an int.
+    check_balanced(entries)
     combined: dict[int, int] = defaultdict(int)
     by_id: dict[int, LedgerAccount] = {}
     for account, amount in entries:
         by_id[account.pk] = account
         combined[account.pk] += amount
-    check_balanced([(by_id[pk], amount) for pk, amount in combined.items()])
     combined = {pk: amount for pk, amount in combined.items() if amount}
     if not combined:
         raise Unbalanced("a transaction needs at least one non-zero posting")

@@ -91,6 +91,12 @@ def _needs_picks(item: OrderItem) -> bool:
 # --- 1. claim ----------------------------------------------------------------------------------
 
 
+def _lease() -> timedelta:
+    """``LEASE``, unless settings shorten it (a test that kills a worker mid-call)."""
+    seconds = getattr(settings, "PROVISIONING_LEASE_SECONDS", None)
+    return LEASE if seconds is None else timedelta(seconds=seconds)
+
+
 def _claim(item_id: int) -> tuple[OrderItem, str, object] | None:
     now = timezone.now()
     with transaction.atomic():
@@ -115,7 +121,7 @@ def _claim(item_id: int) -> tuple[OrderItem, str, object] | None:
             phase = "resolve"  # an earlier attempt may have reached the provider
         else:
             phase = "poll"
-        item.lease_until = now + LEASE
+        item.lease_until = now + _lease()
         item.save(update_fields=["state", "submitted_at", "lease_until", "updated_at"])
     return item, phase, now
 
@@ -198,6 +204,10 @@ def order_item_advance(*, item_id: int) -> str:
 
 
 def _apply(item: OrderItem, phase: str, outcome: Outcome) -> str:
+    if item.state not in ACTIVE_STATES:
+        # Another worker took over when our lease ran out and finished the item: our answer
+        # is older than its end and must not touch it (it would overwrite delivered numbers).
+        return "stale"
     now = timezone.now()
     item.lease_until = None
     fields = ["state", "next_check_at", "lease_until", "attempts", "detail", "last_error",
