@@ -176,6 +176,7 @@ def order_item_advance(*, item_id: int) -> str:
     if claimed is None:
         return "skipped"
     item, phase, claimed_at = claimed
+    lease = item.lease_until
     outcome = _call(item, phase)
     phase = outcome.phase or phase
     with transaction.atomic():
@@ -184,7 +185,7 @@ def order_item_advance(*, item_id: int) -> str:
             .select_related("provider_account", "group", "sku", "order__reseller")
             .get(pk=item_id)
         )
-        result = _apply(item, phase, outcome)
+        result = _apply(item, phase, outcome, lease=lease)
         if item.poked_at and item.poked_at >= claimed_at and item.state in ACTIVE_STATES:
             # A provider event arrived while we were asking: look again now.
             OrderItem.objects.filter(pk=item.pk).update(next_check_at=timezone.now())
@@ -203,10 +204,10 @@ def order_item_advance(*, item_id: int) -> str:
     return result
 
 
-def _apply(item: OrderItem, phase: str, outcome: Outcome) -> str:
-    if item.state not in ACTIVE_STATES:
-        # Another worker took over when our lease ran out and finished the item: our answer
-        # is older than its end and must not touch it (it would overwrite delivered numbers).
+def _apply(item: OrderItem, phase: str, outcome: Outcome, *, lease) -> str:
+    if item.state not in ACTIVE_STATES or item.lease_until != lease:
+        # Our lease ran out and another worker took the item over (and maybe finished it): our
+        # answer is older than its work and must not touch the row.
         return "stale"
     now = timezone.now()
     item.lease_until = None
@@ -238,6 +239,14 @@ def _failed_call(item: OrderItem, phase: str, error: errors.ProviderError, now) 
         # A purchase refused outright bought nothing: fail the item and give the money back.
         why = _public(error)
         return _finish(item, [], _("The number could not be ordered: %(why)s") % {"why": why})
+    if isinstance(error, errors.RateLimited):
+        # Throttled, not failed: a purchase answered 429 bought nothing, so it may be sent
+        # again as it is (no find_order needed), and waiting is no reason to give up.
+        if phase == "submit":
+            item.state = ItemState.PLACED
+        retry_after = error.retry_after or _backoff(1)
+        item.next_check_at = now + timedelta(seconds=float(retry_after))
+        return "throttled"
     if isinstance(error, errors.AuthFailed | errors.InsufficientFunds):
         # The platform's account needs fixing (credentials, funds): a person, then a retry.
         item.attempts = MAX_ATTEMPTS

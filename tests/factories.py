@@ -75,3 +75,16 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     client = None
     role = Role.RESELLER_STAFF
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+def forget_provider_state() -> None:
+    """Simulators, and what adapters remember per account in this process (IDT's order
+    journal, PBXme's picks): a new simulator reuses order ids, which old memories would
+    mistake for orders of their own."""
+    from inventory.providers.idtexpress.journal import JOURNAL
+    from inventory.providers.pbxme.picks import REQUESTED
+    from inventory.sandbox.registry import reset_sandboxes
+
+    reset_sandboxes()
+    JOURNAL.clear()
+    REQUESTED.clear()

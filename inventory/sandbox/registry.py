@@ -6,6 +6,7 @@ the same instance.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -51,14 +52,28 @@ def sandbox_for(kind: str, name: str, *, scale: int = 1) -> Any:
         return _instances[key]
 
 
+_transports: dict[tuple[str, str, str], httpx.BaseTransport] = {}
+
+
 def sandbox_transport(
     kind: str, name: str, faults: Mapping[str, Any] | None = None, *, scale: int = 1
 ) -> httpx.BaseTransport:
-    config = FaultConfig.from_dict(faults) if faults else None
-    return transport_for(sandbox_for(kind, name, scale=scale), config)
+    """The account's transport, kept per fault configuration: a provider's faults run on one
+    sequence across calls (a new seeded transport per call would meet the same first faults
+    every time, which no real provider does)."""
+    key = (kind, name, json.dumps(faults or {}, sort_keys=True))
+    with _lock:
+        transport = _transports.get(key)
+    if transport is None:
+        config = FaultConfig.from_dict(faults) if faults else None
+        transport = transport_for(sandbox_for(kind, name, scale=scale), config)
+        with _lock:
+            transport = _transports.setdefault(key, transport)
+    return transport
 
 
 def reset_sandboxes() -> None:
     """Forget every simulator (tests)."""
     with _lock:
         _instances.clear()
+        _transports.clear()

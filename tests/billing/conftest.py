@@ -109,11 +109,11 @@ SANDBOX_KINDS = ("didww", "idtexpress", "didfarm", "pbxme")
 @pytest.fixture(autouse=True)
 def _fresh_sandboxes():
     """Simulators are process-wide per account name: each test starts with new ones."""
-    from inventory.sandbox.registry import reset_sandboxes
+    from tests.factories import forget_provider_state
 
-    reset_sandboxes()
+    forget_provider_state()
     yield
-    reset_sandboxes()
+    forget_provider_state()
 
 
 def sandbox_account(kind: str, *, name: str = "", faults: dict | None = None, groups: int = 12):

@@ -13,7 +13,7 @@ from inventory.models import DidGroup, Number
 from inventory.providers import errors
 from inventory.providers.types import OrderStatus as Upstream
 from inventory.providers.types import ProviderOrder
-from tests.billing.orders_helpers import buy, drive, fund
+from tests.billing.orders_helpers import PAST, buy, drive, fund
 
 
 class ScriptedProvider:
@@ -219,3 +219,31 @@ def test_the_client_and_the_reseller_hear_when_an_order_ends(
     assert "+17182010008" in client_mail.body
     assert "didww" not in client_mail.body.lower()
     assert order.notified_at is not None
+
+
+def test_a_throttled_purchase_is_sent_again_without_a_search(shop, group, provider):
+    provider.place = [
+        errors.RateLimited("429", retry_after=0),
+        upstream(Upstream.COMPLETED, ["+1718201009"]),
+    ]
+    item = drive(buy(shop, group).items.get())
+    assert item.state == ItemState.FULFILLED
+    assert provider.calls == ["place", "place"]  # a 429 bought nothing: no find_order
+
+
+def test_an_answer_from_a_worker_whose_lease_ran_out_is_dropped(shop, group, provider, monkeypatch):
+    """Worker A is slow; its lease runs out and worker B takes the item over; A's late answer
+    (here: "canceled") must not write over what B found (the order is pending upstream)."""
+    item = buy(shop, group).items.get()
+
+    def slow_place(request):
+        OrderItem.objects.filter(pk=item.pk).update(lease_until=PAST, next_check_at=PAST)
+        provider.find = [upstream(Upstream.PENDING)]
+        assert order_item_advance(item_id=item.pk) == ItemState.PENDING_UPSTREAM  # worker B
+        return upstream(Upstream.CANCELED)
+
+    monkeypatch.setattr(provider, "place_order", slow_place)
+    assert order_item_advance(item_id=item.pk) == "stale"  # worker A, too late
+    item.refresh_from_db()
+    assert item.state == ItemState.PENDING_UPSTREAM
+    assert balances(shop)["clearing"] > 0  # nothing refunded on A's word

@@ -1,11 +1,11 @@
 import pytest
 
-from inventory.sandbox.registry import reset_sandboxes
+from tests.factories import forget_provider_state
 
 
 @pytest.fixture(autouse=True)
 def _fresh_sandboxes():
     """Simulators are process-wide per account name: each test starts with new ones."""
-    reset_sandboxes()
+    forget_provider_state()
     yield
-    reset_sandboxes()
+    forget_provider_state()

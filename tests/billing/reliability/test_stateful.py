@@ -275,6 +275,13 @@ class Lifecycle(RuleBasedStateMachine):
         self.upstream.raise_next[self.items[item_id]["ref"]] = error
         before = OrderItem.objects.get(pk=item_id).attempts
         expected = self.items[item_id]
+        if rate_limited:
+            # Throttled is not failed: no attempt counted, and a purchase answered 429 bought
+            # nothing, so a placed item stays placed (no find_order needed next time).
+            assert self.advance(item_id) == "throttled"
+            item = OrderItem.objects.get(pk=item_id)
+            assert item.attempts == before and item.next_check_at is not None
+            return
         if expected["state"] == ItemState.PLACED:
             expected["state"] = ItemState.SUBMITTING  # the attempt is recorded before the call
         if before + 1 < MAX_ATTEMPTS:
@@ -372,7 +379,7 @@ class Lifecycle(RuleBasedStateMachine):
         if answer is not None:
             with transaction.atomic():
                 item = OrderItem.objects.select_for_update().get(pk=item_id)
-                _apply(item, "poll", Outcome(order=answer))
+                _apply(item, "poll", Outcome(order=answer), lease=item.lease_until)
         assert self.snapshot(item_id)[:-1] == before[:-1]
 
     # --- invariants --------------------------------------------------------------------------
