@@ -58,7 +58,8 @@ class SkuPrice:
 
 
 def load_rates() -> dict[tuple[str, str], Decimal]:
-    return {(r.base, r.quote): r.rate for r in ExchangeRate.objects.all()}
+    rows = ExchangeRate.objects.order_by().values_list("base", "quote", "rate")
+    return {(base, quote): rate for base, quote, rate in rows}
 
 
 def convert(
@@ -122,7 +123,9 @@ class PriceBook:
         self.currency = reseller.currency
         self.rates = load_rates() if rates is None else rates
         if rules is None:
-            rules = list(MarkupRule.objects.filter(reseller=reseller))
+            # Unordered: the default ordering joins the reseller and client tables for nothing.
+            rules = list(MarkupRule.objects.filter(reseller=reseller).order_by())
+        self._labels: dict[int, str] = {}
         self._rules = {
             (r.level, r.client_id, r.country, r.number_type): r
             for r in rules
@@ -171,10 +174,17 @@ class PriceBook:
         return FeePrice(
             cost=Figure(cost, currency, "provider price"),
             cost_converted=Figure(converted, self.currency, fx or "same currency"),
-            wholesale=Figure(wholesale, self.currency, _label(wholesale_rule, "at cost (no plan)")),
-            retail=Figure(retail, self.currency, _label(retail_rule, "no markup set")),
+            wholesale=Figure(
+                wholesale, self.currency, self._label(wholesale_rule, "at cost (no plan)")
+            ),
+            retail=Figure(retail, self.currency, self._label(retail_rule, "no markup set")),
         )
 
-
-def _label(rule: MarkupRule | None, fallback: str) -> str:
-    return rule.describe() if rule else fallback
+    def _label(self, rule: MarkupRule | None, fallback: str) -> str:
+        # Described once per rule: a page prices each of its rows' two fees with the same few.
+        if rule is None:
+            return fallback
+        label = self._labels.get(id(rule))
+        if label is None:
+            label = self._labels[id(rule)] = rule.describe()
+        return label

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 
 from customers import selectors as customer_selectors
 from customers.models import Client, Reseller
-from inventory.models import DidGroup
+from inventory.models import DidGroup, NumberType
 
 from .pricing import PriceBook, PriceUnavailable, SkuPrice, convert
 
@@ -64,7 +64,8 @@ def viewer_for(
 class Offer:
     group: DidGroup
     price: SkuPrice
-    offers: int = 1
+    offers: int | None = 1  # None: not counted (only resellers are shown the number)
+    type_label: str = ""
 
 
 def viewer_rates(book: PriceBook) -> dict[str, Decimal]:
@@ -90,8 +91,17 @@ def price_group(book: PriceBook, group: DidGroup, *, setup=None, monthly=None) -
 
 
 def priced(book: PriceBook, groups) -> list[Offer]:
+    # Each type's label translated once: get_number_type_display per row was over a quarter of
+    # the time spent rendering the rows.
+    labels = {value: str(label) for value, label in NumberType.choices}
     return [
-        Offer(group=g, price=price_group(book, g), offers=getattr(g, "offers", 1)) for g in groups
+        Offer(
+            group=g,
+            price=price_group(book, g),
+            offers=getattr(g, "offers", 1),
+            type_label=labels.get(g.number_type, g.number_type),
+        )
+        for g in groups
     ]
 
 

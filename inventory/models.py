@@ -186,6 +186,19 @@ class DidGroup(models.Model):
                 condition=Q(retired_at__isnull=True),
                 name="group_live_area_key",
             ),
+            # Cheapest first, per currency (a viewer's price is the price times one rate): the
+            # number browser reads a page of best offers by price off these instead of ranking
+            # every group of a country or state (inventory.offers.OfferPages).
+            models.Index(
+                fields=["country", "currency", "monthly_price"],
+                condition=Q(retired_at__isnull=True),
+                name="group_live_country_price",
+            ),
+            models.Index(
+                fields=["country", "region", "currency", "monthly_price"],
+                condition=Q(retired_at__isnull=True),
+                name="group_live_region_price",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,24 +5,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import (
-    Case,
     Count,
-    DecimalField,
-    F,
     Max,
     Min,
     QuerySet,
-    Value,
-    When,
-    Window,
 )
-from django.db.models.functions import RowNumber
 
-from .models import DidGroup, ProviderAccount
+from .models import Country, DidGroup, ProviderAccount, Region
 
 NANP = frozenset({"US", "CA"})
 FACET_LIMIT = 300
@@ -123,91 +115,6 @@ def _facet(groups: QuerySet, key: str, label: str) -> list[dict]:
     return [{"value": row[key], "label": row[label], "groups": row["groups"]} for row in rows]
 
 
-def best_offers(
-    filters: CatalogFilters, *, to_viewer_currency: dict[str, Decimal], sort: str = "price"
-) -> QuerySet:
-    """One row per area — ``(id, offers)``, the cheapest offer for the viewer — in page order.
-
-    ``to_viewer_currency`` multiplies each account currency into the viewer's; groups priced in
-    a currency without a rate are left out (they cannot be offered). The ranking runs over narrow
-    rows; ``groups_in_order`` then loads the page's groups with their places.
-    """
-    groups = filtered_groups(filters).filter(
-        currency__in=list(to_viewer_currency), monthly_price__isnull=False
-    )
-    comparable = Case(
-        *[
-            When(currency=code, then=F("monthly_price") * Value(rate))
-            for code, rate in to_viewer_currency.items()
-        ],
-        output_field=DecimalField(max_digits=20, decimal_places=8),
-    )
-    partition = [F("country_id"), F("area_key")]
-    ranked = groups.annotate(
-        comparable_monthly=comparable,
-        rank=Window(
-            RowNumber(), partition_by=partition, order_by=[comparable.asc(), F("id").asc()]
-        ),
-        offers=Window(Count("id"), partition_by=partition),
-    )
-    if not filters.area_key:
-        ranked = ranked.filter(rank=1)
-    order = {
-        "price": ["comparable_monthly", "area_name", "id"],
-        "-price": ["-comparable_monthly", "area_name", "id"],
-        "area": ["area_name", "comparable_monthly", "id"],
-    }[sort]
-    return ranked.order_by(*order).values_list("id", "offers")
-
-
-class CountedOffers:
-    """``best_offers`` for a paginator, with the total cached until the catalog changes.
-
-    The total depends on the filters and the currencies offered, never on the viewer's prices;
-    counting the ranked areas is a third of a browse request's database time.
-    """
-
-    def __init__(self, offers: QuerySet, filters: CatalogFilters, currencies) -> None:
-        self.offers = offers
-        updated = catalog_updated_at()
-        key = repr((filters, sorted(currencies), enabled_account_ids()))
-        digest = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
-        self._key = f"offer-count:{updated.timestamp() if updated else 0}:{digest}"
-
-    def count(self) -> int:
-        return cache.get_or_set(self._key, self.offers.count, 3600)
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        return self.offers[index]
-
-
-def groups_in_order(rows) -> list[DidGroup]:
-    """The groups of ``best_offers`` rows, in that order, each with ``offers`` set."""
-    rows = list(rows)
-    by_id = (
-        DidGroup.objects.select_related("country", "region", "city", "account")
-        # The account is here for its name only: never load (and decrypt) its secrets to browse.
-        .defer(
-            "available_numbers",
-            "account__credentials",
-            "account__webhook_secret",
-            "account__countries",
-            "account__sandbox_faults",
-            "account__last_sync_counts",
-        )
-        .in_bulk([pk for pk, _offers in rows])
-    )
-    groups = []
-    for pk, offers in rows:
-        group = by_id[pk]
-        group.offers = offers
-        groups.append(group)
-    return groups
-
-
 def catalog_updated_at() -> datetime | None:
     """When the catalog was last refreshed (cached for a minute: shown on every browse page)."""
     return cache.get_or_set(
@@ -235,8 +142,6 @@ def place_names(country: str, region: str = "") -> tuple[str, str]:
 
 
 def _place_names(country: str, region: str) -> tuple[str, str]:
-    from .models import Country, Region
-
     if region:
         row = Region.objects.filter(code=region).values_list("country__name", "name").first()
         if row:

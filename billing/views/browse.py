@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers.models import Reseller
 from inventory import selectors as catalog
 from inventory.accounts import adapter_for
+from inventory.offers import OfferPages
 from inventory.providers.errors import ProviderError
 from inventory.providers.registry import adapter_class
 
@@ -58,16 +59,20 @@ def browse(request: HttpRequest) -> HttpResponse:
             area_key=(params.get("area") or "") if viewer.sees_costs else "",
         )  # fmt: skip
         facet, facets = catalog.facet_counts(filters)
-        rates = viewer_rates(book)
-        offers = catalog.best_offers(filters, to_viewer_currency=rates, sort=params["sort"])
-        counted = catalog.CountedOffers(offers, filters, rates)
-        page = Paginator(counted, PAGE_SIZE).get_page(params.get("page"))
+        offers = OfferPages(
+            filters,
+            to_viewer_currency=viewer_rates(book),
+            sort=params["sort"],
+            count_offers=viewer.sees_costs,  # clients are not shown how many offers an area has
+            with_account=viewer.sees_provider,
+        )
+        page = Paginator(offers, PAGE_SIZE).get_page(params.get("page"))
         context.update(
             filters=filters,
             facet=facet,
             facets=facets,
             page=page,
-            rows=priced(book, catalog.groups_in_order(page.object_list)),
+            rows=priced(book, page.object_list),
         )
         context["country_name"], context["region_name"] = catalog.place_names(
             country, filters.region
