@@ -15,26 +15,29 @@ from tests.billing.conftest import sandbox_account, store  # noqa: F401
 from tests.e2e.conftest import sign_in, sign_out
 from tests.factories import PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 PROVIDER_WORDS = re.compile(r"didww|didfarm|\bidt|pbxme", re.IGNORECASE)
 
 
 @pytest.fixture
 def worker():
-    """A real Celery worker in this process (threads) on an in-memory broker: it shares the
-    sandbox simulators with the live server, which a worker process could not."""
+    """A real Celery worker in this process (threads) on Redis, on a queue of its own: it shares
+    the sandbox simulators with the live server, which a worker process could not."""
     from celery.contrib.testing.worker import start_worker
 
     from portal.celery import app
 
-    saved = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.broker_url, app.conf.task_always_eager = "memory://", False
+    queue = f"test-buy-{uuid.uuid4().hex[:8]}"
+    saved = app.conf.task_always_eager, app.conf.task_default_queue
+    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
     try:
-        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False):
+        with start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, queues=[queue]
+        ):
             yield
     finally:
-        app.conf.broker_url, app.conf.task_always_eager = saved
+        app.conf.task_always_eager, app.conf.task_default_queue = saved
 
 
 def no_providers(page) -> None:
