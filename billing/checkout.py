@@ -180,7 +180,7 @@ def _check_line(item: CartItem, book: PriceBook) -> ReviewLine:
 
 
 def _describe(group: DidGroup) -> str:
-    """"United States · New York (212-555)": what the client bought, in its words."""
+    """What the client bought, in its words: "United States · New York (212-555)"."""
     country, label = group.country.name, group.label
     return label if label.startswith(country) else f"{country} · {label}"
 
