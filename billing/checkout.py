@@ -179,12 +179,6 @@ def _check_line(item: CartItem, book: PriceBook) -> ReviewLine:
     return ReviewLine(item, price)
 
 
-def _describe(group: DidGroup) -> str:
-    """What the client bought, in its words: "United States · New York (212-555)"."""
-    country, label = group.country.name, group.label
-    return label if label.startswith(country) else f"{country} · {label}"
-
-
 def _line(item: CartItem) -> str:
     return f"{item.group.label} x{item.quantity}"
 
@@ -368,7 +362,7 @@ def _order_item(order: Order, n: int, line: ReviewLine) -> OrderItem:
         provider_account_id=group.account_id,
         group=group,
         sku=item.sku,
-        description=_describe(group),
+        description=group.full_label,
         quantity=item.quantity,
         billing_cycle=item.billing_cycle,
         requested_numbers=list(item.numbers or []),

@@ -205,6 +205,12 @@ class DidGroup(models.Model):
         return f"{self.area_name or self.country_id} {self.get_number_type_display()}"
 
     @property
+    def full_label(self) -> str:
+        """The label with its country: "United States · New York (212-555)", "Germany"."""
+        country, label = self.country.name, self.label
+        return label if label.startswith(country) else f"{country} · {label}"
+
+    @property
     def label(self) -> str:
         """The area as a buyer reads it (needs country, region and city selected)."""
         if self.area_name:
