@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Client, Reseller, User
@@ -74,10 +75,6 @@ class ReviewLine:
         return self.price.setup.wholesale.amount + self.price.monthly.wholesale.amount * self.months
 
     @property
-    def margin_total(self) -> Decimal:
-        return (self.retail_each - self.wholesale_each) * self.item.quantity
-
-    @property
     def needs_documents(self) -> bool:
         return self.item.group.needs_registration
 
@@ -101,6 +98,7 @@ class Review:
 
     @property
     def wholesale_minor(self) -> int:
+        """What the reseller's wallet will hold for these lines."""
         return sum(
             to_minor(line.wholesale_each, self.currency) * line.item.quantity
             for line in self.lines
@@ -283,27 +281,33 @@ def _place(client, user, key, item_ids, accounts, currency) -> tuple[Order, bool
     if problems:
         changed = any(line.price_changed for line in lines)
         raise CheckoutError(" ".join(problems), code="prices" if changed else "unavailable")
+    reference = _new_reference()
+    order_items = [_order_item(reference, n, line) for n, line in enumerate(lines, start=1)]
+    # Per item: (retail, wholesale) held, in minor units.
+    held = [
+        (
+            to_minor(order_item.retail_each, currency) * order_item.quantity,
+            to_minor(order_item.wholesale_each, currency) * order_item.quantity,
+        )
+        for order_item in order_items
+    ]
+    retail_total = sum(retail for retail, _wholesale in held)
+    wholesale_total = sum(wholesale for _retail, wholesale in held)
     order = Order.objects.create(
-        reference=_new_reference(),
+        reference=reference,
         client=client,
         reseller_id=client.reseller_id,
         placed_by=user,
         idempotency_key=key,
         currency=currency,
-        retail_total_minor=0,
-        wholesale_total_minor=0,
+        retail_total_minor=retail_total,
+        wholesale_total_minor=wholesale_total,
     )
-    order_items, holds = [], []
-    for n, line in enumerate(lines, start=1):
-        order_item = _order_item(order, n, line)
-        order_items.append(order_item)
-    OrderItem.objects.bulk_create(order_items)
-    retail_total = wholesale_total = 0
     for order_item in order_items:
-        retail = to_minor(order_item.retail_each, currency) * order_item.quantity
-        wholesale = to_minor(order_item.wholesale_each, currency) * order_item.quantity
-        retail_total += retail
-        wholesale_total += wholesale
+        order_item.order = order
+    OrderItem.objects.bulk_create(order_items)
+    holds = []
+    for order_item, (retail, wholesale) in zip(order_items, held, strict=True):
         if retail:
             holds.append(Hold(wallet=wallet, item=order_item, amount_minor=retail))
         if wholesale:
@@ -335,9 +339,6 @@ def _place(client, user, key, item_ids, accounts, currency) -> tuple[Order, bool
             code="reseller_funds",
         ) from None
     Hold.objects.bulk_create(holds)
-    order.retail_total_minor = retail_total
-    order.wholesale_total_minor = wholesale_total
-    order.save(update_fields=["retail_total_minor", "wholesale_total_minor"])
     CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
     logger.info(
         "order %s placed for client %s: %d items, %s",
@@ -350,15 +351,14 @@ def _place(client, user, key, item_ids, accounts, currency) -> tuple[Order, bool
     return order, True
 
 
-def _order_item(order: Order, n: int, line: ReviewLine) -> OrderItem:
+def _order_item(order_reference: str, n: int, line: ReviewLine) -> OrderItem:
     item, price = line.item, line.price
     assert price is not None
     group: DidGroup = item.group
     months = line.months
     cost_currency = price.monthly.cost.currency
     return OrderItem(
-        order=order,
-        reference=f"{order.reference}-{n}",
+        reference=f"{order_reference}-{n}",
         provider_account_id=group.account_id,
         group=group,
         sku=item.sku,
@@ -375,5 +375,5 @@ def _order_item(order: Order, n: int, line: ReviewLine) -> OrderItem:
         cost_currency=cost_currency,
         needs_documents=group.needs_registration,
         state=ItemState.PLACED,
-        next_check_at=order.created_at,
+        next_check_at=timezone.now(),
     )

@@ -11,16 +11,18 @@ from inventory.models import Number, NumberStatus
 from .models import Order
 
 
-def orders_for(*, actor: Membership, client_id: int | None = None) -> QuerySet[Order]:
+def _scoped(rows: QuerySet, actor: Membership, client_id: int | None) -> QuerySet:
+    """A client's own rows; a reseller's clients' rows (one client's, when asked); else none."""
     if actor.is_client:
-        orders = Order.objects.filter(client_id=actor.client_id)
-    elif actor.is_reseller:
-        orders = Order.objects.filter(reseller_id=actor.reseller_id)
-        if client_id:
-            orders = orders.filter(client_id=client_id)
-    else:
-        return Order.objects.none()
-    return orders.select_related("client", "placed_by")
+        return rows.filter(client_id=actor.client_id)
+    if actor.is_reseller:
+        rows = rows.filter(reseller_id=actor.reseller_id)
+        return rows.filter(client_id=client_id) if client_id else rows
+    return rows.none()
+
+
+def orders_for(*, actor: Membership, client_id: int | None = None) -> QuerySet[Order]:
+    return _scoped(Order.objects.all(), actor, client_id).select_related("client", "placed_by")
 
 
 def order_get(*, actor: Membership, reference: str) -> Order:
@@ -31,21 +33,13 @@ def order_get(*, actor: Membership, reference: str) -> Order:
 
 
 def order_items(order: Order):
-    return order.items.select_related("group__country").order_by("id")
+    return order.items.order_by("id")
 
 
 def numbers_for(
     *, actor: Membership, client_id: int | None = None, search: str = ""
 ) -> QuerySet[Number]:
-    if actor.is_client:
-        numbers = Number.objects.filter(client_id=actor.client_id)
-    elif actor.is_reseller:
-        numbers = Number.objects.filter(reseller_id=actor.reseller_id)
-        if client_id:
-            numbers = numbers.filter(client_id=client_id)
-    else:
-        return Number.objects.none()
-    numbers = numbers.exclude(status=NumberStatus.RELEASED)
+    numbers = _scoped(Number.objects.all(), actor, client_id).exclude(status=NumberStatus.RELEASED)
     if search:
         digits = "".join(ch for ch in search if ch.isdigit())
         numbers = numbers.filter(e164__contains=digits) if digits else numbers.none()

@@ -20,6 +20,7 @@ from inventory.models import Number, NumberStatus
 from . import ledger
 from .models import (
     CYCLE_MONTHS,
+    FINAL_STATES,
     AccountKind,
     Hold,
     ItemState,
@@ -135,7 +136,7 @@ def numbers_create(item: OrderItem, delivered: list[str], *, awaiting_documents:
 def order_status_refresh(order: Order) -> bool:
     """Roll the items' states up into the order's; True when the order just finished."""
     states = list(order.items.values_list("state", flat=True))
-    if any(state not in _DONE for state in states):
+    if any(state not in FINAL_STATES for state in states):
         return False
     if all(state == ItemState.FAILED for state in states):
         status = OrderStatus.FAILED
@@ -148,14 +149,6 @@ def order_status_refresh(order: Order) -> bool:
     order.status, order.completed_at = status, timezone.now()
     order.save(update_fields=["status", "completed_at"])
     return True
-
-
-_DONE = (
-    ItemState.FULFILLED,
-    ItemState.PARTIALLY_FULFILLED,
-    ItemState.AWAITING_DOCUMENTS,
-    ItemState.FAILED,
-)
 
 
 def clearing_matches_holds(currency: str) -> bool:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.models import Reseller
+from customers.views.common import wants_fragment
 from inventory import selectors as catalog
 from inventory.accounts import adapter_for
 from inventory.offers import OfferPages
@@ -77,8 +78,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         context["country_name"], context["region_name"] = catalog.place_names(
             country, filters.region
         )
-    partial = request.htmx and not request.htmx.history_restore_request
-    return render(request, f"{BROWSE}#browser" if partial else BROWSE, context)
+    return render(request, f"{BROWSE}#browser" if wants_fragment(request) else BROWSE, context)
 
 
 def _availability(group, viewer) -> tuple[list[str], str]:

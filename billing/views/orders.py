@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from customers.views.common import wants_fragment
+
 from .. import selectors_orders as selectors
 
 ORDERS = "billing/orders.html"
@@ -30,7 +32,7 @@ def _client_id(request: HttpRequest) -> int | None:
 
 
 def _partial(request: HttpRequest, template: str, name: str) -> str:
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_fragment(request):
         return f"{template}#{name}"
     return template
 

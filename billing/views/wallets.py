@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers.forms import ClientSearchForm
 from customers.models import Client
 from customers.roles import client_required, reseller_required
-from customers.views.common import add_service_errors
+from customers.views.common import add_service_errors, wants_fragment
 
 from .. import selectors_wallets as selectors
 from .. import wallets
@@ -42,11 +42,6 @@ CSV_HEADER = [
 # A spreadsheet runs a cell starting with one of these as a formula (memo and reference are
 # typed by people).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _partial(request: HttpRequest) -> bool:
-    # A history-restore request after a cache miss wants the whole page back.
-    return bool(request.htmx and not request.htmx.history_restore_request)
 
 
 def _query(request: HttpRequest) -> str:
@@ -75,7 +70,7 @@ def _wallet_page(
     """The statement page of ``wallet`` (only the statement for HTMX). ``page_url`` is where the
     filters and page links go: a form error re-renders this page from the form's URL."""
     context |= {"page_url": page_url, "csv_url": csv_url, **_statement(request, wallet)}
-    if _partial(request) and request.method == "GET":
+    if wants_fragment(request) and request.method == "GET":
         return render(request, WALLET + "#results", context)
     context |= {
         "summary": selectors.wallet_summary(wallet=wallet),
@@ -159,7 +154,7 @@ def reseller_wallets(request: HttpRequest) -> HttpResponse:
     page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.client_wallet_rows(page.object_list, actor.reseller.currency)
     context = {"search": search, "page": page, "query": _query(request)}
-    if _partial(request):
+    if wants_fragment(request):
         return render(request, WALLETS + "#results", context)
     own = selectors.reseller_own_wallet(actor=actor)
     return render(request, WALLETS, context | {"own": selectors.wallet_summary(wallet=own)})

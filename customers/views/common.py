@@ -31,3 +31,9 @@ def send_invitation(request: HttpRequest, form: forms.Form, *, client=None) -> b
         return False
     messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
     return True
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """An HTMX request for a page's partial. A history-restore request (after a cache miss)
+    wants the whole page back."""
+    return bool(request.htmx and not request.htmx.history_restore_request)

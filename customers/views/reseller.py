@@ -16,7 +16,7 @@ from .. import selectors, services
 from ..forms import BrandingForm, ClientForm, ClientSearchForm, InvitationForm
 from ..models import CLIENT_ROLES, RESELLER_ROLES, Reseller
 from ..roles import reseller_owner_required, reseller_required
-from .common import add_service_errors, send_invitation
+from .common import add_service_errors, send_invitation, wants_fragment
 
 CLIENTS_PER_PAGE = 20
 CLIENT_LIST = "customers/reseller/client_list.html"
@@ -33,9 +33,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    # A history-restore request after a cache miss wants the whole page back.
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = CLIENT_LIST + "#results" if partial else CLIENT_LIST
+    template = CLIENT_LIST + "#results" if wants_fragment(request) else CLIENT_LIST
     return render(
         request,
         template,

@@ -87,20 +87,26 @@ def catalog(db):
     return {"usd": usd, "eur": eur}
 
 
-@pytest.fixture
-def shop(catalog):
+def selling_reseller(*, client_role: str, rates: dict[str, str]) -> dict:
+    """Wave Voice (USD) with FX ``rates`` into USD, a price plan (+10% wholesale, +50% retail),
+    its client Globex with one person of ``client_role``, and its owner."""
     reseller = ResellerFactory(display_name="Wave Voice", currency="USD")
-    exchange_rate_set(base="EUR", quote="USD", rate="1.10")
+    for base, rate in rates.items():
+        exchange_rate_set(base=base, quote="USD", rate=rate)
     MarkupRule.objects.create(level="wholesale", reseller=reseller, percent=D(10))
     MarkupRule.objects.create(level="retail", reseller=reseller, percent=D(50))
     client = ClientFactory(reseller=reseller, name="Globex")
     return {
         "reseller": reseller,
         "client": client,
-        "client_user": client_member(client, Role.CLIENT_USER).user,
+        "client_user": client_member(client, client_role).user,
         "owner": reseller_member(reseller).user,
-        **catalog,
     }
+
+
+@pytest.fixture
+def shop(catalog):
+    return {**selling_reseller(client_role=Role.CLIENT_USER, rates={"EUR": "1.10"}), **catalog}
 
 
 SANDBOX_KINDS = ("didww", "idtexpress", "didfarm", "pbxme")
@@ -137,19 +143,8 @@ def sandbox_account(kind: str, *, name: str = "", faults: dict | None = None, gr
 
 @pytest.fixture
 def store(db):
-    """A reseller (USD) and its client, with FX for every sandbox currency and a price plan."""
-    reseller = ResellerFactory(display_name="Wave Voice", currency="USD")
-    exchange_rate_set(base="EUR", quote="USD", rate="1.10")
-    exchange_rate_set(base="GBP", quote="USD", rate="1.25")
-    MarkupRule.objects.create(level="wholesale", reseller=reseller, percent=D(10))
-    MarkupRule.objects.create(level="retail", reseller=reseller, percent=D(50))
-    client = ClientFactory(reseller=reseller, name="Globex")
-    return {
-        "reseller": reseller,
-        "client": client,
-        "client_user": client_member(client, Role.CLIENT_ADMIN).user,
-        "owner": reseller_member(reseller).user,
-    }
+    """A reseller (USD) and its client admin, with FX for every sandbox currency."""
+    return selling_reseller(client_role=Role.CLIENT_ADMIN, rates={"EUR": "1.10", "GBP": "1.25"})
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import uuid
 
 from billing import wallets
 from billing.checkout import order_place
-from billing.models import OrderItem
+from billing.models import ACTIVE_STATES, OrderItem
 from billing.pricing import PriceBook
 from billing.provisioning import order_item_advance
 from billing.services import cart_item_add
@@ -59,7 +59,7 @@ def drive(item: OrderItem, *, steps: int = 12) -> OrderItem:
     """Advance an item as the sweeper would, with time skipped, until it stops moving."""
     for _ in range(steps):
         item.refresh_from_db()
-        if item.state not in ("placed", "submitting", "pending_upstream", "backordered"):
+        if item.state not in ACTIVE_STATES:
             break
         OrderItem.objects.filter(pk=item.pk).update(next_check_at=PAST, lease_until=None)
         order_item_advance(item_id=item.pk)

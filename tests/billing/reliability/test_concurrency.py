@@ -24,8 +24,9 @@ from billing.models import (
 from billing.settlement import clearing_matches_holds
 from customers.models import Client, Membership, User
 from inventory.models import DidGroup
+from tests.billing.orders_helpers import add_to_cart, fund
 
-from .conftest import assert_ledger_sound, cart_add, fund
+from .conftest import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,7 +61,7 @@ def wallet_balance(owner) -> int:
 def test_fifty_checkouts_on_a_wallet_that_affords_ten(shop, no_provisioning):
     client, reseller = shop["client"], shop["reseller"]
     group = DidGroup.objects.get(account=shop["usd"], external_id="us-1")
-    items = [cart_add(shop, group) for _ in range(50)]
+    items = [add_to_cart(shop, group) for _ in range(50)]
     price = checkout_review(client=client, item_ids=[items[0].pk]).total_minor
     assert price > 0
     fund(shop, client_minor=10 * price, reseller_minor=10**8)
@@ -109,7 +110,7 @@ def test_fifty_checkouts_within_a_credit_limit(shop, no_provisioning):
     """Same race with a credit line: the wallet may end below zero, never below the limit."""
     client = shop["client"]
     group = DidGroup.objects.get(account=shop["usd"], external_id="us-1")
-    items = [cart_add(shop, group) for _ in range(50)]
+    items = [add_to_cart(shop, group) for _ in range(50)]
     price = checkout_review(client=client, item_ids=[items[0].pk]).total_minor
     fund(shop, client_minor=4 * price, reseller_minor=10**8)
     wallet = wallets.wallet_of(client)
@@ -134,7 +135,7 @@ def test_fifty_checkouts_within_a_credit_limit(shop, no_provisioning):
 def test_twenty_submits_of_one_checkout_make_one_order(shop, no_provisioning):
     client = shop["client"]
     groups = DidGroup.objects.filter(account=shop["usd"], external_id__in=["us-1", "us-2"])
-    items = [cart_add(shop, g, quantity=2) for g in groups]
+    items = [add_to_cart(shop, g, quantity=2) for g in groups]
     item_ids = [i.pk for i in items]
     price = checkout_review(client=client, item_ids=item_ids).total_minor
     fund(shop, client_minor=100 * price, reseller_minor=10**8)

@@ -12,13 +12,14 @@ import pytest
 import stamina
 
 from billing.checkout import order_place
-from billing.models import Hold, ItemState, OrderItem
+from billing.models import ACTIVE_STATES, Hold, ItemState, OrderItem
 from inventory import accounts as inventory_accounts
 from inventory.models import DidGroup
 from inventory.sandbox import registry
 from tests.billing.conftest import SANDBOX_KINDS, sandbox_account
+from tests.billing.orders_helpers import add_to_cart, drive, fund
 
-from .conftest import ACTIVE, assert_ledger_sound, assert_numbers_match, cart_add, drive, fund
+from .conftest import assert_ledger_sound, assert_numbers_match
 
 # fault -> (its FaultConfig, what the transport counts when it injects it)
 FAULTS = {
@@ -93,7 +94,8 @@ def test_orders_end_once_under_faults(store, kind, fault, one_provider_connectio
     account.save(update_fields=["sandbox_faults"])
     groups = list(DidGroup.objects.filter(account=account).order_by("id")[:3])
     assert len(groups) == 3
-    lines = [cart_add(store, group, quantity=q) for group, q in zip(groups, (1, 2, 1), strict=True)]
+    quantities = zip(groups, (1, 2, 1), strict=True)
+    lines = [add_to_cart(store, group, quantity=q) for group, q in quantities]
     fund(store, client_minor=10**7, reseller_minor=10**7)
     order, created = order_place(
         client=store["client"], user=store["client_user"], idempotency_key=f"{kind}-{fault}",
@@ -101,11 +103,12 @@ def test_orders_end_once_under_faults(store, kind, fault, one_provider_connectio
     )  # fmt: skip
     assert created
 
-    items = [drive(item.pk, steps=40) for item in order.items.all()]
+    items = [drive(item, steps=40) for item in order.items.all()]
 
     sandbox = registry.sandbox_for(kind, account.name)
     for item in items:
-        assert item.state not in (ItemState.DEAD_LETTER, *ACTIVE), (item.state, item.last_error)
+        unfinished = (ItemState.DEAD_LETTER, *ACTIVE_STATES)
+        assert item.state not in unfinished, (item.state, item.last_error)
         if item.quantity == 1:
             # A transient fault is no reason to give up on a number the provider has.
             assert item.state in DELIVERED, (item.state, item.detail, item.last_error)

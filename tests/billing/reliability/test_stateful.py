@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 from billing import ledger, wallets
 from billing.checkout import CheckoutError, checkout_review, order_place
 from billing.models import (
+    ACTIVE_STATES,
     CYCLE_MONTHS,
     CartItem,
     Hold,
@@ -49,8 +50,9 @@ from customers.models import Membership
 from inventory.models import DidGroup, Number
 from inventory.providers import errors
 from inventory.providers.types import OrderStatus
+from tests.billing.orders_helpers import PAST, add_to_cart
 
-from .conftest import ACTIVE, PAST, assert_ledger_sound, cart_add
+from .conftest import assert_ledger_sound
 from .upstream import Upstream
 
 FINISHED = (
@@ -95,6 +97,10 @@ class Lifecycle(RuleBasedStateMachine):
 
     def in_state(self, *states) -> list[int]:
         return sorted(pk for pk, item in self.items.items() if item["state"] in states)
+
+    def several_in_flight(self) -> list[int]:
+        """Active items of more than one number (the ones that can be partly delivered)."""
+        return [i for i in self.in_state(*ACTIVE_STATES) if self.items[i]["qty"] > 1]
 
     def pick(self, states, index: int) -> int:
         candidates = self.in_state(*states)
@@ -194,7 +200,7 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(group=st.integers(0, 10), quantity=st.integers(1, 3), twice=st.booleans())
     def checkout(self, group: int, quantity: int, twice: bool) -> None:
         groups = self.ctx["groups"]
-        cart_item = cart_add(self.ctx["store"], groups[group % len(groups)], quantity=quantity)
+        cart_item = add_to_cart(self.ctx["store"], groups[group % len(groups)], quantity=quantity)
         review = checkout_review(client=self.client, item_ids=[cart_item.pk])
         retail, wholesale = review.total_minor, review.wholesale_minor
         key = f"checkout-{next(self.keys)}"
@@ -263,10 +269,10 @@ class Lifecycle(RuleBasedStateMachine):
         assert self.advance(item_id) == "retry"
         self.items[item_id]["state"] = ItemState.SUBMITTING
 
-    @precondition(lambda self: self.in_state(*ACTIVE))
+    @precondition(lambda self: self.in_state(*ACTIVE_STATES))
     @rule(index=st.integers(0, 100), rate_limited=st.booleans())
     def transient_error(self, index: int, rate_limited: bool) -> None:
-        item_id = self.pick(ACTIVE, index)
+        item_id = self.pick(ACTIVE_STATES, index)
         error = (
             errors.RateLimited("slow down", retry_after=3)
             if rate_limited
@@ -302,25 +308,25 @@ class Lifecycle(RuleBasedStateMachine):
         self.items[item_id]["state"] = self.items[item_id]["before_dead_letter"]
         assert OrderItem.objects.get(pk=item_id).attempts == 0
 
-    @precondition(lambda self: self.in_state(*ACTIVE))
+    @precondition(lambda self: self.in_state(*ACTIVE_STATES))
     @rule(index=st.integers(0, 100))
     def fulfil(self, index: int) -> None:
-        item_id = self.pick(ACTIVE, index)
+        item_id = self.pick(ACTIVE_STATES, index)
         self.finish(item_id, OrderStatus.COMPLETED, self.items[item_id]["qty"])
 
-    @precondition(lambda self: [i for i in self.in_state(*ACTIVE) if self.items[i]["qty"] > 1])
+    @precondition(lambda self: self.several_in_flight())
     @rule(index=st.integers(0, 100), share=st.integers(1, 2))
     def partial(self, index: int, share: int) -> None:
-        candidates = [i for i in self.in_state(*ACTIVE) if self.items[i]["qty"] > 1]
+        candidates = self.several_in_flight()
         item_id = candidates[index % len(candidates)]
         delivered = min(share, self.items[item_id]["qty"] - 1)
         self.finish(item_id, OrderStatus.PARTIAL, delivered)
 
-    @precondition(lambda self: self.in_state(*ACTIVE))
+    @precondition(lambda self: self.in_state(*ACTIVE_STATES))
     @rule(index=st.integers(0, 100))
     def cancel(self, index: int) -> None:
         """The provider cancels (out of stock, refused later): a full refund."""
-        self.finish(self.pick(ACTIVE, index), OrderStatus.CANCELED, 0)
+        self.finish(self.pick(ACTIVE_STATES, index), OrderStatus.CANCELED, 0)
 
     @precondition(lambda self: self.in_state(ItemState.PLACED))
     @rule(index=st.integers(0, 100))
@@ -332,12 +338,12 @@ class Lifecycle(RuleBasedStateMachine):
         self.items[item_id]["state"] = ItemState.FAILED
         self.settle_model(item_id, 0)
 
-    @precondition(lambda self: self.in_state(*ACTIVE))
+    @precondition(lambda self: self.in_state(*ACTIVE_STATES))
     @rule(index=st.integers(0, 100))
     def late_worker(self, index: int) -> None:
         """Worker A polls; its lease runs out meanwhile, worker B polls, finds the order
         complete and settles it; then A comes back with its stale "pending" answer."""
-        item_id = self.pick(ACTIVE, index)
+        item_id = self.pick(ACTIVE_STATES, index)
         item = self.items[item_id]
         if item["state"] in (ItemState.PLACED, ItemState.SUBMITTING):
             self.upstream.set(item["ref"], OrderStatus.PENDING)

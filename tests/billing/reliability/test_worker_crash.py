@@ -26,16 +26,17 @@ import pytest
 from django.db import connection
 
 from billing.checkout import order_place
-from billing.models import Hold, ItemState, OrderItem
+from billing.models import ACTIVE_STATES, Hold, ItemState, OrderItem
 from billing.tasks import provisioning_sweep_task
 from inventory.accounts import DEFAULT_BASE_URLS, adapter_for, provider_account_create
 from inventory.models import DidGroup
 from inventory.sandbox.registry import SANDBOX_CREDENTIALS, sandbox_transport
 from inventory.sync import catalog_sync
 from portal.celery import app
+from tests.billing.orders_helpers import add_to_cart, fund
 from tests.worker import wait_for
 
-from .conftest import ACTIVE, assert_ledger_sound, assert_numbers_match, cart_add, fund
+from .conftest import assert_ledger_sound, assert_numbers_match
 
 ROOT = Path(__file__).resolve().parents[3]
 LATENCY = 3.0  # seconds the served simulator takes per request: the purchase stays in flight
@@ -136,7 +137,7 @@ def test_a_worker_killed_mid_purchase_leaves_an_order_that_completes_once(
     )
     catalog_sync(account=account, records=[r for r in islice(quick.coverage(), 9) if r.skus][:3])
     group = DidGroup.objects.filter(account=account).order_by("id").first()
-    line = cart_add(store, group, quantity=2)
+    line = add_to_cart(store, group, quantity=2)
     fund(store, client_minor=10**6, reseller_minor=10**6)
 
     with worker(real_queue, tmp_path) as first:
@@ -168,7 +169,7 @@ def test_a_worker_killed_mid_purchase_leaves_an_order_that_completes_once(
         def finished():
             provisioning_sweep_task.delay()  # what beat does every few seconds
             item.refresh_from_db()
-            return item.state not in ACTIVE
+            return item.state not in ACTIVE_STATES
 
         wait_for(finished, timeout=90, interval=1.0)
 
