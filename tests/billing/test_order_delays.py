@@ -21,7 +21,7 @@ from tests.billing.orders_helpers import buy, fund
 from tests.factories import PASSWORD
 
 SLOW = "This is taking longer than usual."
-ON_HOLD = "Your money stays on hold until then"
+ON_HOLD = "Your money stays on hold until"
 EVERY_STATE = [state.value for state in ItemState]
 
 
