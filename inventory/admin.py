@@ -29,7 +29,7 @@ class ProviderAccountForm(forms.ModelForm):
         model = ProviderAccount
         fields = [
             "kind", "name", "base_url", "currency", "rate_limit", "countries", "enabled",
-            "sandbox", "sandbox_faults",
+            "sandbox", "sandbox_faults", "low_balance_threshold",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:
@@ -80,6 +80,7 @@ class ProviderAccountAdmin(admin.ModelAdmin):
         (None, {"fields": ("kind", "name", "base_url", "currency", "rate_limit", "enabled")}),
         (_("Credentials"), {"fields": (*CREDENTIAL_KEYS, "new_webhook_secret")}),
         (_("Coverage"), {"fields": ("countries",)}),
+        (_("Balance"), {"fields": ("low_balance_threshold",)}),
         (_("Sandbox"), {"fields": ("sandbox", "sandbox_faults"), "classes": ("collapse",)}),
         (_("Status"), {"fields": readonly_fields}),
     )  # fmt: skip

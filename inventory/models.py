@@ -50,6 +50,16 @@ class ProviderAccount(models.Model):
     enabled = models.BooleanField(default=True)
     balance = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     balance_checked_at = models.DateTimeField(null=True, blank=True)
+    low_balance_threshold = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_(
+            "In the account's currency. The operations page warns when the balance is below it; "
+            "empty: the platform default (setting PROVIDER_LOW_BALANCE_DEFAULT, 50 unless set)."
+        ),
+    )
     last_check_ok = models.BooleanField(null=True, blank=True)
     last_check_detail = models.CharField(max_length=300, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)

@@ -29,3 +29,11 @@ def sync_all_providers_task() -> None:
     """Nightly: queue one sync per enabled account, so each runs (and fails) on its own."""
     for account_id in ProviderAccount.objects.filter(enabled=True).values_list("id", flat=True):
         provider_sync_task.delay(account_id)
+
+
+@shared_task(name="inventory.check_all_providers_task")
+def check_all_providers_task() -> None:
+    """Hourly: queue one connection check per enabled account, so the balances and failed
+    checks the admin's operations page shows are at most an hour old."""
+    for account_id in ProviderAccount.objects.filter(enabled=True).values_list("id", flat=True):
+        provider_check_task.delay(account_id)

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from billing.admin_operations import operations, operations_retry
 from customers.urls import client as client_urls
 from customers.urls import reseller as reseller_urls
 from customers.views.invitations import invitation_accept
@@ -27,5 +28,11 @@ urlpatterns = [
     path("client/", views.client_dashboard, name="client_dashboard"),
     path("client/", include(client_urls)),
     path("", include("billing.urls")),
+    path("admin/operations/", admin.site.admin_view(operations), name="admin_operations"),
+    path(
+        "admin/operations/retry/<int:pk>/",
+        admin.site.admin_view(operations_retry),
+        name="admin_operations_retry",
+    ),
     path("admin/", admin.site.urls),
 ]

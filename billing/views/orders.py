@@ -56,11 +56,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     membership = _membership(request)
     order = selectors.order_get(actor=membership, reference=reference)
-    items = list(selectors.order_items(order))
+    progress = selectors.order_progress(order)
     return render(
         request,
         _partial(request, ORDER, "status"),
-        {"order": order, "items": items, "membership": membership},
+        {"order": order, "items": progress.items, "progress": progress, "membership": membership},
     )
 
 

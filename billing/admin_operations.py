@@ -1,0 +1,60 @@
+"""The admin's operations page: what is stuck or about to be (DESIGN.md §5).
+
+Served under /admin/operations/ through ``admin.site.admin_view`` (staff only, the admin's login
+for everyone else); reading it also needs the view permissions of what it lists, retrying needs
+the permission the order items' "Retry provisioning" action needs.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .models import OrderItem
+from .provisioning import order_item_retry
+from .selectors_operations import operations_overview
+
+OPERATIONS = "admin/operations.html"
+VIEW_PERMISSIONS = ("billing.view_orderitem", "inventory.view_provideraccount")
+RETRY_PERMISSION = "billing.change_orderitem"
+
+
+def can_see_operations(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perms(VIEW_PERMISSIONS)
+
+
+@require_GET
+def operations(request: HttpRequest) -> HttpResponse:
+    if not can_see_operations(request.user):
+        raise PermissionDenied
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Operations"),
+        "ops": operations_overview(),
+        "can_retry": request.user.has_perm(RETRY_PERMISSION),
+    }
+    return TemplateResponse(request, OPERATIONS, context)
+
+
+@require_POST
+def operations_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """The order items' "Retry provisioning" action, for one dead-lettered item."""
+    if not request.user.has_perm(RETRY_PERMISSION):
+        raise PermissionDenied
+    item = get_object_or_404(OrderItem, pk=pk)
+    if order_item_retry(item_id=item.pk):
+        messages.success(
+            request, _("%(item)s sent back to provisioning.") % {"item": item.reference}
+        )
+    else:
+        messages.warning(
+            request,
+            _("%(item)s was not retried: it is no longer waiting in the dead-letter state.")
+            % {"item": item.reference},
+        )
+    return redirect("admin_operations")
