@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from .colours import accent_palette
 from .models import Invitation, Reseller, User
 from .selectors import membership_for_user, reseller_for_domain
+from .services import _INVITATION_SALT as INVITATION_SALT
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,29 @@ def brand_for_request(request: HttpRequest) -> Brand:
     reseller = reseller_for_domain(request.get_host())
     if reseller:
         return brand_for_reseller(reseller)
+    reset_user = _password_reset_user(request)
+    if reset_user is not None:
+        return brand_for_user(reset_user)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff:
         return PLATFORM_BRAND
     return NEUTRAL_BRAND
+
+
+def _password_reset_user(request: HttpRequest) -> User | None:
+    """The person a valid password-reset link was sent to: the page it opens wears the brand
+    of the email that carried it. An invalid link tells nothing about whose it might be."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.url_name != "account_reset_password_from_key":
+        return None
+    from allauth.account.forms import UserTokenForm
+    from allauth.account.views import INTERNAL_RESET_SESSION_KEY
+
+    key = match.kwargs.get("key", "")
+    if key == "set-password":  # allauth moved the key into the session
+        key = request.session.get(INTERNAL_RESET_SESSION_KEY, "")
+    form = UserTokenForm(data={"uidb36": match.kwargs.get("uidb36", ""), "key": key})
+    return form.reset_user if form.is_valid() else None
 
 
 def brand_for_recipient(*, user: User | None = None, request: HttpRequest | None = None) -> Brand:
@@ -92,10 +112,8 @@ def brand_for_recipient(*, user: User | None = None, request: HttpRequest | None
 def brand_for_invitation_token(token: str) -> Brand | None:
     """The brand of the reseller that sent an invitation link, even once it has expired or was
     used: the signature (not its age) proves which invitation, so which reseller, it names."""
-    from .services import _INVITATION_SALT
-
     try:
-        data = signing.loads(token, salt=_INVITATION_SALT)
+        data = signing.loads(token, salt=INVITATION_SALT)
     except signing.BadSignature:
         return None
     invitation = Invitation.objects.select_related("reseller").filter(pk=data.get("i")).first()

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.core.context import request_context
-from django.core import signing
+from django.core import mail, signing
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +55,17 @@ def test_signed_out_pages_on_the_reseller_s_domain(client, reseller, url_name):
 @pytest.mark.parametrize("url_name", ["account_login", "account_reset_password"])
 def test_signed_out_pages_elsewhere_name_nobody(client, reseller, url_name):
     assert_nobody(client.get(reverse(url_name)).content.decode())
+
+
+def test_a_password_reset_link_opens_a_page_in_the_email_s_brand(client, client_user):
+    client.post(reverse("account_reset_password"), {"email": client_user.user.email})
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body)
+    response = client.get(link.group(1), follow=True)
+    html = response.content.decode()
+    assert 'name="password1"' in html  # the form to choose a new password
+    assert_acme(html)
+    bad = client.get(reverse("account_reset_password_from_key", args=["2", "forged-key"]))
+    assert_nobody(bad.content.decode())
 
 
 def test_the_login_page_title(client, reseller):
