@@ -67,15 +67,14 @@ def format_money(amount: Decimal, currency: str) -> str:
     """The one way money is shown, on every page, email and PDF: the active language's digit
     grouping and decimal mark, exactly as many decimals as the ledger keeps for the currency
     (ISO 4217, the same table ``to_minor`` uses, not CLDR's, which differs for e.g. IQD)."""
-    currency = currency.upper()
-    return _formatted(round_even(Decimal(amount), currency), currency, get_language() or "en")
+    return _formatted(Decimal(amount), currency.upper(), get_language() or "en")
 
 
 @lru_cache(maxsize=8192)
 def _formatted(amount: Decimal, currency: str, language: str) -> str:
     # Cached: a price list repeats few distinct amounts, and babel takes ~20 µs per call.
     return format_currency(
-        amount,
+        round_even(amount, currency),
         currency,
         format=_pattern(exponent(currency)),
         locale=_locale(language),
