@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.urls import reverse
 
 from customers.branding import NEUTRAL_BRAND, PLATFORM_BRAND, Brand, mail_sender
@@ -41,6 +42,9 @@ def test_one_helper_builds_from_and_reply_to():
     assert mail_sender(NEUTRAL_BRAND).from_email == f"Number portal <{SENDING_ADDRESS}>"
     multi_line = Brand(name="Acme\r\nBcc: x@evil", accent_colour="#000000", support_email="")
     assert "\n" not in mail_sender(multi_line).from_email
+    accented = Brand(name="Téléphonie Acme", accent_colour="#000000", support_email="")
+    header = EmailMessage("s", "b", mail_sender(accented).from_email, ["t@x.example"]).message()
+    assert header["From"].endswith(f" <{SENDING_ADDRESS}>") and "=?utf-8?" in header["From"]
 
 
 def test_invitations(reseller, owner, acme_client, django_capture_on_commit_callbacks):
