@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.core.context import request_context
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from django.core import mail, signing
 from django.test import RequestFactory
 from django.urls import reverse
@@ -155,6 +156,7 @@ def test_the_authenticator_app_files_the_code_under_the_brand(client_user):
     request = RequestFactory().get("/")
     request.user = client_user.user
     with request_context(request):
+        assert isinstance(get_mfa_adapter(), MFAAdapter)  # the one allauth uses
         url = MFAAdapter().build_totp_url(client_user.user, "JBSWY3DPEHPK3PXP")
     assert "issuer=Acme%20Voice" in url and "didhub" not in url
     admin = UserFactory(is_staff=True)
