@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.branding import brand_for_reseller, mail_sender
 from customers.models import Membership, Role
 
 from .models import Order
@@ -34,18 +35,22 @@ def order_notify(*, order_id: int) -> bool:
         "url": settings.SITE_URL + reverse("billing:order", args=[order.reference]),
     }
     subject = render_to_string("billing/email/order_subject.txt", context).strip()
+    # From the reseller's name (on the platform's sending address), replies to its support.
+    brand = brand_for_reseller(order.reseller)
+    sender = mail_sender(brand)
     if recipients:
-        send_mail(
-            subject,
+        EmailMessage(
+            f"[{brand.name}] {subject}",
             render_to_string("billing/email/order.txt", context),
-            None,
+            sender.from_email,
             recipients,
-        )
+            reply_to=sender.reply_to,
+        ).send()
     if order.reseller.order_emails and order.reseller.support_email:
-        send_mail(
+        EmailMessage(
             f"[{order.client.name}] {subject}",
             render_to_string("billing/email/order.txt", {**context, "for_reseller": True}),
-            None,
+            sender.from_email,
             [order.reseller.support_email],
-        )
+        ).send()
     return True

@@ -1,14 +1,66 @@
-from allauth.account.adapter import DefaultAccountAdapter
-from django.http import HttpRequest
+from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.encoding import force_str
+
+from .branding import Brand, brand_for_recipient, brand_for_user, mail_sender
 from .roles import home_url_for
 
 
+@dataclass(frozen=True)
+class BrandSite:
+    """Stands in for allauth's ``current_site`` in emails, so no email names the platform."""
+
+    name: str
+    domain: str
+
+
 class AccountAdapter(DefaultAccountAdapter):
-    """People join by invitation only; after login each role lands on its own home."""
+    """People join by invitation only; after login each role lands on its own home; every
+    allauth email (password reset, email confirmation, ...) goes out in the recipient's brand."""
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return home_url_for(request.user)
+
+    def format_email_subject(self, subject: str) -> str:
+        return force_str(subject)  # send_mail names the brand instead of the request's host
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        request = allauth_context.request
+        brand = brand_for_recipient(user=context.get("user"), request=request)
+        ctx = {
+            "request": request,
+            "email": email,
+            "brand": brand,
+            "current_site": BrandSite(name=str(brand.name), domain=_domain_of(brand)),
+            **context,
+        }
+        message = self.render_mail(template_prefix, email, ctx)
+        sender = mail_sender(brand)
+        message.subject = f"[{brand.name}] {message.subject}"
+        message.from_email = sender.from_email
+        message.reply_to = sender.reply_to
+        message.send()
+
+
+def _domain_of(brand: Brand) -> str:
+    return brand.domain or urlsplit(settings.SITE_URL).hostname or ""
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def get_totp_issuer(self) -> str:
+        """The name an authenticator app files the code under: the person's brand."""
+        user = getattr(allauth_context.request, "user", None)
+        if user is not None and user.is_authenticated:
+            return str(brand_for_user(user).name)
+        return super().get_totp_issuer()

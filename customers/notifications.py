@@ -7,6 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from .branding import brand_for_reseller, mail_sender
 from .models import Invitation
 
 
@@ -30,11 +31,13 @@ def invitation_email_send(*, invitation_id: int) -> bool:
         "url": invitation_url(invitation),
     }
     subject = render_to_string("customers/email/invitation_subject.txt", context).strip()
+    sender = mail_sender(brand_for_reseller(invitation.reseller))
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("customers/email/invitation.txt", context),
+        from_email=sender.from_email,
         to=[invitation.email],
-        reply_to=[invitation.reseller.support_email],
+        reply_to=sender.reply_to,
     )
     message.attach_alternative(
         render_to_string("customers/email/invitation.html", context), "text/html"

@@ -131,6 +131,7 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="didhub")
+MFA_ADAPTER = "customers.adapters.MFAAdapter"  # the issuer is the person's brand
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]

@@ -16,6 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from customers.branding import brand_stylesheet
 from customers.models import Reseller
 from customers.roles import client_required, home_url_for, reseller_required
 
@@ -76,8 +77,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def brand_css(request: HttpRequest, slug: str) -> HttpResponse:
     """The reseller's colours as CSS variables: a file, so the CSP needs no inline styles."""
     reseller = get_object_or_404(Reseller, slug=slug)
-    css = f":root {{ --accent: {reseller.accent_colour}; }}\n"
-    return HttpResponse(css, content_type="text/css; charset=utf-8")
+    return HttpResponse(brand_stylesheet(reseller), content_type="text/css; charset=utf-8")
 
 
 @require_GET

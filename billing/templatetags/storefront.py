@@ -2,26 +2,28 @@ from urllib.parse import urlencode
 
 from django import template
 
+from inventory.templatetags.flags import flag_filter
+
+from ..money import format_money
+from .money import amount
+
 register = template.Library()
 
-
-@register.filter
-def flag(code: str) -> str:
-    """The country's flag as regional-indicator letters (no images needed)."""
-    code = (code or "").upper()
-    if len(code) != 2 or not code.isalpha():
-        return ""
-    return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in code)
+# The SVG flag (inventory's ``flags`` library), under the name the storefront templates use.
+register.filter("flag", flag_filter)
+# Decimal amounts (margins, cart lines) through the same formatter as the ``money`` library.
+register.filter("amount", amount)
 
 
 @register.filter
 def money(figure) -> str:
-    """A price Figure (or amount) with its currency."""
+    """A price Figure with its currency, in the currency's own decimals (0 for JPY, 3 for KWD)."""
     if figure is None:
         return "—"
-    amount = getattr(figure, "amount", figure)
     currency = getattr(figure, "currency", "")
-    return f"{amount:,.2f} {currency}".strip()
+    if not currency:
+        return "—"
+    return format_money(figure.amount, currency)
 
 
 @register.simple_tag(takes_context=True)

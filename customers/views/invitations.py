@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ..branding import brand_for_reseller
+from ..branding import brand_for_invitation_token, brand_for_reseller
 from ..forms import AcceptInvitationForm
 from ..roles import home_url_for
 from ..services import invitation_accept as accept
@@ -21,7 +21,10 @@ from ..services import invitation_from_token
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_from_token(token)
     if invitation is None:
-        return render(request, "customers/invitation_invalid.html", status=404)
+        # An expired or used link still names its reseller: the page wears that brand.
+        brand = brand_for_invitation_token(token)
+        context = {"brand": brand} if brand else {}
+        return render(request, "customers/invitation_invalid.html", context, status=404)
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

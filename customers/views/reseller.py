@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors, services
+from ..colours import accent_palette
 from ..forms import BrandingForm, ClientForm, ClientSearchForm, InvitationForm
 from ..models import CLIENT_ROLES, RESELLER_ROLES, Reseller
 from ..roles import reseller_owner_required, reseller_required
@@ -162,4 +163,6 @@ def branding(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Branding saved."))
             return redirect("reseller:branding")
-    return render(request, "customers/reseller/branding.html", {"form": form})
+    # The saved colour's contrast (the form's instance may hold an invalid, unsaved one).
+    palette = accent_palette(request.membership.reseller.accent_colour)
+    return render(request, "customers/reseller/branding.html", {"form": form, "palette": palette})

@@ -212,10 +212,14 @@ def test_the_client_and_the_reseller_hear_when_an_order_ends(
     order.refresh_from_db()
     subjects = sorted(m.subject for m in mail.outbox)
     assert subjects == [
-        f"Order {order.reference} is complete",
         f"[Globex] Order {order.reference} is complete",
+        f"[Wave Voice] Order {order.reference} is complete",
     ]
-    client_mail = next(m for m in mail.outbox if not m.subject.startswith("["))
+    client_mail = next(m for m in mail.outbox if m.subject.startswith("[Wave Voice]"))
+    # In the reseller's name, on the platform's sending address; replies go to its support.
+    assert all(m.from_email == "Wave Voice <no-reply@didhub.example>" for m in mail.outbox)
+    assert client_mail.reply_to == [shop["reseller"].support_email]
+    assert all("didhub" not in (m.subject + m.body).lower() for m in mail.outbox)
     assert "+17182010008" in client_mail.body
     assert "didww" not in client_mail.body.lower()
     assert order.notified_at is not None
