@@ -1,14 +1,27 @@
-"""Reads of orders and owned numbers, always scoped to the person asking (DESIGN.md §6)."""
+"""Reads of orders and owned numbers, always scoped to the person asking (DESIGN.md §6).
+
+An order's money is read from its holds, not from its checkout totals: what was captured is
+what delivered numbers cost, what was released went back to the wallets. A margin is the
+captured retail less the captured wholesale, so a refunded or undelivered number adds nothing.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.http import Http404
+import datetime as dt
+from dataclasses import dataclass
 
-from customers.models import Membership
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from customers.models import Client, Membership
 from inventory.models import Number, NumberStatus
 
-from .models import Order
+from .models import AccountKind, Hold, Order, OrderStatus
+from .selectors_wallets import Money, WalletSummary, reseller_own_wallet, wallet_summary
+
+MARGIN_DAYS = 30
 
 
 def _scoped(rows: QuerySet, actor: Membership, client_id: int | None) -> QuerySet:
@@ -21,8 +34,32 @@ def _scoped(rows: QuerySet, actor: Membership, client_id: int | None) -> QuerySe
     return rows.none()
 
 
+def _hold_sum(wallet_kind: str, field: str) -> Coalesce:
+    per_order = (
+        Hold.objects.filter(item__order=OuterRef("pk"), wallet__kind=wallet_kind)
+        .order_by()
+        .values("item__order")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(per_order), Value(0))
+
+
+def with_settlement(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Annotate what each order really charged, in its currency's minor units:
+    ``retail_charged_minor`` (the client, delivered numbers only), ``retail_refunded_minor``,
+    ``wholesale_charged_minor`` (the reseller's cost of what was delivered) and
+    ``margin_minor`` (their difference: net of refunds; nothing while a number is on hold)."""
+    return orders.annotate(
+        retail_charged_minor=_hold_sum(AccountKind.CLIENT_WALLET, "captured_minor"),
+        retail_refunded_minor=_hold_sum(AccountKind.CLIENT_WALLET, "released_minor"),
+        wholesale_charged_minor=_hold_sum(AccountKind.RESELLER_WALLET, "captured_minor"),
+    ).annotate(margin_minor=F("retail_charged_minor") - F("wholesale_charged_minor"))
+
+
 def orders_for(*, actor: Membership, client_id: int | None = None) -> QuerySet[Order]:
-    return _scoped(Order.objects.all(), actor, client_id).select_related("client", "placed_by")
+    orders = _scoped(Order.objects.all(), actor, client_id).select_related("client", "placed_by")
+    return with_settlement(orders)
 
 
 def order_get(*, actor: Membership, reference: str) -> Order:
@@ -44,3 +81,52 @@ def numbers_for(
         digits = "".join(ch for ch in search if ch.isdigit())
         numbers = numbers.filter(e164__contains=digits) if digits else numbers.none()
     return numbers.select_related("client").order_by("e164")
+
+
+# --- the reseller's dashboard ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResellerFigures:
+    client_count: int
+    active_client_count: int
+    numbers_in_service: int
+    numbers_awaiting_documents: int
+    orders_in_flight: int
+    margin_recent: Money  # net of refunds, over the last MARGIN_DAYS days
+    margin_days: int
+    wallet: WalletSummary  # the reseller's own wallet with the platform
+
+
+def reseller_figures(*, actor: Membership, now: dt.datetime | None = None) -> ResellerFigures:
+    """Every figure of the reseller's dashboard, each counted from its rows."""
+    if not actor.is_reseller:
+        raise Http404
+    reseller = actor.reseller
+    clients = Client.objects.filter(reseller=reseller)
+    numbers = Number.objects.filter(reseller=reseller)
+    since = (now or timezone.now()) - dt.timedelta(days=MARGIN_DAYS)
+    recent = Hold.objects.filter(
+        item__order__reseller=reseller,
+        item__order__currency=reseller.currency,
+        status=Hold.Status.SETTLED,
+        settled_at__gte=since,
+    )
+    retail = recent.filter(wallet__kind=AccountKind.CLIENT_WALLET).aggregate(
+        total=Coalesce(Sum("captured_minor"), 0)
+    )["total"]
+    wholesale = recent.filter(wallet__kind=AccountKind.RESELLER_WALLET).aggregate(
+        total=Coalesce(Sum("captured_minor"), 0)
+    )["total"]
+    return ResellerFigures(
+        client_count=clients.count(),
+        active_client_count=clients.filter(status=Client.Status.ACTIVE).count(),
+        numbers_in_service=numbers.filter(status=NumberStatus.ACTIVE).count(),
+        numbers_awaiting_documents=numbers.filter(status=NumberStatus.AWAITING_DOCUMENTS).count(),
+        orders_in_flight=Order.objects.filter(
+            reseller=reseller, status=OrderStatus.PROCESSING
+        ).count(),
+        margin_recent=Money(retail - wholesale, reseller.currency),
+        margin_days=MARGIN_DAYS,
+        wallet=wallet_summary(wallet=reseller_own_wallet(actor=actor)),
+    )
