@@ -18,6 +18,7 @@ from .models_orders import Order, OrderItem, ProviderEvent
 from .money import format_money, from_minor
 from .provisioning import order_item_retry
 from .selectors import missing_exchange_rates
+from .selectors_orders import platform_margin_by_currency, with_settlement
 from .selectors_wallets import wallet_summary
 from .services import exchange_rate_set
 from .wallets import wallet_credit_limit_set, wallet_top_up
@@ -334,16 +335,37 @@ class OrderItemInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "client", "reseller", "status", "retail", "created_at"]
+    """Margins are net of refunds (captured holds and the capture postings), and each column
+    says whose it is: the reseller earns retail less wholesale, the platform wholesale less
+    the provider's cost."""
+
+    list_display = [
+        "reference", "client", "reseller", "status", "retail", "reseller_margin",
+        "platform_margin", "created_at",
+    ]  # fmt: skip
     list_filter = ["status", "reseller"]
     search_fields = ["reference", "client__name", "idempotency_key"]
     list_select_related = ["client", "reseller"]
     date_hierarchy = "created_at"
     inlines = [OrderItemInline]
+    readonly_fields = ["reseller_margin", "platform_margin"]
+
+    def get_queryset(self, request):
+        return with_settlement(super().get_queryset(request))
 
     @admin.display(description=_("retail total"), ordering="retail_total_minor")
     def retail(self, order: Order) -> str:
         return _money(order.retail_total_minor, order.currency)
+
+    @admin.display(description=_("Reseller margin"), ordering="margin_minor")
+    def reseller_margin(self, order: Order) -> str:
+        return _money(order.margin_minor, order.currency)
+
+    @admin.display(description=_("Platform margin"))
+    def platform_margin(self, order: Order) -> str:
+        return " ".join(
+            _money(total, currency) for currency, total in platform_margin_by_currency(order)
+        ) or _money(0, order.currency)
 
 
 @admin.register(OrderItem)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from customers.models import Client, Membership
 from inventory.models import Number, NumberStatus
 
-from .models import AccountKind, Hold, Order, OrderStatus
+from .models import AccountKind, Hold, Order, OrderStatus, Posting
 from .selectors_wallets import Money, WalletSummary, reseller_own_wallet, wallet_summary
 
 MARGIN_DAYS = 30
@@ -55,6 +55,18 @@ def with_settlement(orders: QuerySet[Order]) -> QuerySet[Order]:
         retail_refunded_minor=_hold_sum(AccountKind.CLIENT_WALLET, "released_minor"),
         wholesale_charged_minor=_hold_sum(AccountKind.RESELLER_WALLET, "captured_minor"),
     ).annotate(margin_minor=F("retail_charged_minor") - F("wholesale_charged_minor"))
+
+
+def platform_margin_by_currency(order: Order) -> list[tuple[str, int]]:
+    """For admins: what the platform kept from ``order`` (wholesale captured less the
+    provider's cost of the delivered numbers), per currency (the cost may be in another)."""
+    rows = (
+        Posting.objects.filter(transaction__order=order, account__kind=AccountKind.PLATFORM_REVENUE)
+        .order_by("currency")
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    return [(row["currency"], row["total"]) for row in rows if row["total"]]
 
 
 def orders_for(*, actor: Membership, client_id: int | None = None) -> QuerySet[Order]:

@@ -151,3 +151,12 @@ def test_no_page_template_hard_codes_a_figure():
         if literal.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_admin_order_columns_say_whose_margin_they_show(shop, group, provider, admin_client):
+    _partly_delivered(shop, group, provider)
+    html = admin_client.get(reverse("admin:billing_order_changelist")).content.decode()
+    assert "Your margin" not in html
+    assert "Reseller margin" in html and "Platform margin" in html
+    assert minor(RETAIL_EACH - WHOLESALE_EACH, "USD") in html  # the reseller's, one number
+    assert minor(WHOLESALE_EACH - (50 + 90), "USD") in html  # wholesale less the provider's cost
