@@ -145,3 +145,15 @@ class ReversalForm(forms.Form):
         widget=forms.TextInput({"autocomplete": "off"}),
         help_text=_("Shown on the statement, e.g. “Recorded twice” or “Cheque bounced”."),
     )
+
+
+class AdminReversalForm(ReversalForm):
+    """The admin's: which of the wallet's payments (not reversed yet, newest first) and why."""
+
+    payment = forms.TypedChoiceField(label=_("Payment"), coerce=int)
+
+    field_order = ["payment", "reason"]
+
+    def __init__(self, *args, payments, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["payment"].choices = [(txn.pk, label) for txn, label in payments]
