@@ -12,6 +12,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -176,10 +177,15 @@ def invitation_create(
     return invitation
 
 
-@transaction.atomic
-def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+def invitation_revoke_allowed(*, actor: Membership, invitation: Invitation) -> None:
+    """Raise PermissionDenied unless the actor may revoke (or resend) ``invitation``."""
     if not _may_invite(actor, invitation.role, invitation.client):
         raise PermissionDenied
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    invitation_revoke_allowed(actor=actor, invitation=invitation)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
@@ -254,3 +260,115 @@ def membership_add(
         user=user, defaults={"reseller": reseller, "client": client, "role": role}
     )
     return membership
+
+
+# --- the team: removing people, changing roles, resending invitations -----------------------
+#
+# Who manages whom: a reseller's owner manages its team (owners and staff); any reseller person
+# manages its clients' people (as it invites them); a client admin manages its own client's
+# people. A tenant always keeps one owner (a reseller) or one admin (a client): the last one can
+# be neither removed nor demoted. Removing someone deletes their membership and deactivates their
+# account, so a session they still hold reaches nothing.
+
+RESEND_EVERY = timedelta(minutes=5)
+_LEADERS = {"reseller": Role.RESELLER_OWNER, "client": Role.CLIENT_ADMIN}
+
+
+def _may_manage(actor: Membership, member: Membership) -> bool:
+    if member.reseller_id != actor.reseller_id:
+        return False
+    if member.role in RESELLER_ROLES:
+        return actor.is_reseller_owner
+    if actor.is_reseller:
+        return True
+    return actor.is_client_admin and member.client_id == actor.client_id
+
+
+def _team_locked(member: Membership) -> list[Membership]:
+    """The member's whole team, locked: two people demoting each other at once cannot leave it
+    without a leader."""
+    team = Membership.objects.select_for_update().filter(reseller_id=member.reseller_id)
+    team = (
+        team.filter(client_id=member.client_id)
+        if member.client_id
+        else team.filter(client__isnull=True)
+    )
+    return list(team.order_by("pk"))
+
+
+def _refuse_last_leader(member: Membership, team: list[Membership]) -> None:
+    leader = _LEADERS["client" if member.client_id else "reseller"]
+    if member.role != leader:
+        return
+    if sum(1 for m in team if m.role == leader) <= 1:
+        if leader == Role.RESELLER_OWNER:
+            raise ValidationError(_("Every account needs an owner: make someone else owner first."))
+        raise ValidationError(_("Every client needs an admin: make someone else admin first."))
+
+
+def membership_remove_allowed(*, actor: Membership, member: Membership) -> None:
+    """Raise PermissionDenied unless the actor may remove (or re-role) ``member``."""
+    if not _may_manage(actor, member):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def membership_remove(*, actor: Membership, member: Membership) -> User:
+    """End ``member``'s access: the membership goes, the account is deactivated."""
+    membership_remove_allowed(actor=actor, member=member)
+    if member.pk == actor.pk:
+        raise ValidationError(_("You cannot remove yourself."))
+    team = _team_locked(member)
+    member = next((m for m in team if m.pk == member.pk), None)
+    if member is None:
+        raise ValidationError(_("This person was already removed."))
+    _refuse_last_leader(member, team)
+    user = User.objects.select_for_update().get(pk=member.user_id)
+    member.delete()
+    # One membership per person: without it the account reaches nothing, and a deactivated one
+    # cannot sign in, so a session still open elsewhere is signed out on its next request.
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def membership_role_set(*, actor: Membership, member: Membership, role: str) -> Membership:
+    """Owner ↔ staff in a reseller's team, admin ↔ user in a client's."""
+    if not _may_manage(actor, member):
+        raise PermissionDenied
+    family = CLIENT_ROLES if member.client_id else RESELLER_ROLES
+    if role not in family:
+        raise ValidationError({"role": _("Choose one of the roles offered.")})
+    team = _team_locked(member)
+    member = next((m for m in team if m.pk == member.pk), None)
+    if member is None:
+        raise ValidationError(_("This person was removed."))
+    if member.role == role:
+        return member
+    _refuse_last_leader(member, team)
+    member.role = role
+    member.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Send a pending or expired invitation again with a fresh link (a new expiry); at most once
+    every few minutes per invitation, so a button pressed repeatedly sends one email."""
+    from .tasks import send_invitation_email_task
+
+    invitation_revoke_allowed(actor=actor, invitation=invitation)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError(_("This invitation was accepted or revoked: invite them again."))
+    minutes = int(RESEND_EVERY.total_seconds() // 60)
+    if not cache.add(f"invitation-resend:{invitation.pk}", 1, RESEND_EVERY.total_seconds()):
+        raise ValidationError(
+            _("This invitation was sent less than %(n)d minutes ago; try again later.")
+            % {"n": minutes}
+        )
+    invitation.expires_at = timezone.now() + INVITATION_TTL
+    invitation.save(update_fields=["expires_at"])
+    transaction.on_commit(lambda: send_invitation_email_task.delay(invitation.pk))
+    return invitation

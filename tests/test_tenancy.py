@@ -27,7 +27,13 @@ OBJECT_FOR = {
     "reseller:client_edit": "client",
     "reseller:client_invite": "client",
     "reseller:invitation_revoke": "reseller_invitation",
+    "reseller:invitation_resend": "reseller_invitation",
+    "reseller:member_remove": "reseller_member",
+    "reseller:member_role": "reseller_member",
     "client:invitation_revoke": "client_invitation",
+    "client:invitation_resend": "client_invitation",
+    "client:member_remove": "client_member",
+    "client:member_role": "client_member",
 }
 
 # billing routes (one namespace for clients and resellers): name -> (URL kwarg, kind of object)
@@ -109,6 +115,8 @@ def other_tenant_objects():
             "order": _order(their_client),
             "markup_rule": rule.pk,
             "payment": _payment(their_client),
+            "reseller_member": reseller_member(theirs, Role.RESELLER_STAFF).pk,
+            "client_member": client_member(their_client, Role.CLIENT_USER).pk,
         },
         "client_objects": {
             "client": sibling_client.pk,
@@ -119,6 +127,8 @@ def other_tenant_objects():
             "order": _order(sibling_client),
             "markup_rule": MarkupRule.objects.create(level="retail", reseller=mine, percent=5).pk,
             "payment": _payment(sibling_client),
+            "reseller_member": reseller_member(mine, Role.RESELLER_STAFF).pk,
+            "client_member": client_member(sibling_client, Role.CLIENT_USER).pk,
         },
     }
 
@@ -143,7 +153,7 @@ def test_reseller_urls_hide_other_resellers_objects(client, role):
     world = other_tenant_objects()
     client.force_login(reseller_member(world["mine"], role).user)
     checked = sweep(client, "reseller", world["reseller_objects"])
-    assert len(checked) == 4
+    assert len(checked) == 7
 
 
 @pytest.mark.parametrize("role", [Role.CLIENT_ADMIN, Role.CLIENT_USER])
