@@ -284,16 +284,24 @@ def _may_manage(actor: Membership, member: Membership) -> bool:
     return actor.is_client_admin and member.client_id == actor.client_id
 
 
-def _team_locked(member: Membership) -> list[Membership]:
-    """The member's whole team, locked: two people demoting each other at once cannot leave it
-    without a leader."""
+def _team_locked(actor: Membership, member: Membership) -> tuple[list[Membership], Membership]:
+    """The member's whole team, locked, and the member as it is now: two people demoting each
+    other at once cannot leave it without a leader. An actor of the same team is checked again
+    against its locked row (it may have just been demoted or removed)."""
     team = Membership.objects.select_for_update().filter(reseller_id=member.reseller_id)
     team = (
         team.filter(client_id=member.client_id)
         if member.client_id
         else team.filter(client__isnull=True)
     )
-    return list(team.order_by("pk"))
+    rows = {m.pk: m for m in team.order_by("pk")}
+    current = rows.get(member.pk)
+    if current is None:
+        raise ValidationError(_("This person was already removed."))
+    same_team = actor.client_id == member.client_id and actor.reseller_id == member.reseller_id
+    if same_team and (actor.pk not in rows or not _may_manage(rows[actor.pk], current)):
+        raise PermissionDenied
+    return list(rows.values()), current
 
 
 def _refuse_last_leader(member: Membership, team: list[Membership]) -> None:
@@ -318,10 +326,7 @@ def membership_remove(*, actor: Membership, member: Membership) -> User:
     membership_remove_allowed(actor=actor, member=member)
     if member.pk == actor.pk:
         raise ValidationError(_("You cannot remove yourself."))
-    team = _team_locked(member)
-    member = next((m for m in team if m.pk == member.pk), None)
-    if member is None:
-        raise ValidationError(_("This person was already removed."))
+    team, member = _team_locked(actor, member)
     _refuse_last_leader(member, team)
     user = User.objects.select_for_update().get(pk=member.user_id)
     member.delete()
@@ -340,10 +345,7 @@ def membership_role_set(*, actor: Membership, member: Membership, role: str) -> 
     family = CLIENT_ROLES if member.client_id else RESELLER_ROLES
     if role not in family:
         raise ValidationError({"role": _("Choose one of the roles offered.")})
-    team = _team_locked(member)
-    member = next((m for m in team if m.pk == member.pk), None)
-    if member is None:
-        raise ValidationError(_("This person was removed."))
+    team, member = _team_locked(actor, member)
     if member.role == role:
         return member
     _refuse_last_leader(member, team)

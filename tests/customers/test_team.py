@@ -199,3 +199,26 @@ def test_another_resellers_member_is_a_404(owner):
     assert web.post(reverse("reseller:member_remove", args=[stranger.pk])).status_code == 404
     assert web.post(reverse("reseller:member_role", args=[stranger.pk])).status_code == 404
     assert Membership.objects.filter(pk=stranger.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(reseller):
+    from customers import services
+    from tests.billing.reliability.test_concurrency import run_together
+
+    first = reseller_member(reseller, Role.RESELLER_OWNER)
+    second = reseller_member(reseller, Role.RESELLER_OWNER)
+    pairs = [(first.pk, second.pk), (second.pk, first.pk)]
+
+    def demote(i: int):
+        actor_pk, target_pk = pairs[i]
+        return services.membership_role_set(
+            actor=Membership.objects.get(pk=actor_pk),
+            member=Membership.objects.get(pk=target_pk),
+            role=Role.RESELLER_STAFF,
+        )
+
+    results = run_together(2, demote)
+
+    assert sorted(kind for kind, _value in results) == ["error", "ok"]
+    assert Membership.objects.filter(reseller=reseller, role=Role.RESELLER_OWNER).count() == 1
