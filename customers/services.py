@@ -149,7 +149,7 @@ def invitation_create(
         client = None
     if not _may_invite(actor, role, client):
         raise PermissionDenied
-    if User.objects.filter(email__iexact=email).exists():
+    if _account_in_use(email):
         raise ValidationError(
             {"email": _("Someone with this email address already has an account.")}
         )
@@ -193,6 +193,15 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
     return invitation
 
 
+def _account_in_use(email: str) -> bool:
+    """An account that is someone's now: a platform admin, a member, or active. A deactivated
+    account without a membership (someone removed from a team) may be invited again."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        return False
+    return user.is_staff or user.is_active or Membership.objects.filter(user=user).exists()
+
+
 def invitation_token(invitation: Invitation) -> str:
     return signing.dumps({"i": invitation.pk}, salt=_INVITATION_SALT, compress=True)
 
@@ -217,20 +226,28 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str) 
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(_("This invitation is no longer valid."))
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if _account_in_use(invitation.email):
         raise ValidationError(_("An account with this email address already exists."))
-    user = User(email=invitation.email, full_name=full_name.strip())
+    # Someone removed from a team keeps a deactivated account (their past actions point at
+    # it): invited again, they get it back with the new role and the password they choose now.
+    user = User.objects.filter(email__iexact=invitation.email).first() or User(
+        email=invitation.email
+    )
+    user.full_name = full_name.strip()
     try:
         validate_password(password, user)
     except ValidationError as error:
         raise ValidationError({"password": error.error_list}) from None
     user.set_password(password)
+    user.is_active = True
     user.save()
     Membership.objects.create(
         user=user, reseller=invitation.reseller, client=invitation.client, role=invitation.role
     )
     # Following the emailed link proves the address belongs to this person.
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": True}
+    )
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])

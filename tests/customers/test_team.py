@@ -222,3 +222,29 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(reseller):
 
     assert sorted(kind for kind, _value in results) == ["error", "ok"]
     assert Membership.objects.filter(reseller=reseller, role=Role.RESELLER_OWNER).count() == 1
+
+
+def test_someone_removed_can_be_invited_back(owner, staff):
+    from customers import services
+
+    browser(owner).post(reverse("reseller:member_remove", args=[staff.pk]))
+    invitation = services.invitation_create(
+        actor=owner, email=staff.user.email, role=Role.RESELLER_STAFF
+    )
+    user = services.invitation_accept(
+        invitation=invitation, full_name="Back Again", password="a long new passphrase 7"
+    )
+    assert user.pk == staff.user_id and user.is_active
+    assert Membership.objects.get(user=user).role == Role.RESELLER_STAFF
+    web = Browser()
+    assert web.login(email=staff.user.email, password="a long new passphrase 7")
+    assert web.get(reverse("reseller_dashboard")).status_code == 200
+
+
+def test_an_active_account_still_cannot_be_invited(owner, staff):
+    from django.core.exceptions import ValidationError
+
+    from customers import services
+
+    with pytest.raises(ValidationError):
+        services.invitation_create(actor=owner, email=staff.user.email, role=Role.RESELLER_STAFF)
