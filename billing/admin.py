@@ -11,16 +11,24 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.views.common import add_service_errors
 
-from .forms_wallets import CreditLimitForm, TopUpForm
+from .forms_wallets import AdminReversalForm, CreditLimitForm, TopUpForm
 from .models import Cart, CartItem, ExchangeRate, MarkupRule
-from .models_ledger import AccountKind, Hold, LedgerAccount, LedgerTransaction, Posting
+from .models_ledger import (
+    AccountKind,
+    Hold,
+    LedgerAccount,
+    LedgerTransaction,
+    Posting,
+    TransactionKind,
+)
 from .models_orders import Order, OrderItem, ProviderEvent
 from .money import format_money, from_minor
 from .provisioning import order_item_retry
 from .selectors import missing_exchange_rates
+from .selectors_orders import platform_margin_by_currency, with_settlement
 from .selectors_wallets import wallet_summary
 from .services import exchange_rate_set
-from .wallets import wallet_credit_limit_set, wallet_top_up
+from .wallets import wallet_credit_limit_set, wallet_payment_reverse, wallet_top_up
 
 
 class ExchangeRateForm(forms.ModelForm):
@@ -110,6 +118,7 @@ class CartItemAdmin(admin.ModelAdmin):
 
 
 ADMIN_PAYMENT = "billing/wallet_admin_payment.html"
+REVERSIBLE_SHOWN = 50
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -136,6 +145,27 @@ class ReadOnlyInline(admin.TabularInline):
 
 def _money(minor: int, currency: str) -> str:
     return format_money(from_minor(minor, currency), currency)
+
+
+def _reversible(wallet: LedgerAccount) -> list[tuple[LedgerTransaction, str]]:
+    """The wallet's last payments not reversed yet, labelled for a choice list."""
+    postings = (
+        Posting.objects.filter(
+            account=wallet,
+            transaction__kind=TransactionKind.TOP_UP,
+            transaction__reversal__isnull=True,
+        )
+        .select_related("transaction")
+        .order_by("-id")[:REVERSIBLE_SHOWN]
+    )
+    return [
+        (
+            p.transaction,
+            f"{p.transaction.created_at:%Y-%m-%d} · {_money(p.amount_minor, p.currency)} · "
+            f"{p.transaction.payment_reference}",
+        )
+        for p in postings
+    ]
 
 
 @admin.register(LedgerAccount)
@@ -201,7 +231,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
             self.message_user(request, _("This payment was already recorded."), messages.INFO)
 
     def payment_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Record a reseller's payment to the platform, or set its credit limit."""
+        """Record a reseller's payment to the platform, reverse one, or set its credit limit."""
         if not request.user.has_perm("billing.add_ledgertransaction"):
             raise PermissionDenied
         if request.method not in ("GET", "POST"):
@@ -214,7 +244,22 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
             currency=wallet.currency,
             initial={"credit_limit": from_minor(wallet.credit_limit_minor, wallet.currency)},
         )
+        reversal = AdminReversalForm(
+            request.POST if posted == "reversal" else None, payments=_reversible(wallet)
+        )
+        forms_by_name = {"payment": payment, "credit_limit": limit, "reversal": reversal}
         try:
+            if posted == "reversal" and reversal.is_valid():
+                _txn, created = wallet_payment_reverse(
+                    actor=request.user, membership=None, wallet=wallet,
+                    transaction_id=reversal.cleaned_data["payment"],
+                    reason=reversal.cleaned_data["reason"],
+                )  # fmt: skip
+                done = (
+                    _("Payment reversed.") if created else _("This payment was already reversed.")
+                )
+                self.message_user(request, done, messages.SUCCESS)
+                return redirect("admin:billing_ledgeraccount_change", wallet.pk)
             if posted == "payment" and payment.is_valid():
                 self._record_payment(request, wallet, payment.cleaned_data)
                 return redirect("admin:billing_ledgeraccount_change", wallet.pk)
@@ -231,7 +276,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
                 )
                 return redirect("admin:billing_ledgeraccount_change", wallet.pk)
         except ValidationError as error:
-            add_service_errors(payment if posted == "payment" else limit, error)
+            add_service_errors(forms_by_name.get(posted, limit), error)
         if payment.is_bound:
             payment.renew_key()
         context = {
@@ -243,9 +288,11 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
             "panels": [
                 ("payment", _("Record a payment"), payment, _("Record payment")),
                 ("credit_limit", _("Credit limit"), limit, _("Save credit limit")),
+                ("reversal", _("Reverse a payment recorded by mistake"), reversal,
+                 _("Reverse payment")),
             ],
-        }
-        status = 400 if payment.errors or limit.errors else 200
+        }  # fmt: skip
+        status = 400 if any(form.errors for form in forms_by_name.values()) else 200
         return TemplateResponse(request, ADMIN_PAYMENT, context, status=status)
 
 
@@ -334,16 +381,37 @@ class OrderItemInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "client", "reseller", "status", "retail", "created_at"]
+    """Margins are net of refunds (captured holds and the capture postings), and each column
+    says whose it is: the reseller earns retail less wholesale, the platform wholesale less
+    the provider's cost."""
+
+    list_display = [
+        "reference", "client", "reseller", "status", "retail", "reseller_margin",
+        "platform_margin", "created_at",
+    ]  # fmt: skip
     list_filter = ["status", "reseller"]
     search_fields = ["reference", "client__name", "idempotency_key"]
     list_select_related = ["client", "reseller"]
     date_hierarchy = "created_at"
     inlines = [OrderItemInline]
+    readonly_fields = ["reseller_margin", "platform_margin"]
+
+    def get_queryset(self, request):
+        return with_settlement(super().get_queryset(request))
 
     @admin.display(description=_("retail total"), ordering="retail_total_minor")
     def retail(self, order: Order) -> str:
         return _money(order.retail_total_minor, order.currency)
+
+    @admin.display(description=_("Reseller margin"), ordering="margin_minor")
+    def reseller_margin(self, order: Order) -> str:
+        return _money(order.margin_minor, order.currency)
+
+    @admin.display(description=_("Platform margin"))
+    def platform_margin(self, order: Order) -> str:
+        return " ".join(
+            _money(total, currency) for currency, total in platform_margin_by_currency(order)
+        ) or _money(0, order.currency)
 
 
 @admin.register(OrderItem)

@@ -134,3 +134,26 @@ class CreditLimitForm(_AmountForm):
         label=_("Credit limit"),
         help_text=_("How far below zero the wallet may go; 0 means prepaid only."),
     )
+
+
+class ReversalForm(forms.Form):
+    """Why a payment is reversed: the statement shows it beside the reversal."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=forms.TextInput({"autocomplete": "off"}),
+        help_text=_("Shown on the statement, e.g. “Recorded twice” or “Cheque bounced”."),
+    )
+
+
+class AdminReversalForm(ReversalForm):
+    """The admin's: which of the wallet's payments (not reversed yet, newest first) and why."""
+
+    payment = forms.TypedChoiceField(label=_("Payment"), coerce=int)
+
+    field_order = ["payment", "reason"]
+
+    def __init__(self, *args, payments, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["payment"].choices = [(txn.pk, label) for txn, label in payments]

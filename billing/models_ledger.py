@@ -93,6 +93,7 @@ class TransactionKind(models.TextChoices):
     CAPTURE = "capture", _("Order charge")
     REFUND = "refund", _("Order refund")
     ADJUSTMENT = "adjustment", _("Adjustment")
+    REVERSAL = "reversal", _("Reversal")
 
 
 class PaymentMethod(models.TextChoices):
@@ -129,10 +130,21 @@ class LedgerTransaction(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A reversal's original (a payment recorded by mistake): posted rows are never edited, so
+    # the correction is a new transaction pointing at the one it undoes, at most one per original.
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True) | Q(kind="reversal"),
+                name="only_reversals_reverse",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.memo}"

@@ -54,10 +54,6 @@ class Order(models.Model):
     def in_flight(self) -> bool:
         return self.status == OrderStatus.PROCESSING
 
-    @property
-    def margin_minor(self) -> int:
-        return self.retail_total_minor - self.wholesale_total_minor
-
 
 class ItemState(models.TextChoices):
     PLACED = "placed", _("Placed")

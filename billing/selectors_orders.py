@@ -1,19 +1,29 @@
-"""Reads of orders and owned numbers, always scoped to the person asking (DESIGN.md §6)."""
+"""Reads of orders and owned numbers, always scoped to the person asking (DESIGN.md §6).
+
+An order's money is read from its holds, not from its checkout totals: what was captured is
+what delivered numbers cost, what was released went back to the wallets. A margin is the
+captured retail less the captured wholesale, so a refunded or undelivered number adds nothing.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from customers.models import Membership
+from customers.models import Client, Membership
 from inventory.models import Number, NumberStatus
 
-from .models import ItemState, Order, OrderItem
+from .models import AccountKind, Hold, ItemState, Order, OrderItem, OrderStatus, Posting
+from .selectors_wallets import Money, WalletSummary, reseller_own_wallet, wallet_summary
+
+MARGIN_DAYS = 30
 
 # How long an item may take, counted from when the order was placed, before it is later than
 # expected. Most orders are live in seconds (DIDfarm promises 60 s); a back-order waits for the
@@ -62,8 +72,44 @@ def _scoped(rows: QuerySet, actor: Membership, client_id: int | None) -> QuerySe
     return rows.none()
 
 
+def _hold_sum(wallet_kind: str, field: str) -> Coalesce:
+    per_order = (
+        Hold.objects.filter(item__order=OuterRef("pk"), wallet__kind=wallet_kind)
+        .order_by()
+        .values("item__order")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(per_order), Value(0))
+
+
+def with_settlement(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Annotate what each order really charged, in its currency's minor units:
+    ``retail_charged_minor`` (the client, delivered numbers only), ``retail_refunded_minor``,
+    ``wholesale_charged_minor`` (the reseller's cost of what was delivered) and
+    ``margin_minor`` (their difference: net of refunds; nothing while a number is on hold)."""
+    return orders.annotate(
+        retail_charged_minor=_hold_sum(AccountKind.CLIENT_WALLET, "captured_minor"),
+        retail_refunded_minor=_hold_sum(AccountKind.CLIENT_WALLET, "released_minor"),
+        wholesale_charged_minor=_hold_sum(AccountKind.RESELLER_WALLET, "captured_minor"),
+    ).annotate(margin_minor=F("retail_charged_minor") - F("wholesale_charged_minor"))
+
+
+def platform_margin_by_currency(order: Order) -> list[tuple[str, int]]:
+    """For admins: what the platform kept from ``order`` (wholesale captured less the
+    provider's cost of the delivered numbers), per currency (the cost may be in another)."""
+    rows = (
+        Posting.objects.filter(transaction__order=order, account__kind=AccountKind.PLATFORM_REVENUE)
+        .order_by("currency")
+        .values("currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    return [(row["currency"], row["total"]) for row in rows if row["total"]]
+
+
 def orders_for(*, actor: Membership, client_id: int | None = None) -> QuerySet[Order]:
-    return _scoped(Order.objects.all(), actor, client_id).select_related("client", "placed_by")
+    orders = _scoped(Order.objects.all(), actor, client_id).select_related("client", "placed_by")
+    return with_settlement(orders)
 
 
 def order_get(*, actor: Membership, reference: str) -> Order:
@@ -124,3 +170,52 @@ def numbers_for(
         digits = "".join(ch for ch in search if ch.isdigit())
         numbers = numbers.filter(e164__contains=digits) if digits else numbers.none()
     return numbers.select_related("client").order_by("e164")
+
+
+# --- the reseller's dashboard ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResellerFigures:
+    client_count: int
+    active_client_count: int
+    numbers_in_service: int
+    numbers_awaiting_documents: int
+    orders_in_flight: int
+    margin_recent: Money  # net of refunds, over the last MARGIN_DAYS days
+    margin_days: int
+    wallet: WalletSummary  # the reseller's own wallet with the platform
+
+
+def reseller_figures(*, actor: Membership, now: dt.datetime | None = None) -> ResellerFigures:
+    """Every figure of the reseller's dashboard, each counted from its rows."""
+    if not actor.is_reseller:
+        raise Http404
+    reseller = actor.reseller
+    clients = Client.objects.filter(reseller=reseller)
+    numbers = Number.objects.filter(reseller=reseller)
+    since = (now or timezone.now()) - dt.timedelta(days=MARGIN_DAYS)
+    recent = Hold.objects.filter(
+        item__order__reseller=reseller,
+        item__order__currency=reseller.currency,
+        status=Hold.Status.SETTLED,
+        settled_at__gte=since,
+    )
+    retail = recent.filter(wallet__kind=AccountKind.CLIENT_WALLET).aggregate(
+        total=Coalesce(Sum("captured_minor"), 0)
+    )["total"]
+    wholesale = recent.filter(wallet__kind=AccountKind.RESELLER_WALLET).aggregate(
+        total=Coalesce(Sum("captured_minor"), 0)
+    )["total"]
+    return ResellerFigures(
+        client_count=clients.count(),
+        active_client_count=clients.filter(status=Client.Status.ACTIVE).count(),
+        numbers_in_service=numbers.filter(status=NumberStatus.ACTIVE).count(),
+        numbers_awaiting_documents=numbers.filter(status=NumberStatus.AWAITING_DOCUMENTS).count(),
+        orders_in_flight=Order.objects.filter(
+            reseller=reseller, status=OrderStatus.PROCESSING
+        ).count(),
+        margin_recent=Money(retail - wholesale, reseller.currency),
+        margin_days=MARGIN_DAYS,
+        wallet=wallet_summary(wallet=reseller_own_wallet(actor=actor)),
+    )

@@ -160,7 +160,10 @@ def wallet_statement(
     """The wallet's postings with their transactions, newest first."""
     filters = filters or StatementFilters()
     postings = (
-        Posting.objects.filter(account=wallet).select_related("transaction__order").order_by("-id")
+        Posting.objects.filter(account=wallet)
+        .select_related("transaction__order", "transaction__created_by", "transaction__reverses")
+        .annotate(reversal_id=F("transaction__reversal__id"))
+        .order_by("-id")
     )
     if filters.date_from:
         postings = postings.filter(transaction__created_at__gte=_day_start(filters.date_from))
@@ -189,6 +192,15 @@ class StatementRow:
     order_reference: str
     amount: Money
     balance_after: Money
+    created_by: str = ""  # who recorded it, for the reseller's pages only
+    reversal_id: int | None = None  # a payment's reversal, once it was reversed
+    reverses_id: int | None = None  # a reversal's original payment
+    reverses_date: datetime | None = None
+
+    @property
+    def reversible(self) -> bool:
+        """A payment not reversed yet (whether this viewer may do it is the view's question)."""
+        return self.kind == TransactionKind.TOP_UP and self.reversal_id is None
 
     @property
     def kind_label(self) -> str:
@@ -215,6 +227,10 @@ def statement_row(posting: Posting) -> StatementRow:
         order_reference=txn.order.reference if txn.order_id else "",
         amount=Money(posting.amount_minor, posting.currency),
         balance_after=Money(posting.balance_after_minor, posting.currency),
+        created_by=txn.created_by.get_full_name() if txn.created_by_id else "",
+        reversal_id=getattr(posting, "reversal_id", None),
+        reverses_id=txn.reverses_id,
+        reverses_date=txn.reverses.created_at if txn.reverses_id else None,
     )
 
 

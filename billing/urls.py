@@ -32,6 +32,11 @@ urlpatterns = [
         name="client_top_up",
     ),
     path(
+        "reseller/clients/<int:pk>/wallet/payments/<int:txn>/reverse/",
+        wallets.reseller_client_payment_reverse,
+        name="client_payment_reverse",
+    ),
+    path(
         "webhooks/providers/<str:account_name>/", webhooks.provider_webhook, name="provider_webhook"
     ),
     path("reseller/pricing/", markups.markups, name="markups"),

@@ -1,9 +1,14 @@
-"""Wallet services: top-ups and credit limits (DESIGN.md §4).
+"""Wallet services: top-ups, their reversals and credit limits (DESIGN.md §4).
 
 A top-up records a payment made outside the portal (bank transfer, cash…): a reseller for one of
 its clients, a platform admin for a reseller. Each is one ledger transaction with an idempotency
 key, so a double submit or a retried request records the payment once. A payment gateway later
 calls ``wallet_top_up`` the same way, with its own payment id as the key.
+
+A payment recorded by mistake is reversed, never edited: ``wallet_payment_reverse`` posts the
+mirror transaction pointing at the original (``LedgerTransaction.reverses``, unique), with the
+reason and who did it. Only the one who may fund the wallet's owner without supervision may undo a
+payment: a reseller's owner for its clients, a platform admin for resellers.
 """
 
 from __future__ import annotations
@@ -12,15 +17,17 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from customers.models import Client, Membership, Reseller, User
 
 from . import ledger
 from .models import AccountKind, LedgerAccount, LedgerTransaction, PaymentMethod, TransactionKind
-from .money import exponent, to_minor
+from .money import exponent, format_money, from_minor, to_minor
 
 MAX_TOP_UP = Decimal("1000000")
+REASON_MAX = 200
 
 
 def parse_amount(value, currency: str, *, field: str = "amount", allow_zero=False) -> int:
@@ -103,6 +110,83 @@ def wallet_top_up(
         created_by=actor,
     )
     return txn, True
+
+
+def _may_reverse(actor: User, membership: Membership | None, wallet: LedgerAccount) -> bool:
+    if wallet.kind == AccountKind.CLIENT_WALLET:
+        return bool(
+            membership
+            and membership.is_reseller_owner
+            and membership.reseller_id == wallet.reseller_id
+        )
+    return actor.is_staff
+
+
+def reversible_payment(*, wallet: LedgerAccount, transaction_id: int) -> LedgerTransaction:
+    """A payment into ``wallet`` (a top-up it received); anything else is a 404."""
+    payment = (
+        LedgerTransaction.objects.filter(
+            pk=transaction_id, kind=TransactionKind.TOP_UP, postings__account=wallet
+        )
+        .select_related("created_by")
+        .first()
+    )
+    if payment is None:
+        raise Http404
+    return payment
+
+
+@transaction.atomic
+def wallet_payment_reverse(
+    *,
+    actor: User,
+    membership: Membership | None,
+    wallet: LedgerAccount,
+    transaction_id: int,
+    reason: str,
+) -> tuple[LedgerTransaction, bool]:
+    """Undo a payment recorded into ``wallet`` by mistake with a new transaction that mirrors
+    it. Returns the reversal and whether it is new: a second request (a double submit, another
+    tab) gets the first reversal back. Refused when the wallet would go below its credit limit
+    (the money was spent already): nothing is written."""
+    if not _may_reverse(actor, membership, wallet):
+        raise PermissionDenied
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why this payment is reversed.")})
+    if len(reason) > REASON_MAX:
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(n)d characters.") % {"n": REASON_MAX}}
+        )
+    ledger.lock_accounts([wallet])  # a second reversal of the same payment waits here
+    payment = reversible_payment(wallet=wallet, transaction_id=transaction_id)
+    existing = LedgerTransaction.objects.filter(reverses=payment).first()
+    if existing is not None:
+        return existing, False
+    entries = [(posting.account, -posting.amount_minor) for posting in payment.postings.all()]
+    try:
+        reversal = ledger.ledger_post(
+            kind=TransactionKind.REVERSAL,
+            entries=entries,
+            memo=reason,
+            idempotency_key=f"reversal:{payment.pk}",
+            reverses=payment,
+            reseller_id=payment.reseller_id,
+            client_id=payment.client_id,
+            payment_method=payment.payment_method,
+            payment_reference=payment.payment_reference,
+            created_by=actor,
+        )
+    except ledger.InsufficientBalance as error:
+        short = format_money(from_minor(error.short_minor, wallet.currency), wallet.currency)
+        raise ValidationError(
+            _(
+                "This payment cannot be reversed: the wallet would go %(short)s below its "
+                "credit limit. The money has been spent already."
+            )
+            % {"short": short}
+        ) from None
+    return reversal, True
 
 
 @transaction.atomic

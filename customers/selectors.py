@@ -91,3 +91,12 @@ def invitation_get(*, actor: Membership, pk: int) -> Invitation:
     if actor.is_client:
         invitations = invitations.filter(client=actor.client)
     return get_object_or_404(invitations, pk=pk)
+
+
+def member_get(*, actor: Membership, pk: int) -> Membership:
+    """A person the actor's tenant can see: a reseller's own team and its clients' people; a
+    client's own people. Anyone else is a 404."""
+    members = Membership.objects.select_related("user", "client").filter(reseller=actor.reseller)
+    if actor.is_client:
+        members = members.filter(client=actor.client)
+    return get_object_or_404(members, pk=pk)

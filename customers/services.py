@@ -12,6 +12,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -148,7 +149,7 @@ def invitation_create(
         client = None
     if not _may_invite(actor, role, client):
         raise PermissionDenied
-    if User.objects.filter(email__iexact=email).exists():
+    if _account_in_use(email):
         raise ValidationError(
             {"email": _("Someone with this email address already has an account.")}
         )
@@ -176,15 +177,29 @@ def invitation_create(
     return invitation
 
 
-@transaction.atomic
-def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+def invitation_revoke_allowed(*, actor: Membership, invitation: Invitation) -> None:
+    """Raise PermissionDenied unless the actor may revoke (or resend) ``invitation``."""
     if not _may_invite(actor, invitation.role, invitation.client):
         raise PermissionDenied
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    invitation_revoke_allowed(actor=actor, invitation=invitation)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
     return invitation
+
+
+def _account_in_use(email: str) -> bool:
+    """An account that is someone's now: a platform admin, a member, or active. A deactivated
+    account without a membership (someone removed from a team) may be invited again."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        return False
+    return user.is_staff or user.is_active or Membership.objects.filter(user=user).exists()
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -211,20 +226,28 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str) 
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(_("This invitation is no longer valid."))
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if _account_in_use(invitation.email):
         raise ValidationError(_("An account with this email address already exists."))
-    user = User(email=invitation.email, full_name=full_name.strip())
+    # Someone removed from a team keeps a deactivated account (their past actions point at
+    # it): invited again, they get it back with the new role and the password they choose now.
+    user = User.objects.filter(email__iexact=invitation.email).first() or User(
+        email=invitation.email
+    )
+    user.full_name = full_name.strip()
     try:
         validate_password(password, user)
     except ValidationError as error:
         raise ValidationError({"password": error.error_list}) from None
     user.set_password(password)
+    user.is_active = True
     user.save()
     Membership.objects.create(
         user=user, reseller=invitation.reseller, client=invitation.client, role=invitation.role
     )
     # Following the emailed link proves the address belongs to this person.
-    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": True}
+    )
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
@@ -254,3 +277,117 @@ def membership_add(
         user=user, defaults={"reseller": reseller, "client": client, "role": role}
     )
     return membership
+
+
+# --- the team: removing people, changing roles, resending invitations -----------------------
+#
+# Who manages whom: a reseller's owner manages its team (owners and staff); any reseller person
+# manages its clients' people (as it invites them); a client admin manages its own client's
+# people. A tenant always keeps one owner (a reseller) or one admin (a client): the last one can
+# be neither removed nor demoted. Removing someone deletes their membership and deactivates their
+# account, so a session they still hold reaches nothing.
+
+RESEND_EVERY = timedelta(minutes=5)
+_LEADERS = {"reseller": Role.RESELLER_OWNER, "client": Role.CLIENT_ADMIN}
+
+
+def _may_manage(actor: Membership, member: Membership) -> bool:
+    if member.reseller_id != actor.reseller_id:
+        return False
+    if member.role in RESELLER_ROLES:
+        return actor.is_reseller_owner
+    if actor.is_reseller:
+        return True
+    return actor.is_client_admin and member.client_id == actor.client_id
+
+
+def _team_locked(actor: Membership, member: Membership) -> tuple[list[Membership], Membership]:
+    """The member's whole team, locked, and the member as it is now: two people demoting each
+    other at once cannot leave it without a leader. An actor of the same team is checked again
+    against its locked row (it may have just been demoted or removed)."""
+    team = Membership.objects.select_for_update().filter(reseller_id=member.reseller_id)
+    team = (
+        team.filter(client_id=member.client_id)
+        if member.client_id
+        else team.filter(client__isnull=True)
+    )
+    rows = {m.pk: m for m in team.order_by("pk")}
+    current = rows.get(member.pk)
+    if current is None:
+        raise ValidationError(_("This person was already removed."))
+    same_team = actor.client_id == member.client_id and actor.reseller_id == member.reseller_id
+    if same_team and (actor.pk not in rows or not _may_manage(rows[actor.pk], current)):
+        raise PermissionDenied
+    return list(rows.values()), current
+
+
+def _refuse_last_leader(member: Membership, team: list[Membership]) -> None:
+    leader = _LEADERS["client" if member.client_id else "reseller"]
+    if member.role != leader:
+        return
+    if sum(1 for m in team if m.role == leader) <= 1:
+        if leader == Role.RESELLER_OWNER:
+            raise ValidationError(_("Every account needs an owner: make someone else owner first."))
+        raise ValidationError(_("Every client needs an admin: make someone else admin first."))
+
+
+def membership_remove_allowed(*, actor: Membership, member: Membership) -> None:
+    """Raise PermissionDenied unless the actor may remove (or re-role) ``member``."""
+    if not _may_manage(actor, member):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def membership_remove(*, actor: Membership, member: Membership) -> User:
+    """End ``member``'s access: the membership goes, the account is deactivated."""
+    membership_remove_allowed(actor=actor, member=member)
+    if member.pk == actor.pk:
+        raise ValidationError(_("You cannot remove yourself."))
+    team, member = _team_locked(actor, member)
+    _refuse_last_leader(member, team)
+    user = User.objects.select_for_update().get(pk=member.user_id)
+    member.delete()
+    # One membership per person: without it the account reaches nothing, and a deactivated one
+    # cannot sign in, so a session still open elsewhere is signed out on its next request.
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def membership_role_set(*, actor: Membership, member: Membership, role: str) -> Membership:
+    """Owner ↔ staff in a reseller's team, admin ↔ user in a client's."""
+    if not _may_manage(actor, member):
+        raise PermissionDenied
+    family = CLIENT_ROLES if member.client_id else RESELLER_ROLES
+    if role not in family:
+        raise ValidationError({"role": _("Choose one of the roles offered.")})
+    team, member = _team_locked(actor, member)
+    if member.role == role:
+        return member
+    _refuse_last_leader(member, team)
+    member.role = role
+    member.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Send a pending or expired invitation again with a fresh link (a new expiry); at most once
+    every few minutes per invitation, so a button pressed repeatedly sends one email."""
+    from .tasks import send_invitation_email_task
+
+    invitation_revoke_allowed(actor=actor, invitation=invitation)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError(_("This invitation was accepted or revoked: invite them again."))
+    minutes = int(RESEND_EVERY.total_seconds() // 60)
+    if not cache.add(f"invitation-resend:{invitation.pk}", 1, RESEND_EVERY.total_seconds()):
+        raise ValidationError(
+            _("This invitation was sent less than %(n)d minutes ago; try again later.")
+            % {"n": minutes}
+        )
+    invitation.expires_at = timezone.now() + INVITATION_TTL
+    invitation.save(update_fields=["expires_at"])
+    transaction.on_commit(lambda: send_invitation_email_task.delay(invitation.pk))
+    return invitation

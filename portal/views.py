@@ -38,15 +38,10 @@ def no_access(request: HttpRequest) -> HttpResponse:
 @require_GET
 @reseller_required
 def reseller_dashboard(request: HttpRequest) -> HttpResponse:
-    reseller = request.membership.reseller
-    return render(
-        request,
-        "portal/reseller_dashboard.html",
-        {
-            "client_count": reseller.clients.count(),
-            "active_client_count": reseller.clients.filter(status="active").count(),
-        },
-    )
+    from billing import selectors_orders
+
+    figures = selectors_orders.reseller_figures(actor=request.membership)
+    return render(request, "portal/reseller_dashboard.html", {"figures": figures})
 
 
 @require_GET

@@ -27,7 +27,13 @@ OBJECT_FOR = {
     "reseller:client_edit": "client",
     "reseller:client_invite": "client",
     "reseller:invitation_revoke": "reseller_invitation",
+    "reseller:invitation_resend": "reseller_invitation",
+    "reseller:member_remove": "reseller_member",
+    "reseller:member_role": "reseller_member",
     "client:invitation_revoke": "client_invitation",
+    "client:invitation_resend": "client_invitation",
+    "client:member_remove": "client_member",
+    "client:member_role": "client_member",
 }
 
 # billing routes (one namespace for clients and resellers): name -> (URL kwarg, kind of object)
@@ -37,6 +43,8 @@ BILLING_OBJECT_FOR = {
     "billing:client_top_up": ("pk", "client"),
     "billing:order": ("reference", "order"),
     "billing:markup_delete": ("pk", "markup_rule"),
+    # a payment into that tenant's client's wallet, through that client's URL
+    "billing:client_payment_reverse": (("pk", "client"), ("txn", "payment")),
 }
 # id-taking billing routes that name no tenant's object, or that need more than this file builds
 BILLING_NOT_SWEPT = {
@@ -48,7 +56,7 @@ BILLING_NOT_SWEPT = {
 # to staff. The answer is the same for any id, so it reveals nothing.
 RESELLER_ONLY = {
     "billing:client_wallet", "billing:client_wallet_csv", "billing:client_top_up",
-    "billing:markup_delete",
+    "billing:markup_delete", "billing:client_payment_reverse",
 }  # fmt: skip
 OWNER_ONLY = {"billing:markup_delete"}
 
@@ -66,6 +74,25 @@ def _order(client) -> str:
         reference=f"DH-T{client.pk:07d}", client=client, reseller=client.reseller,
         idempotency_key="sweep", currency="USD", retail_total_minor=0, wholesale_total_minor=0,
     ).reference  # fmt: skip
+
+
+def _payment(client) -> int:
+    import uuid
+
+    from billing import ledger, wallets
+
+    owner = reseller_member(client.reseller)
+    txn, _created = wallets.wallet_top_up(
+        actor=owner.user, membership=owner, wallet=ledger.client_wallet(client), amount_minor=100,
+        method="cash", reference="sweep", idempotency_key=uuid.uuid4().hex,
+    )  # fmt: skip
+    return txn.pk
+
+
+def _billing_kwargs(name: str, objects: dict) -> dict:
+    spec = BILLING_OBJECT_FOR[name]
+    pairs = spec if isinstance(spec[0], tuple) else (spec,)
+    return {kwarg: objects[kind] for kwarg, kind in pairs}
 
 
 def other_tenant_objects():
@@ -87,6 +114,9 @@ def other_tenant_objects():
             ).pk,
             "order": _order(their_client),
             "markup_rule": rule.pk,
+            "payment": _payment(their_client),
+            "reseller_member": reseller_member(theirs, Role.RESELLER_STAFF).pk,
+            "client_member": client_member(their_client, Role.CLIENT_USER).pk,
         },
         "client_objects": {
             "client": sibling_client.pk,
@@ -96,6 +126,9 @@ def other_tenant_objects():
             ).pk,
             "order": _order(sibling_client),
             "markup_rule": MarkupRule.objects.create(level="retail", reseller=mine, percent=5).pk,
+            "payment": _payment(sibling_client),
+            "reseller_member": reseller_member(mine, Role.RESELLER_STAFF).pk,
+            "client_member": client_member(sibling_client, Role.CLIENT_USER).pk,
         },
     }
 
@@ -120,7 +153,7 @@ def test_reseller_urls_hide_other_resellers_objects(client, role):
     world = other_tenant_objects()
     client.force_login(reseller_member(world["mine"], role).user)
     checked = sweep(client, "reseller", world["reseller_objects"])
-    assert len(checked) == 4
+    assert len(checked) == 7
 
 
 @pytest.mark.parametrize("role", [Role.CLIENT_ADMIN, Role.CLIENT_USER])
@@ -172,8 +205,7 @@ def test_billing_urls_hide_other_tenants_objects(client, role):
     client.force_login(member.user)
     checked = []
     for name in billing_routes():
-        kwarg, kind = BILLING_OBJECT_FOR[name]
-        url = reverse(name, kwargs={kwarg: objects[kind]})
+        url = reverse(name, kwargs=_billing_kwargs(name, objects))
         expected = {403, 405} if name in refused else {404, 405}
         for method in ("get", "post"):
             status = getattr(client, method)(url).status_code

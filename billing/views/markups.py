@@ -1,8 +1,7 @@
-"""The reseller's retail markups for its clients, with a live preview of example prices."""
+"""The reseller's retail markups for its clients, with a live preview of example prices from
+the scope of the rule being edited (billing/pricing_preview.py)."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,58 +11,33 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.roles import reseller_owner_required, reseller_required
-from inventory import selectors as catalog
-from inventory.models import NumberType
 
 from .. import services
 from ..forms import MarkupRuleForm
 from ..models import MarkupRule
-from ..pricing import PriceBook, PriceUnavailable
+from ..pricing import PriceBook
+from ..pricing_preview import Scope, preview_samples
 
 PAGE = "billing/markups.html"
-SAMPLE_COUNTRIES = ("US", "CA", "GB", "DE", "FR", "NL", "AU")
-SAMPLES = 8
 
 
 def _rules(reseller):
     return MarkupRule.objects.filter(reseller=reseller).select_related("client")
 
 
-def _samples(book: PriceBook, draft: MarkupRule | None = None) -> list[dict]:
-    """The cheapest offer per country and type, priced with the saved rules and with the draft."""
-    rows = [r for r in catalog.country_summaries() if r["country_id"] in SAMPLE_COUNTRIES]
-    rows.sort(key=lambda r: (SAMPLE_COUNTRIES.index(r["country_id"]), r["number_type"]))
-    trial = None
-    if draft is not None:
-        key = (draft.level, draft.client_id, draft.country, draft.number_type)
-        rules = [
-            r
-            for r in book._rules.values()
-            if (r.level, r.client_id, r.country, r.number_type) != key
-        ]
-        trial = PriceBook(
-            reseller=book.reseller, client=draft.client, rates=book.rates, rules=[*rules, draft]
-        )
-    best: dict[tuple[str, str], dict] = {}  # per country and type, across account currencies
-    for row in rows:
-        args = {
-            "setup": Decimal(0), "monthly": row["low"], "currency": row["currency"],
-            "country": row["country_id"], "number_type": row["number_type"],
-        }  # fmt: skip
-        try:
-            now = book.price(**args).monthly
-            after = trial.price(**args).monthly if trial else None
-        except PriceUnavailable:
-            continue
-        key = (row["country_id"], row["number_type"])
-        if key not in best or now.retail.amount < best[key]["now"].retail.amount:
-            best[key] = {
-                "country": row["country__name"],
-                "type": NumberType(row["number_type"]).label,
-                "now": now,
-                "after": after,
-            }
-    return list(best.values())[:SAMPLES]
+def _scope(form: MarkupRuleForm) -> Scope:
+    """The country and type the rule being edited targets, as soon as they are chosen (the
+    rest of the form may still be half typed)."""
+    chosen = {}
+    for name in ("country", "number_type"):
+        value = form.data.get(name, "") if form.is_bound else ""
+        labels = {str(key): label for key, label in form.fields[name].choices}
+        chosen[name] = (value, labels[value]) if value and value in labels else ("", "")
+    return Scope(
+        country=chosen["country"][0],
+        number_type=chosen["number_type"][0],
+        country_name=chosen["country"][1],
+    )
 
 
 def _render(request: HttpRequest, form: MarkupRuleForm, *, status: int = 200) -> HttpResponse:
@@ -74,7 +48,8 @@ def _render(request: HttpRequest, form: MarkupRuleForm, *, status: int = 200) ->
         {
             "form": form,
             "rules": _rules(reseller),
-            "samples": _samples(PriceBook(reseller=reseller)),
+            "samples": preview_samples(PriceBook(reseller=reseller), _scope(form)),
+            "scope": _scope(form),
         },
         status=status,
     )
@@ -124,5 +99,6 @@ def markup_preview(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         draft = form.save(commit=False)
         draft.level, draft.reseller = MarkupRule.Level.RETAIL, reseller
-    samples = _samples(PriceBook(reseller=reseller), draft)
-    return render(request, f"{PAGE}#preview", {"samples": samples, "form": form})
+    scope = _scope(form)
+    samples = preview_samples(PriceBook(reseller=reseller), scope, draft)
+    return render(request, f"{PAGE}#preview", {"samples": samples, "form": form, "scope": scope})

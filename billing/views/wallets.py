@@ -2,8 +2,8 @@
 recorded by the reseller, and CSV statements (DESIGN.md §4).
 
 Payments are recorded by any reseller person (staff do the bookkeeping); only the owner changes
-a client's credit limit. A payment gateway will call ``wallets.wallet_top_up`` the same way, with
-its own payment id as the idempotency key.
+a client's credit limit or reverses a payment recorded by mistake. A payment gateway will call
+``wallets.wallet_top_up`` the same way, with its own payment id as the idempotency key.
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ from customers.views.common import add_service_errors, wants_fragment
 
 from .. import selectors_wallets as selectors
 from .. import wallets
-from ..forms_wallets import CreditLimitForm, StatementFilterForm, TopUpForm
+from ..forms_wallets import CreditLimitForm, ReversalForm, StatementFilterForm, TopUpForm
 from ..models import LedgerAccount
 
 WALLET = "billing/wallet.html"
+REVERSE = "billing/wallet_reverse.html"
 WALLETS = "billing/wallets.html"
 ROWS_PER_PAGE = 50
 CLIENTS_PER_PAGE = 25
@@ -276,3 +277,51 @@ def reseller_client_top_up(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("billing:client_wallet", pk=client.pk)
     form.renew_key()
     return _client_wallet_page(request, client, wallet, top_up_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@reseller_required
+def reseller_client_payment_reverse(request: HttpRequest, pk: int, txn: int) -> HttpResponse:
+    """Confirm, with a reason, then reverse a payment into a client's wallet (owners only)."""
+    client, wallet = selectors.reseller_client_wallet(actor=request.membership, pk=pk)
+    payment = wallets.reversible_payment(wallet=wallet, transaction_id=txn)
+    if not request.membership.is_reseller_owner:
+        raise PermissionDenied
+    back = reverse("billing:client_wallet", args=[client.pk])
+    if hasattr(payment, "reversal"):
+        messages.info(request, _("This payment was already reversed."))
+        return redirect(back)
+    form = ReversalForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            _reversal, created = wallets.wallet_payment_reverse(
+                actor=request.user,
+                membership=request.membership,
+                wallet=wallet,
+                transaction_id=payment.pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            amount = selectors.Money(
+                payment.postings.get(account=wallet).amount_minor, wallet.currency
+            )
+            if created:
+                messages.success(
+                    request,
+                    _("Payment of %(amount)s reversed for %(client)s.")
+                    % {"amount": amount, "client": client.name},
+                )
+            else:
+                messages.info(request, _("This payment was already reversed."))
+            return redirect(back)
+    posting = payment.postings.get(account=wallet)
+    context = {
+        "client": client,
+        "form": form,
+        "payment": selectors.statement_row(posting),
+        "summary": selectors.wallet_summary(wallet=wallet),
+        "back_url": back,
+    }
+    return render(request, REVERSE, context, status=400 if form.errors else 200)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import reseller
+from ..views import reseller, team
 
 app_name = "reseller"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("clients/<int:pk>/invite/", reseller.client_invite, name="client_invite"),
     path("team/", reseller.team, name="team"),
     path("team/invite/", reseller.team_invite, name="team_invite"),
-    path("invitations/<int:pk>/revoke/", reseller.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<int:pk>/revoke/", team.reseller_invitation_revoke, name="invitation_revoke"),
+    path("invitations/<int:pk>/resend/", team.reseller_invitation_resend, name="invitation_resend"),
+    path("members/<int:pk>/remove/", team.reseller_member_remove, name="member_remove"),
+    path("members/<int:pk>/role/", team.reseller_member_role, name="member_role"),
     path("branding/", reseller.branding, name="branding"),
 ]

@@ -62,6 +62,7 @@ def _team(request: HttpRequest, invite_form: InvitationForm | None) -> HttpRespo
         {
             "members": selectors.client_members(actor=actor, client=actor.client),
             "invitations": selectors.invitation_list(actor=actor) if actor.is_client_admin else (),
+            "role_choices": [(role.value, role.label) for role in CLIENT_ROLES],
             "invite_form": invite_form,
         },
         status=400 if invite_form is not None and invite_form.errors else 200,
@@ -83,12 +84,3 @@ def team_invite(request: HttpRequest) -> HttpResponse:
     if send_invitation(request, form, client=actor.client):
         return redirect("client:team")
     return _team(request, form)
-
-
-@require_POST
-@client_admin_required
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = selectors.invitation_get(actor=request.membership, pk=pk)
-    services.invitation_revoke(actor=request.membership, invitation=invitation)
-    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
-    return redirect("client:team")

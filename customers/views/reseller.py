@@ -83,6 +83,7 @@ def _client_detail(request: HttpRequest, client, invite_form: InvitationForm) ->
             "client": client,
             "members": selectors.client_members(actor=actor, client=client),
             "invitations": selectors.invitation_list(actor=actor, client=client),
+            "role_choices": [(role.value, role.label) for role in CLIENT_ROLES],
             "invite_form": invite_form,
         },
         status=400 if invite_form.errors else 200,
@@ -114,6 +115,7 @@ def _team(request: HttpRequest, invite_form: InvitationForm) -> HttpResponse:
         {
             "members": selectors.reseller_staff(actor=actor),
             "invitations": selectors.invitation_list(actor=actor),
+            "role_choices": [(role.value, role.label) for role in RESELLER_ROLES],
             "invite_form": invite_form,
         },
         status=400 if invite_form.errors else 200,
@@ -133,17 +135,6 @@ def team_invite(request: HttpRequest) -> HttpResponse:
     if send_invitation(request, form):
         return redirect("reseller:team")
     return _team(request, form)
-
-
-@require_POST
-@reseller_required
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = selectors.invitation_get(actor=request.membership, pk=pk)
-    services.invitation_revoke(actor=request.membership, invitation=invitation)
-    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
-    if invitation.client_id:
-        return redirect("reseller:client_detail", pk=invitation.client_id)
-    return redirect("reseller:team")
 
 
 @require_http_methods(["GET", "POST"])

@@ -81,3 +81,56 @@ def test_staff_see_but_cannot_change_prices(client, shop):
 def test_clients_cannot_open_the_pricing_page(client, shop):
     client.force_login(shop["client_user"])
     assert client.get(reverse("billing:markups")).status_code == 403
+
+
+def _preview(client, **fields) -> list[list[str]]:
+    """The preview's rows, as cell texts."""
+    import re
+
+    response = client.post(
+        reverse("billing:markup_preview"), {**RULE, **fields}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_a_rule_for_one_country_previews_that_countrys_numbers(client, shop):
+    client.force_login(shop["owner"])
+    rows = _preview(client, country="DE", percent="100")
+    assert sorted(row[0].split()[0] for row in rows) == ["Berlin", "Munich"]
+    # Berlin: 0.80 EUR → 0.88 → 0.97 USD wholesale; 1.46 with the saved 50 %, 1.94 with 100 %.
+    berlin = next(row for row in rows if row[0].startswith("Berlin"))
+    assert "1.46" in berlin[2] and "1.94" in berlin[3]
+
+
+def test_a_country_rule_previews_even_while_the_rest_is_half_typed(client, shop):
+    client.force_login(shop["owner"])
+    rows = _preview(client, country="GB", percent="")
+    assert sorted(row[0].split()[0] for row in rows) == ["Edinburgh", "London"]
+    assert all(len(row) == 4 for row in rows)  # no "with this rule" column yet
+
+
+def test_a_type_rule_previews_that_type_across_countries(client, shop):
+    client.force_login(shop["owner"])
+    rows = _preview(client, number_type="toll_free")
+    assert [row[0] for row in rows] == ["United States · Toll-free"]
+
+
+def test_the_default_rule_previews_a_spread_of_countries(client, shop):
+    client.force_login(shop["owner"])
+    rows = _preview(client)
+    assert sorted(row[0].split(" · ")[0] for row in rows) == [
+        "Germany", "United Kingdom", "United States",
+    ]  # fmt: skip
+
+
+def test_a_country_with_no_numbers_says_so(client, shop):
+    client.force_login(shop["owner"])
+    response = client.post(
+        reverse("billing:markup_preview"), {**RULE, "country": "JP"}, HTTP_HX_REQUEST="true"
+    )
+    assert "No numbers of this kind" in response.content.decode()

@@ -163,3 +163,26 @@ def test_retry_sends_dead_letters_back_and_skips_the_rest(as_admin, shop, order)
         reverse("admin:billing_orderitem_changelist"), {"state__exact": "placed"}
     )
     assert other.reference in listing.text and dead.reference not in listing.text
+
+
+def test_an_admin_reverses_a_resellers_payment_once_with_a_reason(as_admin, shop):
+    wallet = ledger.reseller_wallet(shop["reseller"])
+    url = payment_url(wallet)
+    data = {
+        "form": "payment", "amount": "50", "method": "cash", "reference": "CASH-1",
+        "note": "", "idempotency_key": form_key(as_admin.get(url)),
+    }  # fmt: skip
+    as_admin.post(url, data)
+    payment = LedgerTransaction.objects.get(payment_reference="CASH-1")
+    page = as_admin.get(url)
+    assert "Reverse a payment recorded by mistake" in page.text and "CASH-1" in page.text
+
+    no_reason = as_admin.post(url, {"form": "reversal", "payment": payment.pk, "reason": ""})
+    assert no_reason.status_code == 400
+    reverse_it = {"form": "reversal", "payment": payment.pk, "reason": "Entered twice"}
+    assert as_admin.post(url, reverse_it).status_code == 302
+    assert as_admin.post(url, reverse_it).status_code == 400  # no longer offered
+    reversal = LedgerTransaction.objects.get(reverses=payment)
+    assert reversal.memo == "Entered twice" and reversal.created_by.is_superuser
+    wallet.refresh_from_db()
+    assert wallet.balance_minor == 0

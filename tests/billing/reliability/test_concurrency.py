@@ -212,3 +212,32 @@ def test_concurrent_top_ups_with_different_keys_all_count(store):
     assert [kind for kind, _v in results] == ["ok"] * 20
     assert LedgerAccount.objects.get(pk=wallet_id).balance_minor == sum(100 + i for i in range(20))
     assert_ledger_sound()
+
+
+def test_two_people_reversing_one_payment_at_once_reverse_it_once(store):
+    owner = store["owner"]
+    membership_id = Membership.objects.get(user=owner).pk
+    wallet_id = wallets.wallet_of(store["client"]).pk
+    payment, _created = wallets.wallet_top_up(
+        actor=owner, membership=Membership.objects.get(pk=membership_id),
+        wallet=LedgerAccount.objects.get(pk=wallet_id), amount_minor=9_000,
+        method="bank_transfer", reference="WIRE-9", idempotency_key="pay-once",
+    )  # fmt: skip
+
+    def reverse_it(i: int):
+        return wallets.wallet_payment_reverse(
+            actor=User.objects.get(pk=owner.pk),
+            membership=Membership.objects.get(pk=membership_id),
+            wallet=LedgerAccount.objects.get(pk=wallet_id),
+            transaction_id=payment.pk,
+            reason=f"mistake {i}",
+        )
+
+    results = run_together(2, reverse_it)
+
+    assert [kind for kind, _v in results] == ["ok", "ok"], results
+    assert len({txn.pk for _kind, (txn, _created) in results}) == 1
+    assert sorted(created for _kind, (_txn, created) in results) == [False, True]
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.REVERSAL).count() == 1
+    assert LedgerAccount.objects.get(pk=wallet_id).balance_minor == 0
+    assert_ledger_sound()
