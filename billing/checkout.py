@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Client, Reseller, User
+from inventory.buying import terms_for
 from inventory.models import DidGroup
 
 from . import ledger
@@ -77,6 +78,11 @@ class ReviewLine:
     @property
     def needs_documents(self) -> bool:
         return self.item.group.needs_registration
+
+    @property
+    def on_request(self) -> bool:
+        """Out of stock upstream, ordered for delivery when the provider has numbers again."""
+        return self.item.on_request
 
 
 @dataclass
@@ -141,7 +147,38 @@ def _cart_items(client: Client, item_ids: list[int] | None = None, *, lock: bool
     return list(items.order_by("added_at", "id"))
 
 
-def _check_line(item: CartItem, book: PriceBook) -> ReviewLine:
+def _check_lines(items: list[CartItem], book: PriceBook) -> list[ReviewLine]:
+    """Every line checked as it would be bought now, lines of one group counted together."""
+    ordered: dict[int, int] = {}  # group id -> "any N" numbers of the lines before
+    picked: set[str] = set()
+    lines = []
+    for item in items:
+        line = _check_line(item, book, already=ordered.get(item.group_id, 0), picked=picked)
+        if not item.numbers:
+            ordered[item.group_id] = ordered.get(item.group_id, 0) + item.quantity
+        picked.update(item.numbers)
+        lines.append(line)
+    return lines
+
+
+def _terms_problem(item: CartItem, *, already: int, picked: set[str]) -> str:
+    """What the provider cannot deliver as the line asks (its cycle, quantity, stock or picks):
+    bought anyway, it would be paid for and then refunded."""
+    terms = terms_for(item.group)
+    numbers, number_ids = list(item.numbers or []), list(item.number_ids or [])
+    why = terms.cycle_problem(item.billing_cycle) or terms.picks_problem(numbers, number_ids)
+    if not why and numbers and len(numbers) != item.quantity:
+        why = _("The numbers picked must be picked again.")
+    if not why and any(n in picked for n in numbers):
+        why = _("A number picked is in another line too.")
+    if not why and not numbers:
+        why = terms.quantity_problem(item.quantity, already=already)
+    return _("%(what)s: %(why)s") % {"what": _line(item), "why": why} if why else ""
+
+
+def _check_line(
+    item: CartItem, book: PriceBook, *, already: int = 0, picked: set[str] | None = None
+) -> ReviewLine:
     group, sku = item.group, item.sku
     if (
         group.retired_at is not None
@@ -150,6 +187,8 @@ def _check_line(item: CartItem, book: PriceBook) -> ReviewLine:
         or not group.account.enabled
     ):
         return ReviewLine(item, None, _("%(what)s is no longer available.") % {"what": _line(item)})
+    if problem := _terms_problem(item, already=already, picked=picked or set()):
+        return ReviewLine(item, None, problem)
     try:
         price = price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price)
     except PriceUnavailable:
@@ -184,7 +223,7 @@ def _line(item: CartItem) -> str:
 def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Review:
     reseller = client.reseller
     book = PriceBook(reseller=reseller, client=client)
-    lines = [_check_line(item, book) for item in _cart_items(client, item_ids)]
+    lines = _check_lines(_cart_items(client, item_ids), book)
     wallet = ledger.client_wallet(client)
     notes = []
     if any(line.needs_documents for line in lines):
@@ -195,6 +234,12 @@ def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Rev
                 "numbers show as “documents required” until they are approved."
             )
         )
+    if any(line.on_request for line in lines):
+        notes.append(
+            _("Numbers on request are ordered now and delivered when they come into stock, "
+              "which can take days; the amount stays on hold until then and is refunded if "
+              "they cannot be delivered.")
+        )  # fmt: skip
     if any(line.item.numbers for line in lines):
         notes.append(
             _("Numbers you picked are reserved when the order is placed upstream; if one was "
@@ -276,7 +321,7 @@ def _place(client, user, key, item_ids, accounts, currency) -> tuple[Order, bool
             _("Your cart changed since you reviewed it; please review it again."), code="cart"
         )
     book = PriceBook(reseller=client.reseller, client=client)
-    lines = [_check_line(item, book) for item in items]
+    lines = _check_lines(items, book)
     problems = [line.problem for line in lines if line.problem]
     if problems:
         changed = any(line.price_changed for line in lines)
@@ -366,6 +411,8 @@ def _order_item(order_reference: str, n: int, line: ReviewLine) -> OrderItem:
         quantity=item.quantity,
         billing_cycle=item.billing_cycle,
         requested_numbers=list(item.numbers or []),
+        requested_number_ids=list(item.number_ids or []),
+        allow_backorder=not item.numbers and terms_for(group).on_request,
         retail_setup=item.setup_price,
         retail_period=item.monthly_price * months,
         wholesale_setup=price.setup.wholesale.amount,
