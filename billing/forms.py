@@ -104,6 +104,7 @@ class AddToCartForm(forms.Form):
         self.fields["numbers"].choices = [(n, n) for n in picks or ()]
         cycles = self.fields["billing_cycle"]
         cycles.choices = [(c, label) for c, label in cycles.choices if c in terms.billing_cycles]
+        cycles.error_messages["invalid_choice"] = terms.cycle_problem("")
         self.fields["quantity"].widget.attrs["max"] = terms.quantity_limit
         self.sku_ids = {sku.pk for sku in skus}
         if len(self.sku_ids) == 1:
