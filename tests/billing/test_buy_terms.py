@@ -93,7 +93,7 @@ def test_a_quantity_above_the_known_stock_is_refused_and_changes_nothing(shop, d
     assert CartItem.objects.get().quantity == 2
 
 
-def test_an_area_out_of_stock_cannot_be_bought_unless_the_provider_back_orders(shop, didfarm, didww):
+def test_an_area_out_of_stock_is_bought_only_where_the_provider_back_orders(shop, didfarm, didww):
     with pytest.raises(ValidationError, match="No numbers are available"):
         add_to_cart(shop, stock(didfarm, 0))
     assert not CartItem.objects.exists()

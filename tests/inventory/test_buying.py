@@ -61,4 +61,3 @@ def test_no_stock_is_sold_out_unless_the_provider_back_orders():
     assert back_ordered.buyable and back_ordered.on_request
     assert back_ordered.quantity_problem(5) == ""
     assert not terms("didww", 4).on_request and not terms("didww", None).on_request
-
