@@ -138,8 +138,8 @@ def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Rev
         )  # fmt: skip
     if any(line.item.numbers for line in lines):
         notes.append(
-            _("Numbers you picked are reserved when the order is placed upstream; if one was "
-              "taken meanwhile, that number is refunded.")
+            _("Numbers you picked are reserved when the order is placed; if one was taken "
+              "meanwhile, whatever cannot be delivered is refunded.")
         )  # fmt: skip
     return Review(
         client=client,
