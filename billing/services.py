@@ -58,6 +58,7 @@ def cart_item_add(
     billing_cycle: str,
     book,
     picks: Sequence[AvailableNumber] = (),
+    live_count: int | None = None,
 ):
     """Put numbers in the client's cart at the retail price the client sees now.
 
@@ -65,6 +66,7 @@ def cart_item_add(
     limit and the stock it reported (counting what the cart already holds of the group), and
     exact numbers only as its adapter listed them (``picks``, with the provider's ids). Anything
     else is a ``ValidationError`` per form field, and the cart is left as it was.
+    ``live_count``: the stock the provider's live list showed (``inventory.buying.live_stock``).
     """
     from .models import Cart, CartItem
     from .pricing import PriceUnavailable
@@ -72,7 +74,7 @@ def cart_item_add(
 
     if sku.group_id != group.pk or sku.retired_at is not None or group.retired_at is not None:
         raise ValidationError({"sku": "This offer is no longer available."})
-    terms = terms_for(group)
+    terms = terms_for(group, live_count=live_count)
     if problem := terms.cycle_problem(billing_cycle):
         raise ValidationError({"billing_cycle": problem})
     numbers = [pick.number for pick in picks]

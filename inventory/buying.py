@@ -117,11 +117,21 @@ def _provider_terms(kind: str) -> tuple[bool, bool, bool, tuple[str, ...], int]:
     )
 
 
-def terms_for(group) -> BuyingTerms:
-    """The terms of one ``DidGroup`` (its ``account`` is read: select it with the group)."""
+def live_stock(listed: int, *, asked: int) -> int | None:
+    """The stock a live list of numbers shows: a provider that listed some, but fewer than
+    ``asked``, has no more right now. An empty list proves nothing (DIDWW lists no numbers of
+    groups it sells only by quantity), nor does a full one."""
+    return listed if 0 < listed < asked else None
+
+
+def terms_for(group, *, live_count: int | None = None) -> BuyingTerms:
+    """The terms of one ``DidGroup`` (its ``account`` is read: select it with the group).
+
+    ``live_count`` (see ``live_stock``) is fresher than the stock of the last sync and wins
+    over it."""
     backorder, can_pick, need_ids, cycles, max_quantity = _provider_terms(group.account.kind)
     return BuyingTerms(
-        stock=group.available_count,
+        stock=group.available_count if live_count is None else live_count,
         backorder=backorder,
         can_pick=can_pick,
         picks_need_ids=need_ids,

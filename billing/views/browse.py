@@ -16,7 +16,7 @@ from customers.models import Reseller
 from customers.views.common import wants_fragment
 from inventory import selectors as catalog
 from inventory.accounts import adapter_for
-from inventory.buying import terms_for
+from inventory.buying import live_stock, terms_for
 from inventory.offers import OfferPages
 from inventory.providers.errors import ProviderError
 from inventory.providers.types import AvailableNumber
@@ -118,8 +118,11 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ]
     except PriceUnavailable:
         raise Http404 from None  # not offered to this viewer
-    terms = terms_for(group)
-    live, availability_error = _live_numbers(group, viewer) if terms.can_pick else ([], "")
+    live, availability_error = [], ""
+    if terms_for(group).can_pick:
+        live, availability_error = _live_numbers(group, viewer)
+    live_count = live_stock(len(live), asked=PICKS)
+    terms = terms_for(group, live_count=live_count)
     cart_form = AddToCartForm(
         request.POST or None, terms=terms, picks=[n.number for n in live], skus=skus
     )
@@ -134,7 +137,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.cart_item_add(
                     client=viewer.client, group=group, sku=sku, quantity=data["quantity"],
                     billing_cycle=data["billing_cycle"], book=book,
-                    picks=[listed[n] for n in data["numbers"]],
+                    picks=[listed[n] for n in data["numbers"]], live_count=live_count,
                 )  # fmt: skip
             except ValidationError as error:
                 cart_form.add_error(None, error)

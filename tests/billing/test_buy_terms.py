@@ -284,3 +284,14 @@ def test_a_provider_without_picking_gets_no_live_check_and_no_picks(client, shop
     assert "could not be checked" not in html and "Or pick exact numbers" not in html
     refused = post(client, shop, idt, numbers=["+441615550100"])
     assert refused.status_code == 400 and not CartItem.objects.exists()
+
+
+def test_a_short_live_list_is_the_stock_where_the_sync_gave_none(client, shop, didww, monkeypatch):
+    """DIDWW gives no count per NANPA prefix; the numbers it lists live are all it has."""
+    listed = [AvailableNumber(f"+1718201000{i}", f"did-{i}") for i in range(3)]
+    monkeypatch.setattr("billing.views.browse._live_numbers", lambda group, viewer: (listed, ""))
+    stock(didww, None)
+    refused = post(client, shop, didww, quantity=5)
+    assert refused.status_code == 400 and not CartItem.objects.exists()
+    assert "Only 3 numbers available in this area." in refused.content.decode()
+    assert post(client, shop, didww, quantity=3).status_code == 302

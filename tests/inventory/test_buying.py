@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.buying import BuyingTerms, terms_for
+from inventory.buying import BuyingTerms, live_stock, terms_for
 from inventory.models import DidGroup, ProviderAccount
 
 
@@ -61,3 +61,11 @@ def test_no_stock_is_sold_out_unless_the_provider_back_orders():
     assert back_ordered.buyable and back_ordered.on_request
     assert back_ordered.quantity_problem(5) == ""
     assert not terms("didww", 4).on_request and not terms("didww", None).on_request
+
+
+def test_a_live_list_shorter_than_asked_is_the_stock():
+    assert live_stock(3, asked=20) == 3
+    assert live_stock(20, asked=20) is None  # there may be more
+    assert live_stock(0, asked=20) is None  # a provider that lists none may still sell some
+    group = DidGroup(account=ProviderAccount(kind="didww"), available_count=None)
+    assert terms_for(group, live_count=3).quantity_problem(5) != ""
