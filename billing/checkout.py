@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,8 +20,8 @@ from customers.models import Client, Reseller, User
 from inventory.models import DidGroup
 
 from . import ledger
+from .checkout_lines import Review, ReviewLine, terms_problem
 from .models import (
-    CYCLE_MONTHS,
     AccountKind,
     CartItem,
     Hold,
@@ -33,7 +31,7 @@ from .models import (
     TransactionKind,
 )
 from .money import format_money, from_minor, to_minor
-from .pricing import PriceBook, PriceUnavailable, SkuPrice
+from .pricing import PriceBook, PriceUnavailable
 from .storefront import price_group
 
 logger = logging.getLogger("didhub.orders")
@@ -49,87 +47,6 @@ class CheckoutError(Exception):
         self.code = code
 
 
-@dataclass
-class ReviewLine:
-    item: CartItem
-    price: SkuPrice | None
-    problem: str = ""
-    price_changed: bool = False
-
-    @property
-    def months(self) -> int:
-        return CYCLE_MONTHS[self.item.billing_cycle]
-
-    @property
-    def retail_each(self) -> Decimal:
-        """Setup plus the first period, per number, at the price in the cart."""
-        return self.item.setup_price + self.item.monthly_price * self.months
-
-    @property
-    def retail_total(self) -> Decimal:
-        return self.retail_each * self.item.quantity
-
-    @property
-    def wholesale_each(self) -> Decimal:
-        assert self.price is not None
-        return self.price.setup.wholesale.amount + self.price.monthly.wholesale.amount * self.months
-
-    @property
-    def needs_documents(self) -> bool:
-        return self.item.group.needs_registration
-
-
-@dataclass
-class Review:
-    client: Client
-    currency: str
-    lines: list[ReviewLine]
-    wallet_balance_minor: int
-    credit_limit_minor: int
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((line.retail_total for line in self.lines), Decimal(0))
-
-    @property
-    def total_minor(self) -> int:
-        return to_minor(self.total, self.currency)
-
-    @property
-    def wholesale_minor(self) -> int:
-        """What the reseller's wallet will hold for these lines."""
-        return sum(
-            to_minor(line.wholesale_each, self.currency) * line.item.quantity
-            for line in self.lines
-            if line.price is not None
-        )
-
-    @property
-    def balance(self) -> Decimal:
-        return from_minor(self.wallet_balance_minor, self.currency)
-
-    @property
-    def balance_after(self) -> Decimal:
-        return from_minor(self.wallet_balance_minor - self.total_minor, self.currency)
-
-    @property
-    def affordable(self) -> bool:
-        return self.wallet_balance_minor - self.total_minor >= -self.credit_limit_minor
-
-    @property
-    def problems(self) -> list[str]:
-        return [line.problem for line in self.lines if line.problem]
-
-    @property
-    def price_changes(self) -> bool:
-        return any(line.price_changed for line in self.lines)
-
-    @property
-    def item_ids(self) -> list[int]:
-        return [line.item.pk for line in self.lines]
-
-
 def _cart_items(client: Client, item_ids: list[int] | None = None, *, lock: bool = False):
     items = CartItem.objects.filter(cart__client=client).select_related(
         "sku", "group__account", "group__country", "group__region", "group__city"
@@ -141,7 +58,23 @@ def _cart_items(client: Client, item_ids: list[int] | None = None, *, lock: bool
     return list(items.order_by("added_at", "id"))
 
 
-def _check_line(item: CartItem, book: PriceBook) -> ReviewLine:
+def _check_lines(items: list[CartItem], book: PriceBook) -> list[ReviewLine]:
+    """Every line checked as it would be bought now, lines of one group counted together."""
+    ordered: dict[int, int] = {}  # group id -> "any N" numbers of the lines before
+    picked: set[str] = set()
+    lines = []
+    for item in items:
+        line = _check_line(item, book, already=ordered.get(item.group_id, 0), picked=picked)
+        if not item.numbers:
+            ordered[item.group_id] = ordered.get(item.group_id, 0) + item.quantity
+        picked.update(item.numbers)
+        lines.append(line)
+    return lines
+
+
+def _check_line(
+    item: CartItem, book: PriceBook, *, already: int = 0, picked: set[str] | None = None
+) -> ReviewLine:
     group, sku = item.group, item.sku
     if (
         group.retired_at is not None
@@ -150,6 +83,8 @@ def _check_line(item: CartItem, book: PriceBook) -> ReviewLine:
         or not group.account.enabled
     ):
         return ReviewLine(item, None, _("%(what)s is no longer available.") % {"what": _line(item)})
+    if why := terms_problem(item, already=already, picked=picked or set()):
+        return ReviewLine(item, None, _("%(what)s: %(why)s") % {"what": _line(item), "why": why})
     try:
         price = price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price)
     except PriceUnavailable:
@@ -184,7 +119,7 @@ def _line(item: CartItem) -> str:
 def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Review:
     reseller = client.reseller
     book = PriceBook(reseller=reseller, client=client)
-    lines = [_check_line(item, book) for item in _cart_items(client, item_ids)]
+    lines = _check_lines(_cart_items(client, item_ids), book)
     wallet = ledger.client_wallet(client)
     notes = []
     if any(line.needs_documents for line in lines):
@@ -195,10 +130,16 @@ def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Rev
                 "numbers show as “documents required” until they are approved."
             )
         )
+    if any(line.on_request for line in lines):
+        notes.append(
+            _("Numbers on request are ordered now and delivered when they come into stock, "
+              "which can take days; the amount stays on hold until then and is refunded if "
+              "they cannot be delivered.")
+        )  # fmt: skip
     if any(line.item.numbers for line in lines):
         notes.append(
-            _("Numbers you picked are reserved when the order is placed upstream; if one was "
-              "taken meanwhile, that number is refunded.")
+            _("Numbers you picked are reserved when the order is placed; if one was taken "
+              "meanwhile, whatever cannot be delivered is refunded.")
         )  # fmt: skip
     return Review(
         client=client,
@@ -276,7 +217,7 @@ def _place(client, user, key, item_ids, accounts, currency) -> tuple[Order, bool
             _("Your cart changed since you reviewed it; please review it again."), code="cart"
         )
     book = PriceBook(reseller=client.reseller, client=client)
-    lines = [_check_line(item, book) for item in items]
+    lines = _check_lines(items, book)
     problems = [line.problem for line in lines if line.problem]
     if problems:
         changed = any(line.price_changed for line in lines)
@@ -366,6 +307,8 @@ def _order_item(order_reference: str, n: int, line: ReviewLine) -> OrderItem:
         quantity=item.quantity,
         billing_cycle=item.billing_cycle,
         requested_numbers=list(item.numbers or []),
+        requested_number_ids=list(item.number_ids or []),
+        allow_backorder=item.on_request,
         retail_setup=item.setup_price,
         retail_period=item.monthly_price * months,
         wholesale_setup=price.setup.wholesale.amount,

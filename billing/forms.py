@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from inventory.buying import BuyingTerms
 from inventory.models import NumberType
 
 from .models import BillingCycle
@@ -78,18 +79,33 @@ class BrowseForm(forms.Form):
 
 
 class AddToCartForm(forms.Form):
+    """A cart line, offering only what the group's provider can deliver (``terms``): its billing
+    cycles, its quantity limit, and exact numbers only from its live list (``picks``)."""
+
     sku = forms.IntegerField(min_value=1)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100, initial=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
     billing_cycle = forms.ChoiceField(
         label=_("Billing cycle"), choices=BillingCycle.choices, initial=BillingCycle.MONTHLY
     )
     numbers = forms.MultipleChoiceField(
-        label=_("Pick exact numbers"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Pick exact numbers"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("%(value)s is no longer available; pick another number.")
+        },
     )
 
-    def __init__(self, *args, available: list[str] | None = None, skus=(), **kwargs) -> None:
+    def __init__(
+        self, *args, terms: BuyingTerms, picks: list[str] | None = None, skus=(), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["numbers"].choices = [(n, n) for n in available or ()]
+        self.terms = terms
+        self.fields["numbers"].choices = [(n, n) for n in picks or ()]
+        cycles = self.fields["billing_cycle"]
+        cycles.choices = [(c, label) for c, label in cycles.choices if c in terms.billing_cycles]
+        cycles.error_messages["invalid_choice"] = terms.cycle_problem("")
+        self.fields["quantity"].widget.attrs["max"] = terms.quantity_limit
         self.sku_ids = {sku.pk for sku in skus}
         if len(self.sku_ids) == 1:
             self.fields["sku"].initial = next(iter(self.sku_ids))
@@ -98,6 +114,13 @@ class AddToCartForm(forms.Form):
         if self.cleaned_data["sku"] not in self.sku_ids:
             raise ValidationError(_("Choose one of the offers shown."))
         return self.cleaned_data["sku"]
+
+    def clean_quantity(self) -> int:
+        quantity = self.cleaned_data["quantity"]
+        picked = self.data.getlist("numbers") if hasattr(self.data, "getlist") else ()
+        if not picked and (problem := self.terms.quantity_problem(quantity)):
+            raise ValidationError(problem)  # picks set the quantity themselves
+        return quantity
 
     def clean(self):
         data = super().clean()

@@ -180,6 +180,9 @@ class CartItem(models.Model):
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     billing_cycle = models.CharField(max_length=10, choices=BillingCycle.choices)
     numbers = models.JSONField(default=list, blank=True)  # exact numbers picked, E.164
+    # The provider's id for each picked number, as its adapter listed it (empty where the
+    # provider orders by the number itself): never taken from the browser.
+    number_ids = models.JSONField(default=list, blank=True)
     setup_price = models.DecimalField(max_digits=12, decimal_places=4)  # retail, per number
     monthly_price = models.DecimalField(max_digits=12, decimal_places=4)  # retail, per number
     currency = models.CharField(max_length=3)
@@ -201,6 +204,13 @@ class CartItem(models.Model):
     @property
     def first_charge(self) -> Decimal:
         return (self.setup_price + self.period_price) * self.quantity
+
+    @property
+    def on_request(self) -> bool:
+        """Out of stock at a provider that back-orders: delivered when numbers come in."""
+        from inventory.buying import terms_for
+
+        return not self.numbers and terms_for(self.group).on_request
 
 
 # The ledger and orders live in their own modules; importing them here registers the models.

@@ -110,6 +110,9 @@ class OrderItem(models.Model):
     # find_order needs to recognise the order from another process.
     requested_numbers = models.JSONField(default=list, blank=True)
     requested_number_ids = models.JSONField(default=list, blank=True)
+    # Bought "on request" (out of stock at a provider that back-orders): sent upstream with
+    # allow_backorder, so the provider keeps the order until it has the numbers.
+    allow_backorder = models.BooleanField(default=False)
     # Per number, in the order's currency (retail, wholesale) and the provider's (cost).
     retail_setup = models.DecimalField(max_digits=12, decimal_places=4)
     retail_period = models.DecimalField(max_digits=12, decimal_places=4)

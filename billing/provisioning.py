@@ -74,6 +74,7 @@ def order_request(item: OrderItem) -> OrderRequest:
         number_ids=tuple(item.requested_number_ids),
         billing_cycle=item.billing_cycle,
         callback_url=callback_url(account) if "callbacks" in capabilities else "",
+        allow_backorder=item.allow_backorder,
     )
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 import pycountry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers.models import User
+from inventory.buying import terms_for
+from inventory.providers.types import AvailableNumber
 
 from .models import ExchangeRate
 
@@ -52,25 +56,53 @@ def cart_item_add(
     sku,
     quantity: int,
     billing_cycle: str,
-    numbers: list[str],
     book,
+    picks: Sequence[AvailableNumber] = (),
+    live_count: int | None = None,
 ):
-    """Put numbers in the client's cart at the retail price the client sees now."""
+    """Put numbers in the client's cart at the retail price the client sees now.
+
+    Only what the provider can deliver goes in: a billing cycle it bills, a quantity within its
+    limit and the stock it reported (counting what the cart already holds of the group), and
+    exact numbers only as its adapter listed them (``picks``, with the provider's ids). Anything
+    else is a ``ValidationError`` per form field, and the cart is left as it was.
+    ``live_count``: the stock the provider's live list showed (``inventory.buying.live_stock``).
+    """
     from .models import Cart, CartItem
     from .pricing import PriceUnavailable
     from .storefront import price_group
 
     if sku.group_id != group.pk or sku.retired_at is not None or group.retired_at is not None:
         raise ValidationError({"sku": "This offer is no longer available."})
+    terms = terms_for(group, live_count=live_count)
+    if problem := terms.cycle_problem(billing_cycle):
+        raise ValidationError({"billing_cycle": problem})
+    numbers = [pick.number for pick in picks]
+    number_ids = [pick.external_id for pick in picks] if any(p.external_id for p in picks) else []
+    if problem := terms.picks_problem(numbers, number_ids):
+        raise ValidationError({"numbers": problem})
     if numbers and quantity != len(numbers):
         raise ValidationError({"quantity": "The quantity must match the numbers picked."})
+    cart, _created = Cart.objects.get_or_create(client=client)
+    Cart.objects.select_for_update().filter(pk=cart.pk).get()  # one add at a time per cart
+    lines = CartItem.objects.filter(cart=cart, group=group)
+    in_cart = {n for line in lines for n in line.numbers}
+    if taken := [n for n in numbers if n in in_cart]:
+        raise ValidationError(
+            {"numbers": _("Already in your cart: %(n)s.") % {"n": ", ".join(taken)}}
+        )
+    if not numbers:  # picks were listed by the provider just now; "any N" count against stock
+        already = sum(line.quantity for line in lines)
+        if problem := terms.quantity_problem(quantity, already=already):
+            raise ValidationError({"quantity": problem})
+    elif quantity > terms.max_quantity:
+        raise ValidationError({"quantity": terms.quantity_problem(quantity)})
     try:
         price = price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price)
     except PriceUnavailable as error:
         raise ValidationError(
             {"sku": f"This offer cannot be priced right now ({error})."}
         ) from None
-    cart, _created = Cart.objects.get_or_create(client=client)
     return CartItem.objects.create(
         cart=cart,
         group=group,
@@ -78,6 +110,7 @@ def cart_item_add(
         quantity=quantity,
         billing_cycle=billing_cycle,
         numbers=numbers,
+        number_ids=number_ids,
         setup_price=price.setup.retail.amount,
         monthly_price=price.monthly.retail.amount,
         currency=price.currency,

@@ -81,7 +81,7 @@ def _buy(http: Client, customer: Customer, group: DidGroup) -> tuple[float, str]
     """One cart line, then the timed Buy. Returns milliseconds and the order reference."""
     item = cart_item_add(
         client=customer, group=group, sku=group.skus.filter(retired_at__isnull=True).first(),
-        quantity=1, billing_cycle="monthly", numbers=[],
+        quantity=1, billing_cycle="monthly",
         book=PriceBook(reseller=customer.reseller, client=customer),
     )  # fmt: skip
     started = time.perf_counter()

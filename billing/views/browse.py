@@ -16,9 +16,10 @@ from customers.models import Reseller
 from customers.views.common import wants_fragment
 from inventory import selectors as catalog
 from inventory.accounts import adapter_for
+from inventory.buying import live_stock, terms_for
 from inventory.offers import OfferPages
 from inventory.providers.errors import ProviderError
-from inventory.providers.registry import adapter_class
+from inventory.providers.types import AvailableNumber
 
 from .. import services
 from ..forms import AddToCartForm, BrowseForm
@@ -29,6 +30,7 @@ from ..storefront import country_cards, price_group, priced, viewer_for, viewer_
 PAGE_SIZE = 25
 BROWSE = "billing/browse.html"
 AVAILABILITY_SECONDS = 60
+PICKS = 20  # live numbers offered to pick from
 
 
 def _book(viewer) -> PriceBook:
@@ -81,24 +83,21 @@ def browse(request: HttpRequest) -> HttpResponse:
     return render(request, f"{BROWSE}#browser" if wants_fragment(request) else BROWSE, context)
 
 
-def _availability(group, viewer) -> tuple[list[str], str]:
-    """Numbers the provider has right now (cached briefly), and a message when it cannot say."""
-    key = f"availability:{group.pk}"
+def _live_numbers(group, viewer) -> tuple[list[AvailableNumber], str]:
+    """The numbers the provider offers right now, with its ids for them (kept here, on the
+    server, briefly cached), and a message when it cannot say. Only for providers that let
+    clients pick: the others sell "any N numbers" of a group."""
+    key = f"live-numbers:{group.pk}"
     cached = cache.get(key)
     if cached is not None:
-        return cached, ""
+        return [AvailableNumber(n, i, group.external_id) for n, i in cached], ""
     try:
-        numbers = [
-            n.number
-            for n in adapter_for(group.account).available_numbers(group.external_id, limit=20)
-        ]
+        found = adapter_for(group.account).available_numbers(group.external_id, limit=PICKS)
     except ProviderError as error:
         detail = str(error) if viewer.sees_provider else _("please try again in a moment")
-        return list(group.available_numbers)[:20], _(
-            "Live availability could not be checked: %(d)s"
-        ) % {"d": detail}
-    cache.set(key, numbers, AVAILABILITY_SECONDS)
-    return numbers, ""
+        return [], _("Live availability could not be checked: %(d)s") % {"d": detail}
+    cache.set(key, [(n.number, n.external_id) for n in found], AVAILABILITY_SECONDS)
+    return found, ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -119,19 +118,26 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ]
     except PriceUnavailable:
         raise Http404 from None  # not offered to this viewer
-    available, availability_error = _availability(group, viewer)
-    picks = available if "pick_number" in adapter_class(group.account.kind).capabilities else []
-    cart_form = AddToCartForm(request.POST or None, available=picks, skus=skus)
+    live, availability_error = [], ""
+    if terms_for(group).can_pick:
+        live, availability_error = _live_numbers(group, viewer)
+    live_count = live_stock(len(live), asked=PICKS)
+    terms = terms_for(group, live_count=live_count)
+    cart_form = AddToCartForm(
+        request.POST or None, terms=terms, picks=[n.number for n in live], skus=skus
+    )
     if request.method == "POST":
         if not viewer.can_buy:
             messages.error(request, _("Choose a client first: numbers are bought for a client."))
         elif cart_form.is_valid():
             data = cart_form.cleaned_data
             sku = next(s for s in skus if s.pk == data["sku"])
+            listed = {n.number: n for n in live}  # the ids come from the provider, not the form
             try:
                 services.cart_item_add(
                     client=viewer.client, group=group, sku=sku, quantity=data["quantity"],
-                    billing_cycle=data["billing_cycle"], numbers=data["numbers"], book=book,
+                    billing_cycle=data["billing_cycle"], book=book,
+                    picks=[listed[n] for n in data["numbers"]], live_count=live_count,
                 )  # fmt: skip
             except ValidationError as error:
                 cart_form.add_error(None, error)
@@ -145,10 +151,10 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "group": group,
             "viewer": viewer,
             "sku_prices": sku_prices,
-            "available": available,
+            "terms": terms,
+            "live": live,
             "availability_error": availability_error,
             "cart_form": cart_form,
-            "picks": picks,
             "updated_at": group.account.last_sync_at,
         },
         status=400 if cart_form.errors else 200,
@@ -170,7 +176,7 @@ def cart(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request, client_id=params.get("client"), reseller_id=params.get("reseller"))
     items = (
         CartItem.objects.filter(cart__client=viewer.client).select_related(
-            "group__country", "group__region", "group__city"
+            "group__account", "group__country", "group__region", "group__city"
         )
         if viewer.client
         else CartItem.objects.none()

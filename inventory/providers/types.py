@@ -134,6 +134,13 @@ class ProviderAdapter(Protocol):
     - ``"reference"``: our reference travels with the order upstream, so ``find_order`` resolves
       it by reference alone, from any process (DIDWW, DIDfarm).
     - ``"pick_number"``: ``available_numbers`` lists numbers with the provider's id for them.
+    - ``"pick_by_id"``: a picked number is ordered by that id (``number_ids``), never by the
+      number alone (DIDWW's available DID id).
+    - ``"backorder"``: the provider accepts an order it cannot fill yet (``allow_backorder``) and
+      fills it later; only such groups are offered "on request" when out of stock.
+
+    ``billing_cycles`` are the cycles ``place_order`` accepts and ``max_quantity`` the most
+    numbers one order may ask for; ``inventory.buying`` offers only what these allow.
 
     An adapter without ``"reference"`` can only recognise a lost order by what was asked for, so
     the caller persists, before calling ``place_order``, the exact ``OrderRequest`` it sends and
@@ -145,6 +152,8 @@ class ProviderAdapter(Protocol):
 
     kind: ClassVar[str]  # "didww" | "didfarm" | "idtexpress" | "pbxme"
     capabilities: ClassVar[frozenset[str]]
+    billing_cycles: ClassVar[frozenset[str]]  # of "monthly", "quarterly", "annual"
+    max_quantity: ClassVar[int]
 
     def check(self) -> AccountStatus: ...
     def coverage(self) -> Iterator[CoverageRecord]: ...

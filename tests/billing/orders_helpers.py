@@ -37,11 +37,12 @@ def fund(store, *, client_minor: int = 100_000, reseller_minor: int = 100_000) -
         )  # fmt: skip
 
 
-def add_to_cart(store, group: DidGroup, *, quantity: int = 1, numbers=(), cycle="monthly"):
+def add_to_cart(store, group: DidGroup, *, quantity: int = 1, picks=(), cycle="monthly"):
+    """A cart line; ``picks`` are ``AvailableNumber``s as the group's adapter listed them."""
     client = store["client"]
     return cart_item_add(
         client=client, group=group, sku=group.skus.filter(retired_at__isnull=True).first(),
-        quantity=quantity, billing_cycle=cycle, numbers=list(numbers),
+        quantity=len(picks) or quantity, billing_cycle=cycle, picks=list(picks),
         book=PriceBook(reseller=client.reseller, client=client),
     )  # fmt: skip
 

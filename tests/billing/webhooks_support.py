@@ -114,7 +114,6 @@ def submitted_item(store, account) -> OrderItem:
         sku=group.skus.first(),
         quantity=1,
         billing_cycle="monthly",
-        numbers=[],
         book=book,
     )
     order, _ = order_place(

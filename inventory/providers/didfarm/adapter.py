@@ -63,6 +63,9 @@ class DidfarmAdapter:
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"pick_number", "trunks", "sms", "callbacks", "reference"}
     )
+    # The order's billing_cycle: "monthly (default), quarterly, or annual" (API reference).
+    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly", "quarterly", "annual"})
+    max_quantity: ClassVar[int] = 100
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config

@@ -38,10 +38,15 @@ class DidwwAdapter:
     kind: ClassVar[str] = "didww"
     # No "forwarding"/"trunks": DIDWW routes a DID to a voice-in trunk, and the trunk API is not
     # part of the documents we build against (see set_routing). "reference": orders carry our
-    # external_reference_id, so find_order needs nothing but the reference.
+    # external_reference_id, so find_order needs nothing but the reference. "pick_by_id": an
+    # exact number is ordered by its available DID id, never by the number itself.
     capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"coverage_tree", "pick_number", "backorder", "callbacks", "reference"}
+        {"coverage_tree", "pick_number", "pick_by_id", "backorder", "callbacks", "reference"}
     )
+    # DIDWW charges a DID every month; billing_cycles_count only limits how many months it
+    # renews, it does not prepay a longer period.
+    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})
+    max_quantity: ClassVar[int] = 100
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
@@ -96,6 +101,7 @@ class DidwwAdapter:
         sku_id = request.sku_external_id or self._cheapest_sku(group_id)
         items: list[dict[str, Any]] = []
         if request.number_ids:
+            self._check_picks(request)
             for did_id in request.number_ids:
                 items.append({"sku_id": sku_id, "available_did_id": did_id})
         elif request.numbers:
@@ -123,6 +129,29 @@ class DidwwAdapter:
             # The order exists and is paid for; only reading its numbers failed. Report it as
             # pending so the caller polls get_order instead of treating the purchase as failed.
             return replace(self._to_order(placed, fetch_numbers=False), status=OrderStatus.PENDING)
+
+    def _check_picks(self, request: OrderRequest) -> None:
+        """Each available DID id still stands for the number the client was shown: an id that
+        now names another number (or none, ``NotFound``) is refused before anything is bought."""
+        if not request.numbers:
+            return
+        if len(request.numbers) != len(request.number_ids):
+            raise errors.InvalidRequest(
+                f"{LABEL}: {len(request.number_ids)} available DID ids for "
+                f"{len(request.numbers)} numbers",
+                field="number_ids",
+            )
+        for did_id, number in zip(request.number_ids, request.numbers, strict=True):
+            found = self.client.get_one(f"/v3/available_dids/{did_id}", wire.available_did)
+            try:
+                same = to_e164(found.number) == to_e164(number)
+            except ValueError:
+                same = False
+            if not same:
+                raise errors.InvalidRequest(
+                    f"{LABEL}: available DID {did_id} is {found.number}, not {number}",
+                    field="number_ids",
+                )
 
     def get_order(self, external_id: str) -> ProviderOrder:
         placed = self.client.get_one(f"/v3/orders/{external_id}", wire.order)

@@ -42,6 +42,8 @@ class IdtExpressAdapter:
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"coverage_tree", "order_preview", "backorder"}
     )
+    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # fees are monthly
+    max_quantity: ClassVar[int] = MAX_QUANTITY
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config

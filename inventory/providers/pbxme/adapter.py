@@ -51,6 +51,8 @@ class PbxmeAdapter:
     # No "reference": nothing of ours travels upstream, so a lost order is found again only by
     # exact picks (see find_order); callers pick with available_numbers and send the picks.
     capabilities: ClassVar[frozenset[str]] = frozenset({"pick_number", "forwarding"})
+    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # numbers bill monthly
+    max_quantity: ClassVar[int] = 100
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
