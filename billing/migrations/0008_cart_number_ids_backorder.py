@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0006_provisioning_sweep_schedule'),
+        ('billing', '0007_ledger_reversal'),
     ]
 
     operations = [
