@@ -61,7 +61,10 @@ def fits(page, name: str, *on_screen: str) -> None:
     """No horizontal overflow; every element matching each selector in ``on_screen`` is visible,
     shows a figure and lies inside the window's width. Then a screenshot."""
     page.wait_for_load_state("load")
-    width = page.evaluate("window.innerWidth")
+    # The configured width: a mobile browser widens its layout viewport (innerWidth) to fit
+    # whatever overflows, so innerWidth alone would hide the overflow.
+    width = page.viewport_size["width"]
+    assert page.evaluate("window.innerWidth") == width, f"{name}: the page was zoomed out to fit"
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{name}: the page is {scroll}px wide in a {width}px window"
     for selector in on_screen:
