@@ -1,4 +1,4 @@
-"""Every page as each role, on a phone (390×844) and on a desktop (1366×900), in real Chromium.
+"""Every page as each role, on a phone (390x844) and on a desktop (1366x900), in real Chromium.
 
 No page is wider than the window, prices and totals are on screen (not cut off to the right of
 a table), nothing is reported in the console (CSP violations included), and each page leaves a
@@ -30,7 +30,7 @@ SIZES = {
     "desktop": {"viewport": {"width": 1366, "height": 900}},
 }
 MONEY = re.compile(r"\d")
-# A finger needs about this much (WCAG 2.5.5, Apple's and Google's guidelines: 44–48 px).
+# A finger needs about this much (WCAG 2.5.5, Apple's and Google's guidelines: 44-48 px).
 TAP_TARGET = 44
 
 
@@ -75,8 +75,9 @@ def fits(page, name: str, *on_screen: str) -> None:
             expect(element).to_be_visible()
             box = element.bounding_box()
             text = element.inner_text()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (
-                f"{name}: {selector} {text!r} is off screen at x={box['x']}..{box['x'] + box['width']}"
+            right = box["x"] + box["width"]
+            assert box["x"] >= 0 and right <= width + 0.5, (
+                f"{name}: {selector} {text!r} is off screen at x={box['x']}..{right}"
             )
             assert MONEY.search(text), f"{name}: {selector} shows no figure: {text!r}"
     page.screenshot(
