@@ -112,6 +112,9 @@ def test_client_pages_fit_and_show_their_prices(sized_page, shop_with_order):
     for name in ("My numbers", "Wallet", "Team", "Profile"):
         nav_link(page, name)
         page.keyboard.press("Escape")
+    nav_link(page, "Wallet")
+    page.screenshot(path=str(_shots() / f"{page.size_name}-client-menu.png"), caret="initial")
+    page.keyboard.press("Escape")
     nav_link(page, "Find a number").click()
     page.wait_for_url(re.compile(r"/numbers/browse/$"))
     fits(page, "client-browse-countries", ".country-card .from")
@@ -178,6 +181,14 @@ def test_reseller_pages_fit_and_show_their_prices(sized_page, shop_with_order):
     fits(page, "reseller-order", "td.num")
     page.goto(f"/numbers/browse/?country=US&client={client.pk}")
     fits(page, "reseller-browse-us", ".offers td.num")
+    page.goto(f"/numbers/browse/{shop['pick_group'].pk}/?client={client.pk}")
+    fits(page, "reseller-group", ".card td.num")
+    page.goto("/reseller/clients/new/")
+    fits(page, "reseller-client-form")
+    page.goto("/accounts/password/change/")
+    fits(page, "reseller-password")
+    page.goto("/accounts/2fa/")
+    fits(page, "reseller-2fa")
     assert not page.console_errors, page.console_errors
 
 
