@@ -27,6 +27,13 @@ SIZES = {
         "has_touch": True,
         "device_scale_factor": 1,
     },
+    # The narrowest phones still sold (and a 390 px phone with larger text) give 360 px.
+    "phone-360": {
+        "viewport": {"width": 360, "height": 740},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 1,
+    },
     "desktop": {"viewport": {"width": 1366, "height": 900}},
 }
 MONEY = re.compile(r"\d")
