@@ -150,6 +150,10 @@ def test_client_pages_fit_and_show_their_prices(sized_page, shop_with_order):
     fits(page, "client-orders", "td.num")
     page.goto("/numbers/")
     fits(page, "client-numbers", "td.num", "td.mono")
+    search = page.locator("#number-search").bounding_box()
+    button = page.get_by_role("button", name="Search").bounding_box()
+    assert abs(search["y"] - button["y"]) < 4, "the search button wrapped under its box"
+    assert button["height"] < 60, "the search button's label wrapped"
     page.goto("/wallet/")
     fits(page, "client-wallet", ".stat-value", "#statement td.num")
     page.goto("/client/team/")
