@@ -37,6 +37,7 @@ SIZES = {
     "desktop": {"viewport": {"width": 1366, "height": 900}},
 }
 MONEY = re.compile(r"\d")
+NATIONAL = re.compile(r"^\s*\(\d{3}\) \d{3}-\d{4}\s*$")  # a US number for a US client
 # A finger needs about this much (WCAG 2.5.5, Apple's and Google's guidelines: 44-48 px).
 TAP_TARGET = 44
 
@@ -53,6 +54,8 @@ def sized_page(request, browser, live_server):
 def shop_with_order(store, catalog):  # noqa: F811
     """The client admin of Globex with money, one delivered order and one line in the cart."""
     account = sandbox_account("pbxme", groups=4)
+    store["client"].billing_country = "US"  # its US numbers read as (201) 555-0100
+    store["client"].save(update_fields=["billing_country"])
     fund(store)
     bought, pick_group = DidGroup.objects.filter(
         account=account, needs_registration=False, available_count__gt=1
@@ -136,6 +139,7 @@ def test_client_pages_fit_and_show_their_prices(sized_page, shop_with_order):
     for i in range(checkboxes.count()):
         box = checkboxes.nth(i).locator("xpath=..").bounding_box()  # the label is the target
         assert box["height"] >= TAP_TARGET, f"a pick is {box['height']}px tall"
+        expect(checkboxes.nth(i).locator("xpath=..")).to_have_text(NATIONAL)
 
     page.goto("/cart/")
     fits(page, "client-cart", "td.num")
@@ -145,11 +149,13 @@ def test_client_pages_fit_and_show_their_prices(sized_page, shop_with_order):
 
     page.goto(f"/orders/{order.reference}/")
     fits(page, "client-order", "td.num")
+    expect(page.locator("td .mono")).to_have_text(NATIONAL)
     expect(page.locator("#order-state")).to_be_in_viewport()
     page.goto("/orders/")
     fits(page, "client-orders", "td.num")
     page.goto("/numbers/")
     fits(page, "client-numbers", "td.num", "td.mono")
+    expect(page.locator("td.mono")).to_have_text(NATIONAL)
     search = page.locator("#number-search").bounding_box()
     button = page.get_by_role("button", name="Search").bounding_box()
     assert abs(search["y"] - button["y"]) < 4, "the search button wrapped under its box"
