@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from functools import cache
 
+import phonenumbers
 import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,9 +23,38 @@ def country_choices() -> list[tuple[str, str]]:
     return [("", _("—"))] + [(c.alpha_2, c.name) for c in countries]
 
 
+# The IANA areas that name places. Everything else in the database is an alias or a technical
+# entry nobody lives in: "localtime", "Factory", "posixrules", "Etc/GMT+5", "US/Eastern", "Cuba".
+TIME_ZONE_REGIONS = (
+    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+    "Indian", "Pacific",
+)  # fmt: skip
+
+
 @cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+def time_zone_choices() -> list:
+    """UTC, then the geographic zones grouped by region ("Europe" → "Paris"), sorted."""
+    groups: dict[str, list[tuple[str, str]]] = {region: [] for region in TIME_ZONE_REGIONS}
+    for name in sorted(zoneinfo.available_timezones()):
+        region, _slash, place = name.partition("/")
+        if region in groups and place:
+            groups[region].append((name, place.replace("_", " ").replace("/", " / ")))
+    return [("UTC", "UTC")] + [(region, zones) for region, zones in groups.items() if zones]
+
+
+def phone_to_e164(raw: str, region: str = "") -> str:
+    """A phone number typed any common way ("+44 20 7946 0958", "(212) 555-0100" with a US
+    billing country) as E.164, or a ValidationError that says what is expected."""
+    try:
+        number = phonenumbers.parse(raw, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("Enter a valid phone number, with its country code (e.g. +44 20 7946 0958)."),
+            code="invalid_phone",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class ClientForm(forms.ModelForm):
@@ -41,6 +71,19 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not with_status:
             del self.fields["status"]
+        self.fields["phone"].widget.input_type = "tel"
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+
+    def clean(self):
+        data = super().clean()
+        raw = (data.get("phone") or "").strip()
+        if raw:
+            region = data.get("billing_country") or self.instance.billing_country
+            try:
+                data["phone"] = phone_to_e164(raw, region)
+            except ValidationError as error:
+                self.add_error("phone", error)
+        return data
 
     def validate_unique(self) -> None:
         # The service checks uniqueness inside its transaction and reports it on "name".

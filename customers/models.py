@@ -204,6 +204,16 @@ class Membership(models.Model):
     def is_client_admin(self) -> bool:
         return self.role == Role.CLIENT_ADMIN
 
+    @property
+    def can_order(self) -> bool:
+        """Whether this client (and its reseller) may buy: checkout refuses otherwise, and the
+        pages say so before the client gets there."""
+        return (
+            self.client is not None
+            and self.client.status == Client.Status.ACTIVE
+            and self.reseller.status == Reseller.Status.ACTIVE
+        )
+
 
 class Invitation(models.Model):
     """An invitation to join a reseller (as staff) or a client. The link carries a signed id."""

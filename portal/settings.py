@@ -136,6 +136,8 @@ MFA_ADAPTER = "customers.adapters.MFAAdapter"  # the issuer is the person's bran
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format on every page ("2 Dec 2026"); see portal/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

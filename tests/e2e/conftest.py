@@ -53,9 +53,10 @@ def _launch(sync_playwright):
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
+def open_page(browser, base_url: str, **context_options):
+    """A page in a fresh context that records console errors (CSP violations among them) and
+    uncaught exceptions in ``page.console_errors``."""
+    context = browser.new_context(base_url=base_url, **context_options)
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors: list[str] = []
@@ -67,9 +68,16 @@ def page(browser, live_server):
             else None
         ),
     )
+    page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
     page.console_errors = errors
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    page = open_page(browser, live_server.url, viewport={"width": 1280, "height": 860})
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from billing import ledger, wallets
 from billing.models import ItemState, Order
 from inventory.models import DidGroup, Number
+from portal.templatetags.phone import phone_display
 from tests.billing.conftest import sandbox_account, store  # noqa: F401
 from tests.e2e.conftest import sign_in, sign_out
 from tests.factories import PASSWORD
@@ -98,7 +99,10 @@ def test_funded_client_buys_a_number_and_sees_it_live(page, store, worker, scree
 
     page.get_by_role("link", name="See my numbers").click()
     number = Number.objects.get(client=client)
-    expect(page.locator("table")).to_contain_text(number.e164)
+    expect(page.locator("table")).to_contain_text(
+        phone_display(number.e164, client.billing_country)
+    )
+    expect(page.locator(f'data[value="{number.e164}"]')).to_have_count(1)
     expect(page.locator("table")).to_contain_text("Active")
     no_providers(page)
     screenshot(page, "buy-my-numbers")
