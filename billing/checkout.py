@@ -190,10 +190,13 @@ def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Rev
     if any(line.needs_documents for line in lines):
         notes.append(
             _(
-                "Some numbers are regulated: the provider asks for documents (identity, address) "
-                "before they carry calls. You will be asked for them after the purchase; the "
-                "numbers show as “documents required” until they are approved."
+                "Some numbers are regulated: they need documents (identity and address) before "
+                "they can be activated. After buying, send them by email to %(email)s. Those "
+                "numbers show as “documents required” and are held for you: their amount stays "
+                "on hold and is charged only once the documents are approved, or refunded if "
+                "they are not."
             )
+            % {"email": reseller.support_email}
         )
     if any(line.item.numbers for line in lines):
         notes.append(

@@ -57,10 +57,12 @@ def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     membership = _membership(request)
     order = selectors.order_get(actor=membership, reference=reference)
     items = list(selectors.order_items(order))
+    # Items waiting on stock or on the client's documents change in hours, not seconds.
+    polling = order.in_flight and any(item.being_provisioned for item in items)
     return render(
         request,
         _partial(request, ORDER, "status"),
-        {"order": order, "items": items, "membership": membership},
+        {"order": order, "items": items, "membership": membership, "polling": polling},
     )
 
 

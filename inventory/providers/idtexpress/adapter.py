@@ -257,6 +257,7 @@ class IdtExpressAdapter:
             quantity_ordered=ordered,
             charged=None,  # IDT reports no amount charged per order
             detail=detail,
+            shortfall=reading.shortfall,
         )
 
     @staticmethod
