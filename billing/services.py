@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal, InvalidOperation
 
 import pycountry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers.models import User
 
 from .models import ExchangeRate
+
+logger = logging.getLogger("didhub.billing")
 
 
 def _currency(code: str, field: str) -> str:
@@ -61,14 +65,17 @@ def cart_item_add(
     from .storefront import price_group
 
     if sku.group_id != group.pk or sku.retired_at is not None or group.retired_at is not None:
-        raise ValidationError({"sku": "This offer is no longer available."})
+        raise ValidationError({"sku": _("This offer is no longer available.")})
     if numbers and quantity != len(numbers):
-        raise ValidationError({"quantity": "The quantity must match the numbers picked."})
+        raise ValidationError({"quantity": _("The quantity must match the numbers picked.")})
     try:
         price = price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price)
     except PriceUnavailable as error:
+        # Why (a missing exchange rate, a cost upstream) is the platform's to fix, not the
+        # client's to read: it would tell what the platform buys in.
+        logger.warning("group %s cannot be priced for client %s: %s", group.pk, client.pk, error)
         raise ValidationError(
-            {"sku": f"This offer cannot be priced right now ({error})."}
+            {"sku": _("This number cannot be priced right now. Please try again later.")}
         ) from None
     cart, _created = Cart.objects.get_or_create(client=client)
     return CartItem.objects.create(
