@@ -14,10 +14,9 @@ from django.urls import reverse
 from billing import ledger
 from billing.models import AccountKind, Hold, ItemState, OrderItem, OrderStatus
 from billing.provisioning import DOCUMENTS_POLL
-from inventory.accounts import adapter_for
+from inventory.accounts import adapter_for, provider_account_create
 from inventory.models import DidGroup, Number, NumberStatus
 from inventory.sandbox import registry
-from inventory.accounts import provider_account_create
 from inventory.sync import catalog_sync
 from tests.billing.messages_helpers import assert_no_provider_names
 from tests.billing.orders_helpers import add_to_cart, drive, fund

@@ -23,6 +23,8 @@ from tests.billing.orders_helpers import add_to_cart, buy, drive, fund
 from tests.billing.test_provisioning import ScriptedProvider
 from tests.factories import PASSWORD, UserFactory
 
+DASH = "\u2013"  # IDT writes its statuses with an en dash
+
 
 def idt(status_text: str, cause: str, shortfall, *, numbers=(), ordered=1) -> ProviderOrder:
     """An order as the IDT Express adapter reports it (its ``detail`` names IDT)."""
@@ -48,16 +50,16 @@ class Case:
 
 CASES = {
     "idt out of stock": Case(
-        idt("Canceled – Insufficient Inventory", "IDT Express had too few numbers in stock",
+        idt(f"Canceled {DASH} Insufficient Inventory", "IDT Express had too few numbers in stock",
             Shortfall.OUT_OF_STOCK),
         ItemState.FAILED, "ran out before the order could be completed",
-        "Choose another number or area.", ("Canceled – Insufficient Inventory", "too few"),
+        "Choose another number or area.", (f"Canceled {DASH} Insufficient Inventory", "too few"),
     ),
     "idt funds upstream": Case(
-        idt("Canceled – Insufficient Funds", "insufficient funds on the IDT Express account",
+        idt(f"Canceled {DASH} Insufficient Funds", "insufficient funds on the IDT Express account",
             Shortfall.PROVIDER_FUNDS),
         ItemState.FAILED, "A problem on our side stopped the order.", "Try again later.",
-        ("Canceled – Insufficient Funds", "insufficient funds"),
+        (f"Canceled {DASH} Insufficient Funds", "insufficient funds"),
     ),
     "idt back-order canceled": Case(
         idt("Backorder Canceled", "the back-order was canceled", Shortfall.BACKORDER_CANCELED),
@@ -65,11 +67,11 @@ CASES = {
         "Choose another area, or try again later.", ("Backorder Canceled",),
     ),
     "idt partly delivered": Case(
-        idt("Partially Fulfilled – Complete", "IDT Express had too few numbers in stock",
+        idt(f"Partially Fulfilled {DASH} Complete", "IDT Express had too few numbers in stock",
             Shortfall.OUT_OF_STOCK, numbers=["+17182010101"], ordered=2),
         ItemState.PARTIALLY_FULFILLED, "1 of 2 numbers were delivered.",
         "The undelivered number was refunded to the wallet.",
-        ("Partially Fulfilled – Complete",), quantity=2,
+        (f"Partially Fulfilled {DASH} Complete",), quantity=2,
     ),
     "didww refused": Case(
         errors.InvalidRequest("DIDWW: SKU 3f1c is not orderable (sku_id is invalid)", field="sku"),
