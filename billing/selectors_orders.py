@@ -8,7 +8,7 @@ from django.http import Http404
 from customers.models import Membership
 from inventory.models import Number, NumberStatus
 
-from .models import Order
+from .models import ACTIVE_STATES, WAITING_STATES, ItemState, Order, OrderItem
 
 
 def _scoped(rows: QuerySet, actor: Membership, client_id: int | None) -> QuerySet:
@@ -34,6 +34,15 @@ def order_get(*, actor: Membership, reference: str) -> Order:
 
 def order_items(order: Order):
     return order.items.order_by("id")
+
+
+def orders_progress(orders: list[Order]) -> tuple[bool, set[int]]:
+    """For orders already read through ``orders_for``: whether any of their items is being
+    provisioned right now (pages poll then), and which orders wait for the client's documents."""
+    states = OrderItem.objects.filter(order__in=[o.pk for o in orders], state__in=ACTIVE_STATES)
+    working = states.exclude(state__in=WAITING_STATES).exists()
+    waiting = states.filter(state=ItemState.AWAITING_DOCUMENTS).values_list("order_id", flat=True)
+    return working, set(waiting)
 
 
 def numbers_for(

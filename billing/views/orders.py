@@ -43,11 +43,17 @@ def order_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     orders = selectors.orders_for(actor=membership, client_id=_client_id(request))
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    in_flight = any(order.in_flight for order in page.object_list)
+    in_flight = [order for order in page.object_list if order.in_flight]
+    polling, awaiting_documents = selectors.orders_progress(in_flight)
     return render(
         request,
         _partial(request, ORDERS, "results"),
-        {"page": page, "membership": membership, "in_flight": in_flight},
+        {
+            "page": page,
+            "membership": membership,
+            "in_flight": polling,
+            "awaiting_documents": awaiting_documents,
+        },
     )
 
 

@@ -233,3 +233,22 @@ def test_waiting_for_documents_explains_what_to_do(shop, provider):
     assert "needs documents" in why.reason
     assert shop["reseller"].support_email in why.next_step
     assert "charged only once the documents are approved" in why.next_step
+
+
+def test_the_orders_list_says_documents_required_and_stops_polling(shop, provider, client):
+    fund(shop)
+    provider.place = [
+        ProviderOrder(external_id="DIDWW-ORD-10", status=Upstream.COMPLETED,
+                      numbers=("+498912346",), awaiting_registration=("+498912346",))
+    ]  # fmt: skip
+    drive(
+        buy(shop, DidGroup.objects.get(external_id="de-muc")).items.get(),
+        rest_at=(ItemState.AWAITING_DOCUMENTS,),
+    )
+    for user in (shop["client_user"], shop["owner"]):
+        text = page(client, user, "billing:orders")
+        assert "Documents required" in text and 'hx-trigger="every 2s"' not in text
+        assert_no_provider_names(text)
+    pending = buy(shop, DidGroup.objects.get(external_id="us-3"))
+    assert pending.in_flight  # placed, not yet provisioned: the list keeps itself up to date
+    assert 'hx-trigger="every 2s"' in page(client, shop["owner"], "billing:orders")
