@@ -149,12 +149,21 @@ def _check_line(item: CartItem, book: PriceBook) -> ReviewLine:
         or sku.group_id != group.pk
         or not group.account.enabled
     ):
-        return ReviewLine(item, None, _("%(what)s is no longer available.") % {"what": _line(item)})
+        return ReviewLine(
+            item,
+            None,
+            _("%(what)s is no longer available: remove it and choose another number.")
+            % {"what": _line(item)},
+        )
     try:
         price = price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price)
     except PriceUnavailable:
         return ReviewLine(
-            item, None, _("%(what)s cannot be priced right now.") % {"what": _line(item)}
+            item,
+            None,
+            # Why (an exchange rate, a cost upstream) is the platform's to fix, not the client's.
+            _("%(what)s cannot be priced right now: try again later, or remove it.")
+            % {"what": _line(item)},
         )
     if price.currency != item.currency or (
         price.setup.retail.amount != item.setup_price

@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from billing.models import ItemState, LedgerTransaction, OrderItem
+from billing.models import ExchangeRate, ItemState, LedgerTransaction, OrderItem
 from billing.pricing import PriceBook
 from billing.services import cart_item_add
 from inventory.models import DidGroup
@@ -178,13 +178,18 @@ def test_a_partial_refund_says_one_number_not_one_numbers(shop, provider):
     assert any(memo.endswith("1 of 2 numbers delivered") for memo in memos), memos
 
 
-def test_an_offer_that_cannot_be_priced_says_so_without_the_platforms_reasons(shop):
+def test_an_offer_that_cannot_be_priced_says_so_without_the_platforms_reasons(shop, client):
     """No exchange rate from the provider's currency: the client is not told which currency
-    the platform buys in, nor from whom."""
+    the platform buys in, nor from whom; the cart says what to do."""
     group = DidGroup.objects.get(external_id="de-ber")  # an EUR cost
-    from billing.models import ExchangeRate
-
+    add_to_cart(shop, group)
     ExchangeRate.objects.all().delete()
+    for name in ("billing:cart", "billing:checkout"):  # the review prices the cart again
+        text = page(client, shop["client_user"], name)
+        if name == "billing:checkout":
+            assert "cannot be priced right now: try again later, or remove it" in text
+        assert "exchange rate" not in text and "EUR" not in text
+        assert_no_provider_names(text)
     client = shop["client"]
     with pytest.raises(Exception) as refused:
         cart_item_add(
