@@ -10,16 +10,18 @@ from itertools import islice
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import ledger
-from billing.models import AccountKind, Hold, ItemState, OrderItem, OrderStatus
+from billing.models import AccountKind, Hold, ItemState, OrderItem, OrderStatus, ProviderEvent
 from billing.provisioning import DOCUMENTS_POLL
 from inventory.accounts import adapter_for, provider_account_create
 from inventory.models import DidGroup, Number, NumberStatus
 from inventory.sandbox import registry
 from inventory.sync import catalog_sync
 from tests.billing.messages_helpers import assert_no_provider_names
-from tests.billing.orders_helpers import add_to_cart, drive, fund
+from tests.billing.orders_helpers import add_to_cart, buy, drive, fund
+from tests.billing.webhooks_support import didfarm_body, didfarm_send
 from tests.factories import PASSWORD
 
 WAITING = (ItemState.AWAITING_DOCUMENTS,)
@@ -125,3 +127,21 @@ def test_documents_refused_upstream_refund_in_full(store, regulated):
     assert clearing() == 0 and not Number.objects.exists()
     assert "documents were not approved" in str(item.explanation)
     assert "DIDWW" not in str(item.explanation) and item.last_error
+
+
+def test_a_providers_approval_event_makes_a_waiting_item_due_at_once(
+    web, store, regulated, didfarm_bare
+):
+    """DIDfarm announces approvals (``regulatory.approved``): the item is checked now, not at
+    its next hourly look."""
+    item = buy(store, regulated).items.get()
+    far = timezone.now() + DOCUMENTS_POLL
+    OrderItem.objects.filter(pk=item.pk).update(
+        provider_account=didfarm_bare, state=ItemState.AWAITING_DOCUMENTS, external_id="77",
+        delivered_numbers=["+4930123456"], next_check_at=far,
+    )  # fmt: skip
+    body = didfarm_body("regulatory.approved", order_id=77, number="+4930123456")
+    assert didfarm_send(web, didfarm_bare, body).status_code == 200
+    item.refresh_from_db()
+    assert item.next_check_at < far and item.poked_at is not None
+    assert "checking with the provider now" in ProviderEvent.objects.get().outcome
