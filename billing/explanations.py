@@ -107,6 +107,8 @@ def _partial(item: OrderItem, outcome: str) -> Explanation:
     ) % {"n": count, "q": item.quantity}
     if outcome == Outcome.OUT_OF_STOCK:
         reason = f"{reason} {_('The area ran out of numbers.')}"
+    elif outcome == Outcome.NOT_APPROVED:
+        reason = f"{reason} {_('The documents for the others were not approved.')}"
     missing = item.quantity - count
     refunded = ngettext(
         "The undelivered number was refunded to the wallet.",

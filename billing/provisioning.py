@@ -303,9 +303,11 @@ def _upstream(item: OrderItem, order: ProviderOrder, now) -> str:
     if finished or order.status == OrderStatus.CANCELED:
         # The provider's own words, for admins (the client reads the outcome's explanation).
         item.last_error = f"{order.status}: {order.detail or 'no detail given'}"[:2000]
-        if item.state == ItemState.AWAITING_DOCUMENTS and not delivered:
-            return _finish(item, [], Kind.NOT_APPROVED)  # refused or canceled upstream
-        return _finish(item, delivered if finished else [], outcome_of_shortfall(order.shortfall))
+        kept = delivered if finished else []
+        if item.state == ItemState.AWAITING_DOCUMENTS and set(item.delivered_numbers) - set(kept):
+            # Numbers held for their documents were given up upstream: not approved.
+            return _finish(item, kept, Kind.NOT_APPROVED)
+        return _finish(item, kept, outcome_of_shortfall(order.shortfall))
     target = (
         ItemState.BACKORDERED
         if order.status == OrderStatus.BACKORDERED
