@@ -257,3 +257,19 @@ def test_the_orders_list_says_documents_required_and_stops_polling(shop, provide
     pending = buy(shop, DidGroup.objects.get(external_id="us-3"))
     assert pending.in_flight  # placed, not yet provisioned: the list keeps itself up to date
     assert 'hx-trigger="every 2s"' in page(client, shop["owner"], "billing:orders")
+
+
+def test_no_page_promises_what_the_product_cannot_do_yet(shop, client):
+    """Routing and a documents upload do not exist yet: no page may promise them."""
+    text = page(client, shop["client_user"], "client_dashboard")
+    assert "You have no numbers yet" in text
+    for promise in ("routing", "route", "upload", "afterwards"):
+        assert promise not in text.lower(), promise
+    regulated = DidGroup.objects.get(external_id="de-muc")
+    text = page(client, shop["client_user"], "billing:group", regulated.pk).lower()
+    assert "upload" not in text and "afterwards" not in text
+    add_to_cart(shop, regulated)
+    fund(shop)
+    text = page(client, shop["client_user"], "billing:checkout")
+    assert "You will be asked for them" not in text
+    assert f"send them by email to {shop['reseller'].support_email}" in text
