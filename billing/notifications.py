@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from customers.models import Membership, Role
 
-from .models import ItemState, Order
+from .models import Order
 from .settlement import order_waits_on_client
 
 
@@ -49,9 +49,6 @@ def order_notify(*, order_id: int) -> bool:
         "brand": order.reseller,
         "url": settings.SITE_URL + reverse("billing:order", args=[order.reference]),
         "waiting": order.completed_at is None,
-        "refunded": any(
-            item.state in (ItemState.FAILED, ItemState.PARTIALLY_FULFILLED) for item in items
-        ),
     }
     subject = render_to_string("billing/email/order_subject.txt", context).strip()
     if recipients:

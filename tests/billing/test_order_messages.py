@@ -149,6 +149,9 @@ def test_clients_and_resellers_read_a_reason_and_a_next_step_admins_the_provider
     for user in (shop["client_user"], shop["owner"]):
         detail = page(client, user, "billing:order", order.reference)
         assert case.reason in detail and case.next_step in detail, user
+        # An order that ended short offers the next step as a link (to the client, who buys).
+        offered = "Find another number" in detail
+        assert offered == (case.mailed and user == shop["client_user"])
         assert_no_provider_names(detail, *words)
         for listing in ("billing:orders", "billing:numbers", "billing:cart"):
             assert_no_provider_names(page(client, user, listing), *words)
