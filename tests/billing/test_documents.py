@@ -89,6 +89,7 @@ def test_a_regulated_number_waits_with_its_money_held_then_is_charged_once_appro
     page = client.get(reverse("billing:order", args=[order.reference])).content.decode()
     assert "Documents required" in page and f"Write to {email}" in page
     assert 'hx-trigger="every 2s"' not in page  # nothing changes in seconds: no polling
+    assert "On hold since checkout" in page and "Charged" not in page
     assert_no_provider_names(page)
 
     # Still pending upstream: a slow check changes nothing and mails nobody again.
