@@ -275,4 +275,5 @@ def test_no_page_promises_what_the_product_cannot_do_yet(shop, client):
     fund(shop)
     text = page(client, shop["client_user"], "billing:checkout")
     assert "You will be asked for them" not in text
+    assert "renew automatically" not in text  # renewals are not built yet
     assert f"send them by email to {shop['reseller'].support_email}" in text
