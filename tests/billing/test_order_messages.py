@@ -257,6 +257,7 @@ def test_the_orders_list_says_documents_required_and_stops_polling(shop, provide
         text = page(client, user, "billing:orders")
         assert "Documents required" in text and 'hx-trigger="every 2s"' not in text
         assert_no_provider_names(text)
+    assert "Documents required" in page(client, shop["client_user"], "client_dashboard")
     pending = buy(shop, DidGroup.objects.get(external_id="us-3"))
     assert pending.in_flight  # placed, not yet provisioned: the list keeps itself up to date
     assert 'hx-trigger="every 2s"' in page(client, shop["owner"], "billing:orders")
