@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from customers.views.common import add_service_errors
 
@@ -436,10 +437,19 @@ class OrderItemAdmin(ReadOnlyAdmin):
     def retry_provisioning(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
         retried = sum(order_item_retry(item_id=pk) for pk in ids)
+        sent = ngettext(
+            "%(n)d item sent back to provisioning.",
+            "%(n)d items sent back to provisioning.",
+            retried,
+        ) % {"n": retried}
+        skipped = ngettext(
+            "%(n)d skipped (not waiting for a person).",
+            "%(n)d skipped (not waiting for a person).",
+            len(ids) - retried,
+        ) % {"n": len(ids) - retried}
         self.message_user(
             request,
-            _("%(n)d item(s) sent back to provisioning; %(skipped)d skipped (not dead-lettered).")
-            % {"n": retried, "skipped": len(ids) - retried},
+            f"{sent} {skipped}",
             messages.SUCCESS if retried else messages.WARNING,
         )
 

@@ -82,14 +82,23 @@ def _check_line(
         or sku.group_id != group.pk
         or not group.account.enabled
     ):
-        return ReviewLine(item, None, _("%(what)s is no longer available.") % {"what": _line(item)})
+        return ReviewLine(
+            item,
+            None,
+            _("%(what)s is no longer available: remove it and choose another number.")
+            % {"what": _line(item)},
+        )
     if why := terms_problem(item, already=already, picked=picked or set()):
         return ReviewLine(item, None, _("%(what)s: %(why)s") % {"what": _line(item), "why": why})
     try:
         price = price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price)
     except PriceUnavailable:
         return ReviewLine(
-            item, None, _("%(what)s cannot be priced right now.") % {"what": _line(item)}
+            item,
+            None,
+            # Why (an exchange rate, a cost upstream) is the platform's to fix, not the client's.
+            _("%(what)s cannot be priced right now: try again later, or remove it.")
+            % {"what": _line(item)},
         )
     if price.currency != item.currency or (
         price.setup.retail.amount != item.setup_price
@@ -125,10 +134,13 @@ def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Rev
     if any(line.needs_documents for line in lines):
         notes.append(
             _(
-                "Some numbers are regulated: the provider asks for documents (identity, address) "
-                "before they carry calls. You will be asked for them after the purchase; the "
-                "numbers show as “documents required” until they are approved."
+                "Some numbers are regulated: they need documents (identity and address) before "
+                "they can be activated. After buying, send them by email to %(email)s. Those "
+                "numbers show as “documents required” and are held for you: their amount stays "
+                "on hold and is charged only once the documents are approved, or refunded if "
+                "they are not."
             )
+            % {"email": reseller.support_email}
         )
     if any(line.on_request for line in lines):
         notes.append(

@@ -228,6 +228,7 @@ from .models_orders import (  # noqa: E402, F401
     ACTIVE_STATES,
     FINAL_STATES,
     STEP,
+    WAITING_STATES,
     ItemState,
     Order,
     OrderItem,

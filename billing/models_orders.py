@@ -67,18 +67,22 @@ class ItemState(models.TextChoices):
     DEAD_LETTER = "dead_letter", _("Needs attention")
 
 
+# States the provisioning job still advances. Regulated numbers wait in "documents required"
+# with their money on hold (nothing is charged for a number that cannot carry calls yet) while
+# the job checks the provider slowly: approved documents settle the item like any delivery, a
+# provider's cancelation refunds it.
 ACTIVE_STATES = (
     ItemState.PLACED,
     ItemState.SUBMITTING,
     ItemState.PENDING_UPSTREAM,
     ItemState.BACKORDERED,
+    ItemState.AWAITING_DOCUMENTS,
 )
-# Regulated numbers are delivered (and charged by the provider) before their documents are
-# approved: the item is settled and its numbers wait in "documents required".
+# Active states that wait on somebody else (stock upstream, the client's documents), not on us.
+WAITING_STATES = (ItemState.BACKORDERED, ItemState.AWAITING_DOCUMENTS)
 FINAL_STATES = (
     ItemState.FULFILLED,
     ItemState.PARTIALLY_FULFILLED,
-    ItemState.AWAITING_DOCUMENTS,
     ItemState.FAILED,
 )
 # How far along each state is: an event may only move an item to a later step.
@@ -87,7 +91,7 @@ STEP = {
     ItemState.SUBMITTING: 1,
     ItemState.PENDING_UPSTREAM: 2,
     ItemState.BACKORDERED: 3,
-    ItemState.AWAITING_DOCUMENTS: 9,
+    ItemState.AWAITING_DOCUMENTS: 5,
     ItemState.FULFILLED: 9,
     ItemState.PARTIALLY_FULFILLED: 9,
     ItemState.FAILED: 9,
@@ -128,7 +132,10 @@ class OrderItem(models.Model):
     external_id = models.CharField(max_length=200, blank=True)
     delivered_numbers = models.JSONField(default=list, blank=True)
     detail = models.CharField(max_length=500, blank=True)  # the last outcome, for people
-    last_error = models.TextField(blank=True)  # admins only (may name the provider)
+    # What happened, as a kind (``billing.explanations.Outcome``): clients and resellers read
+    # it as a plain reason and a next step in their language, never in the provider's words.
+    outcome = models.CharField(max_length=24, blank=True)
+    last_error = models.TextField(blank=True)  # admins only: the provider's own words
     attempts = models.PositiveIntegerField(default=0)  # deliveries of the provisioning job
     submitted_at = models.DateTimeField(null=True, blank=True)  # first purchase attempt
     next_check_at = models.DateTimeField(null=True, blank=True)
@@ -158,6 +165,18 @@ class OrderItem(models.Model):
     @property
     def in_flight(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def being_provisioned(self) -> bool:
+        """Moving by itself soon: not waiting on stock or documents (pages poll for these)."""
+        return self.state in ACTIVE_STATES and self.state not in WAITING_STATES
+
+    @property
+    def explanation(self):
+        """The plain reason and next step shown to the client and the reseller."""
+        from .explanations import explain
+
+        return explain(self)
 
     @property
     def retail_each(self):

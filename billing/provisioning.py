@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from inventory.accounts import adapter_for
 from inventory.models import ProviderAccount
@@ -34,8 +34,10 @@ from inventory.providers import errors
 from inventory.providers.registry import adapter_class
 from inventory.providers.types import OrderRequest, OrderStatus, ProviderOrder
 
+from .explanations import Outcome as Kind
+from .explanations import explain, outcome_of_refusal, outcome_of_shortfall
 from .models import ACTIVE_STATES, STEP, ItemState, OrderItem
-from .settlement import item_settle, numbers_create, order_status_refresh
+from .settlement import item_settle, numbers_create, order_status_refresh, order_waits_on_client
 
 logger = logging.getLogger("didhub.provisioning")
 
@@ -44,6 +46,9 @@ MAX_ATTEMPTS = 8  # transient failures in a row before the dead-letter state
 FIRST_POLL = timedelta(seconds=1)
 MAX_POLL = timedelta(minutes=10)
 BACKORDER_POLL = timedelta(minutes=15)
+# Documents are approved by people upstream, in hours or days: look hourly (webhooks, where the
+# provider sends them, make the item due at once).
+DOCUMENTS_POLL = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -186,13 +191,18 @@ def order_item_advance(*, item_id: int) -> str:
             .select_related("provider_account", "group", "sku", "order__reseller")
             .get(pk=item_id)
         )
+        before = item.state
         result = _apply(item, phase, outcome, lease=lease)
         if item.poked_at and item.poked_at >= claimed_at and item.state in ACTIVE_STATES:
             # A provider event arrived while we were asking: look again now.
             OrderItem.objects.filter(pk=item.pk).update(next_check_at=timezone.now())
             item.next_check_at = timezone.now()
         finished = item.state not in ACTIVE_STATES and item.state != ItemState.DEAD_LETTER
-        if finished and order_status_refresh(item.order):
+        waits = item.state == ItemState.AWAITING_DOCUMENTS and before != item.state
+        ended = finished and order_status_refresh(item.order)
+        if ended or ((finished or waits) and order_waits_on_client(item.order)):
+            # The order ended, or all that is left of it waits on the client's documents:
+            # either way the client has something to read (and maybe to do).
             from .tasks import enqueue_order_notification
 
             order_id = item.order_id
@@ -212,13 +222,14 @@ def _apply(item: OrderItem, phase: str, outcome: Outcome, *, lease) -> str:
         return "stale"
     now = timezone.now()
     item.lease_until = None
-    fields = ["state", "next_check_at", "lease_until", "attempts", "detail", "last_error",
-              "state_before_dead_letter"]  # fmt: skip
+    fields = ["state", "next_check_at", "lease_until", "attempts", "detail", "outcome",
+              "last_error", "state_before_dead_letter"]  # fmt: skip
     if outcome.error is not None:
         result = _failed_call(item, phase, outcome.error, now)
     elif phase == "pick":
         if outcome.verified_none:
-            result = _finish(item, [], _("No number was available in this area any more."))
+            item.last_error = "pick: the provider listed no available number"
+            result = _finish(item, [], Kind.OUT_OF_STOCK)
         else:
             item.requested_number_ids = [pid for pid, _n in outcome.picks]
             item.requested_numbers = [n for _pid, n in outcome.picks]
@@ -238,8 +249,7 @@ def _failed_call(item: OrderItem, phase: str, error: errors.ProviderError, now) 
     refused = isinstance(error, errors.InvalidRequest | errors.NotFound)
     if refused and phase in ("submit", "pick"):
         # A purchase refused outright bought nothing: fail the item and give the money back.
-        why = _public(error)
-        return _finish(item, [], _("The number could not be ordered: %(why)s") % {"why": why})
+        return _finish(item, [], outcome_of_refusal(error))
     if isinstance(error, errors.RateLimited):
         # Throttled, not failed: a purchase answered 429 bought nothing, so it may be sent
         # again as it is (no find_order needed), and waiting is no reason to give up.
@@ -257,7 +267,7 @@ def _failed_call(item: OrderItem, phase: str, error: errors.ProviderError, now) 
         item.state_before_dead_letter = item.state
         item.state = ItemState.DEAD_LETTER
         item.next_check_at = None
-        item.detail = _("Delayed: our team is looking into it.")
+        _describe(item, Kind.DELAYED)
         logger.error("order item %s dead-lettered after %s", item.reference, item.last_error)
         return "dead_letter"
     delay = getattr(error, "retry_after", None) or _backoff(item.attempts)
@@ -265,15 +275,13 @@ def _failed_call(item: OrderItem, phase: str, error: errors.ProviderError, now) 
     return "retry"
 
 
-def _public(error: errors.ProviderError) -> str:
-    """A provider's refusal told without naming the provider (clients read it)."""
-    if isinstance(error, errors.InsufficientFunds):
-        return _("the supplier could not take the order right now")
-    if isinstance(error, errors.NotFound):
-        return _("the number or area is no longer available")
-    if isinstance(error, errors.InvalidRequest):
-        return _("the order was refused as invalid")
-    return _("the supplier refused the order")
+def _describe(item: OrderItem, outcome: str) -> None:
+    """Record what happened as a kind; ``detail`` keeps its plain English text (admin lists,
+    logs). Pages and emails explain the kind in the reader's language (``explanations``)."""
+    item.outcome = outcome
+    with override("en"):
+        found = explain(item)
+    item.detail = str(found.reason)[:500] if found else ""
 
 
 def _backoff(attempts: int) -> float:
@@ -287,13 +295,20 @@ def _upstream(item: OrderItem, order: ProviderOrder, now) -> str:
         item.external_id = order.external_id
     item.attempts = 0
     item.last_error = ""
-    delivered = list(dict.fromkeys(order.numbers))
-    if order.status == OrderStatus.COMPLETED and delivered:
-        return _finish(item, delivered[: item.quantity], "")
-    if order.status == OrderStatus.COMPLETED or order.status == OrderStatus.PARTIAL:
-        return _finish(item, delivered[: item.quantity], order.detail)
-    if order.status == OrderStatus.CANCELED:
-        return _finish(item, [], order.detail)
+    delivered = list(dict.fromkeys(order.numbers))[: item.quantity]
+    finished = order.status in (OrderStatus.COMPLETED, OrderStatus.PARTIAL)
+    if finished and delivered and set(order.awaiting_registration) & set(delivered):
+        return _await_documents(item, delivered, now)
+    if order.status == OrderStatus.COMPLETED and len(delivered) == item.quantity:
+        return _finish(item, delivered, "")
+    if finished or order.status == OrderStatus.CANCELED:
+        # The provider's own words, for admins (the client reads the outcome's explanation).
+        item.last_error = f"{order.status}: {order.detail or 'no detail given'}"[:2000]
+        kept = delivered if finished else []
+        if item.state == ItemState.AWAITING_DOCUMENTS and set(item.delivered_numbers) - set(kept):
+            # Numbers held for their documents were given up upstream: not approved.
+            return _finish(item, kept, Kind.NOT_APPROVED)
+        return _finish(item, kept, outcome_of_shortfall(order.shortfall))
     target = (
         ItemState.BACKORDERED
         if order.status == OrderStatus.BACKORDERED
@@ -301,13 +316,27 @@ def _upstream(item: OrderItem, order: ProviderOrder, now) -> str:
     )
     if STEP[target] >= STEP[ItemState(item.state)]:
         item.state = target
+    if item.state == ItemState.AWAITING_DOCUMENTS:
+        item.next_check_at = now + DOCUMENTS_POLL  # an odd answer: keep what we know
+        return str(item.state)
     item.delivered_numbers = delivered
     if item.state == ItemState.BACKORDERED:
         item.next_check_at = now + BACKORDER_POLL
-        item.detail = _("Waiting for stock; the amount stays on hold.")
+        _describe(item, "")
     else:
         item.next_check_at = now + _poll_interval(item, now)
-        item.detail = ""
+        _describe(item, "")
+    return str(item.state)
+
+
+def _await_documents(item: OrderItem, delivered: list[str], now) -> str:
+    """Delivered upstream but held there until documents are approved: nothing is charged and
+    no number is ours yet; the money stays on hold and the job looks again slowly."""
+    if STEP[ItemState.AWAITING_DOCUMENTS] >= STEP[ItemState(item.state)]:
+        item.state = ItemState.AWAITING_DOCUMENTS
+    item.delivered_numbers = delivered
+    item.next_check_at = now + DOCUMENTS_POLL
+    _describe(item, Kind.DOCUMENTS)
     return str(item.state)
 
 
@@ -317,32 +346,23 @@ def _poll_interval(item: OrderItem, now) -> timedelta:
     return min(max(FIRST_POLL, age / 4), MAX_POLL)
 
 
-def _finish(item: OrderItem, delivered: list[str], detail: str) -> str:
-    """The item's end: numbers created, money settled, once."""
+def _finish(item: OrderItem, delivered: list[str], outcome: str) -> str:
+    """The item's end: numbers created, money settled, once. ``outcome`` says why fewer
+    numbers than ordered were delivered (the provider's words are in ``last_error``)."""
     if item.resolved_at is not None:
         return "already resolved"
     if not delivered:
         item.state = ItemState.FAILED
-        item.detail = _("Not delivered; the full amount was refunded.")
-        if detail:
-            item.detail = f"{item.detail} ({detail})"[:500]
-    elif item.needs_documents:
-        item.state = ItemState.AWAITING_DOCUMENTS
-        item.detail = _("Delivered; documents are required before the numbers carry calls.")
     elif len(delivered) < item.quantity:
         item.state = ItemState.PARTIALLY_FULFILLED
-        item.detail = _("%(n)d of %(q)d delivered; the rest was refunded.") % {
-            "n": len(delivered),
-            "q": item.quantity,
-        }
     else:
-        item.state = ItemState.FULFILLED
-        item.detail = ""
+        item.state, outcome = ItemState.FULFILLED, ""
     item.delivered_numbers = delivered
+    _describe(item, outcome)
     item.next_check_at = None
     item.resolved_at = timezone.now()
     if delivered:
-        numbers_create(item, delivered, awaiting_documents=item.needs_documents)
+        numbers_create(item, delivered)
     item_settle(item, delivered)
     return str(item.state)
 
@@ -360,10 +380,10 @@ def order_item_retry(*, item_id: int) -> bool:
         item.state_before_dead_letter = ""
         item.attempts = 0
         item.next_check_at = timezone.now()
-        item.detail = ""
+        item.detail = item.outcome = ""
         item.save(
             update_fields=["state", "state_before_dead_letter", "attempts", "next_check_at",
-                           "detail", "updated_at"]
+                           "detail", "outcome", "updated_at"]
         )  # fmt: skip
         from .tasks import enqueue_provisioning
 

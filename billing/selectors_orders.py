@@ -20,7 +20,17 @@ from django.utils import timezone
 from customers.models import Client, Membership
 from inventory.models import Number, NumberStatus
 
-from .models import AccountKind, Hold, ItemState, Order, OrderItem, OrderStatus, Posting
+from .models import (
+    ACTIVE_STATES,
+    WAITING_STATES,
+    AccountKind,
+    Hold,
+    ItemState,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Posting,
+)
 from .selectors_wallets import Money, WalletSummary, reseller_own_wallet, wallet_summary
 
 MARGIN_DAYS = 30
@@ -160,6 +170,15 @@ def order_progress(order: Order, *, now: datetime | None = None) -> OrderProgres
         delays=[Delay(kind, state, tuple(names)) for (kind, state), names in delays.items()],
         poll_seconds=DELAYED_POLL_SECONDS if delays else POLL_SECONDS,
     )
+
+
+def orders_progress(orders: list[Order]) -> tuple[bool, set[int]]:
+    """For orders already read through ``orders_for``: whether any of their items is being
+    provisioned right now (pages poll then), and which orders wait for the client's documents."""
+    states = OrderItem.objects.filter(order__in=[o.pk for o in orders], state__in=ACTIVE_STATES)
+    working = states.exclude(state__in=WAITING_STATES).exists()
+    waiting = states.filter(state=ItemState.AWAITING_DOCUMENTS).values_list("order_id", flat=True)
+    return working, set(waiting)
 
 
 def numbers_for(

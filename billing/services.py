@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -15,6 +16,8 @@ from inventory.buying import terms_for
 from inventory.providers.types import AvailableNumber
 
 from .models import ExchangeRate
+
+logger = logging.getLogger("didhub.billing")
 
 
 def _currency(code: str, field: str) -> str:
@@ -73,7 +76,7 @@ def cart_item_add(
     from .storefront import price_group
 
     if sku.group_id != group.pk or sku.retired_at is not None or group.retired_at is not None:
-        raise ValidationError({"sku": "This offer is no longer available."})
+        raise ValidationError({"sku": _("This offer is no longer available.")})
     terms = terms_for(group, live_count=live_count)
     if problem := terms.cycle_problem(billing_cycle):
         raise ValidationError({"billing_cycle": problem})
@@ -82,7 +85,7 @@ def cart_item_add(
     if problem := terms.picks_problem(numbers, number_ids):
         raise ValidationError({"numbers": problem})
     if numbers and quantity != len(numbers):
-        raise ValidationError({"quantity": "The quantity must match the numbers picked."})
+        raise ValidationError({"quantity": _("The quantity must match the numbers picked.")})
     cart, _created = Cart.objects.get_or_create(client=client)
     Cart.objects.select_for_update().filter(pk=cart.pk).get()  # one add at a time per cart
     lines = CartItem.objects.filter(cart=cart, group=group)
@@ -100,8 +103,11 @@ def cart_item_add(
     try:
         price = price_group(book, group, setup=sku.setup_price, monthly=sku.monthly_price)
     except PriceUnavailable as error:
+        # Why (a missing exchange rate, a cost upstream) is the platform's to fix, not the
+        # client's to read: it would tell what the platform buys in.
+        logger.warning("group %s cannot be priced for client %s: %s", group.pk, client.pk, error)
         raise ValidationError(
-            {"sku": f"This offer cannot be priced right now ({error})."}
+            {"sku": _("This number cannot be priced right now. Please try again later.")}
         ) from None
     return CartItem.objects.create(
         cart=cart,

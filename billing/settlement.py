@@ -13,7 +13,7 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from inventory.models import Number, NumberStatus
 
@@ -71,7 +71,11 @@ def item_settle(item: OrderItem, delivered: list[str]) -> None:
         ledger.ledger_post(
             kind=TransactionKind.CAPTURE,
             entries=capture,
-            memo=_("%(ref)s: %(n)d of %(q)d numbers delivered")
+            memo=ngettext(
+                "%(ref)s: %(n)d of %(q)d number delivered",
+                "%(ref)s: %(n)d of %(q)d numbers delivered",
+                item.quantity,
+            )
             % {"ref": item.reference, "n": count, "q": item.quantity},
             **scope,
         )
@@ -79,7 +83,11 @@ def item_settle(item: OrderItem, delivered: list[str]) -> None:
         ledger.ledger_post(
             kind=TransactionKind.REFUND,
             entries=refund,
-            memo=_("%(ref)s: refund for %(n)d undelivered numbers")
+            memo=ngettext(
+                "%(ref)s: refund for %(n)d undelivered number",
+                "%(ref)s: refund for %(n)d undelivered numbers",
+                item.quantity - count,
+            )
             % {"ref": item.reference, "n": item.quantity - count},
             **scope,
         )
@@ -93,7 +101,8 @@ def _cost_minor(item: OrderItem) -> int:
     return to_minor(round_even(cost, item.cost_currency), item.cost_currency)
 
 
-def numbers_create(item: OrderItem, delivered: list[str], *, awaiting_documents: bool) -> None:
+def numbers_create(item: OrderItem, delivered: list[str]) -> None:
+    """The client's numbers, from the day they are charged (regulated ones: once approved)."""
     now = timezone.now()
     months = CYCLE_MONTHS[item.billing_cycle]
     paid_until = (now + relativedelta(months=months)).date() - dt.timedelta(days=1)
@@ -124,7 +133,7 @@ def numbers_create(item: OrderItem, delivered: list[str], *, awaiting_documents:
             cost_setup=item.cost_setup,
             cost_monthly=item.cost_monthly,
             cost_currency=item.cost_currency,
-            status=NumberStatus.AWAITING_DOCUMENTS if awaiting_documents else NumberStatus.ACTIVE,
+            status=NumberStatus.ACTIVE,
             activated_at=now,
             paid_until=paid_until,
         )
@@ -140,7 +149,7 @@ def order_status_refresh(order: Order) -> bool:
         return False
     if all(state == ItemState.FAILED for state in states):
         status = OrderStatus.FAILED
-    elif all(state in (ItemState.FULFILLED, ItemState.AWAITING_DOCUMENTS) for state in states):
+    elif all(state == ItemState.FULFILLED for state in states):
         status = OrderStatus.COMPLETED
     else:
         status = OrderStatus.PARTIAL
@@ -149,6 +158,15 @@ def order_status_refresh(order: Order) -> bool:
     order.status, order.completed_at = status, timezone.now()
     order.save(update_fields=["status", "completed_at"])
     return True
+
+
+def order_waits_on_client(order: Order) -> bool:
+    """Nothing of the order is in progress any more but regulated numbers await documents."""
+    states = set(order.items.values_list("state", flat=True))
+    return ItemState.AWAITING_DOCUMENTS in states and states <= {
+        ItemState.AWAITING_DOCUMENTS,
+        *FINAL_STATES,
+    }
 
 
 def clearing_matches_holds(currency: str) -> bool:

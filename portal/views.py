@@ -51,13 +51,18 @@ def client_dashboard(request: HttpRequest) -> HttpResponse:
 
     membership = request.membership
     wallet = selectors_wallets.member_client_wallet(actor=membership)
+    recent_orders = list(selectors_orders.orders_for(actor=membership)[:5])
+    _working, awaiting_documents = selectors_orders.orders_progress(
+        [order for order in recent_orders if order.in_flight]
+    )
     return render(
         request,
         "portal/client_dashboard.html",
         {
             "number_count": selectors_orders.numbers_for(actor=membership).count(),
             "wallet": selectors_wallets.wallet_summary(wallet=wallet),
-            "recent_orders": selectors_orders.orders_for(actor=membership)[:5],
+            "recent_orders": recent_orders,
+            "awaiting_documents": awaiting_documents,
         },
     )
 

@@ -43,11 +43,17 @@ def order_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     orders = selectors.orders_for(actor=membership, client_id=_client_id(request))
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    in_flight = any(order.in_flight for order in page.object_list)
+    in_flight = [order for order in page.object_list if order.in_flight]
+    polling, awaiting_documents = selectors.orders_progress(in_flight)
     return render(
         request,
         _partial(request, ORDERS, "results"),
-        {"page": page, "membership": membership, "in_flight": in_flight},
+        {
+            "page": page,
+            "membership": membership,
+            "in_flight": polling,
+            "awaiting_documents": awaiting_documents,
+        },
     )
 
 
@@ -57,10 +63,18 @@ def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     membership = _membership(request)
     order = selectors.order_get(actor=membership, reference=reference)
     progress = selectors.order_progress(order)
+    # Items waiting on stock or on the client's documents change in hours, not seconds.
+    polling = order.in_flight and any(item.being_provisioned for item in progress.items)
     return render(
         request,
         _partial(request, ORDER, "status"),
-        {"order": order, "items": progress.items, "progress": progress, "membership": membership},
+        {
+            "order": order,
+            "items": progress.items,
+            "progress": progress,
+            "membership": membership,
+            "polling": polling,
+        },
     )
 
 

@@ -30,6 +30,14 @@ class Feature(enum.StrEnum):
     EMERGENCY = "emergency"
 
 
+class Shortfall(enum.StrEnum):
+    """Why an order ended with fewer numbers than ordered, where the provider says."""
+
+    OUT_OF_STOCK = "out_of_stock"  # too few numbers in stock
+    PROVIDER_FUNDS = "provider_funds"  # the platform's account upstream was short of money
+    BACKORDER_CANCELED = "backorder_canceled"  # a back-order gave up waiting for stock
+
+
 class OrderStatus(enum.StrEnum):
     PENDING = "pending"  # accepted upstream, not (fully) delivered yet
     COMPLETED = "completed"  # every ordered number delivered
@@ -113,7 +121,10 @@ class ProviderOrder:
     numbers: tuple[str, ...] = ()  # E.164 numbers delivered so far
     quantity_ordered: int = 0
     charged: Decimal | None = None
-    detail: str = ""  # the provider's own status text, for people
+    detail: str = ""  # the provider's own status text, for admins (it may name the provider)
+    shortfall: Shortfall | None = None  # why fewer numbers than ordered, where known
+    # Delivered numbers the provider holds until their documents are approved (regulated areas).
+    awaiting_registration: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,11 +56,12 @@ def buy(store, group: DidGroup, *, quantity: int = 1, key: str = "", **kwargs):
     return order
 
 
-def drive(item: OrderItem, *, steps: int = 12) -> OrderItem:
-    """Advance an item as the sweeper would, with time skipped, until it stops moving."""
+def drive(item: OrderItem, *, steps: int = 12, rest_at=()) -> OrderItem:
+    """Advance an item as the sweeper would, with time skipped, until it stops moving (or
+    reaches one of the ``rest_at`` states, e.g. waiting for documents)."""
     for _ in range(steps):
         item.refresh_from_db()
-        if item.state not in ACTIVE_STATES:
+        if item.state not in ACTIVE_STATES or item.state in rest_at:
             break
         OrderItem.objects.filter(pk=item.pk).update(next_check_at=PAST, lease_until=None)
         order_item_advance(item_id=item.pk)

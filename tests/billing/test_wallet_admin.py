@@ -153,7 +153,7 @@ def test_retry_sends_dead_letters_back_and_skips_the_rest(as_admin, shop, order)
         {"action": "retry_provisioning", "_selected_action": [dead.pk, other.pk]},
         follow=True,
     )
-    assert "1 item(s) sent back to provisioning; 1 skipped" in response.text
+    assert "1 item sent back to provisioning. 1 skipped" in response.text
     dead.refresh_from_db()
     other.refresh_from_db()
     assert dead.state == ItemState.SUBMITTING and dead.attempts == 0

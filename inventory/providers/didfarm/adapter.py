@@ -46,7 +46,8 @@ SEARCH_TYPES = (
 )
 REFERENCE_KEY = "reference"  # our reference inside checkout metadata
 
-_DELIVERED = frozenset({"active", "pending_regulatory", "suspended", "released"})
+_AWAITING_DOCUMENTS = "pending_regulatory"  # delivered, held until its documents are approved
+_DELIVERED = frozenset({"active", _AWAITING_DOCUMENTS, "suspended", "released"})
 _FAILED = frozenset({"failed", "canceled", "cancelled", "rejected"})
 _OWNED_STATUS = {
     "active": "active",
@@ -217,6 +218,9 @@ class DidfarmAdapter:
             quantity_ordered=len(numbers),
             charged=result.total,
             detail=result.status or ", ".join(sorted(set(statuses))),
+            awaiting_registration=tuple(
+                i.number for i in result.items if i.status == _AWAITING_DOCUMENTS
+            ),
         )
 
     def get_order(self, external_id: str) -> ProviderOrder:
@@ -235,6 +239,9 @@ class DidfarmAdapter:
             numbers=tuple(sorted(d.number for d in dids if d.status in _DELIVERED)),
             quantity_ordered=len(dids),
             detail=", ".join(sorted(set(statuses))),
+            awaiting_registration=tuple(
+                sorted(d.number for d in dids if d.status == _AWAITING_DOCUMENTS)
+            ),
         )
 
     def find_order(

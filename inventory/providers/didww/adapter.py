@@ -202,14 +202,18 @@ class DidwwAdapter:
             status = OrderStatus.PENDING
         ordered = sum(item.qty for item in placed.items)
         numbers: tuple[str, ...] = ()
+        awaiting: tuple[str, ...] = ()
         if fetch_numbers and status is OrderStatus.COMPLETED:
-            numbers = tuple(
-                self._numbers(
-                    self.client.collection(
-                        "/v3/dids", {"filter[order.id]": placed.id}, one(wire.did)
-                    )
+            # A terminated DID was not delivered (a regulated one whose documents were refused).
+            dids = [
+                d
+                for d in self.client.collection(
+                    "/v3/dids", {"filter[order.id]": placed.id}, one(wire.did)
                 )
-            )
+                if not d.terminated
+            ]
+            numbers = tuple(self._numbers(iter(dids)))
+            awaiting = tuple(self._numbers(d for d in dids if d.awaiting_registration))
             if ordered and len(numbers) < ordered:
                 status = OrderStatus.PARTIAL
         detail = placed.status + (f" ({placed.reference})" if placed.reference else "")
@@ -221,6 +225,7 @@ class DidwwAdapter:
             quantity_ordered=ordered,
             charged=placed.amount,
             detail=detail,
+            awaiting_registration=awaiting,
         )
 
     @staticmethod

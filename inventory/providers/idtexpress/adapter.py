@@ -259,6 +259,7 @@ class IdtExpressAdapter:
             quantity_ordered=ordered,
             charged=None,  # IDT reports no amount charged per order
             detail=detail,
+            shortfall=reading.shortfall,
         )
 
     @staticmethod

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..types import OrderStatus
+from ..types import OrderStatus, Shortfall
 
 _DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]+\s*")
 _SPACES = re.compile(r"\s+")
@@ -63,6 +63,18 @@ class Reading:
     status: OrderStatus
     cause: str  # "" or why fewer numbers than ordered, for people
     known: bool  # False: guessed from words, or unknown and left pending
+
+    @property
+    def shortfall(self) -> Shortfall | None:
+        """The cause as a kind didhub explains to clients in its own words."""
+        return _SHORTFALLS.get(self.cause)
+
+
+_SHORTFALLS = {
+    _FUNDS: Shortfall.PROVIDER_FUNDS,
+    _INVENTORY: Shortfall.OUT_OF_STOCK,
+    _BACKORDER: Shortfall.BACKORDER_CANCELED,
+}
 
 
 def read(text: str, *, ordered: int, fulfilled: int) -> Reading:

@@ -38,6 +38,7 @@ from ..types import (
     OrderStatus,
     OwnedNumber,
     ProviderOrder,
+    Shortfall,
 )
 from . import groups, wire
 from .client import LABEL, PbxmeClient
@@ -116,6 +117,7 @@ class PbxmeAdapter:
                 our_reference=request.our_reference,
                 quantity_ordered=request.quantity,
                 detail=f"{LABEL} has no number available in {request.group_external_id}",
+                shortfall=Shortfall.OUT_OF_STOCK,
             )
         REQUESTED.remember(self.config.name, request.our_reference, tuple(picks))
         bought: list[tuple[str, str]] = []

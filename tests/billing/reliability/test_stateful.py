@@ -2,8 +2,9 @@
 modelled in Python and compared with the ledger after every step.
 
 The provider is a scripted fake (``Upstream``): each rule decides what the provider answers next,
-so every life cycle (fulfilled, partial, refused, canceled, back-ordered, lost answers, transient
-errors, a late worker whose lease ran out) happens on purpose, not by a simulator's dice. Each
+so every life cycle (fulfilled, partial, refused, canceled, back-ordered, regulated numbers waiting
+for documents with their money held, lost answers, transient errors, a late worker whose lease ran
+out) happens on purpose, not by a simulator's dice. Each
 example runs inside a savepoint that is rolled back at its end.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -55,10 +57,10 @@ from tests.billing.orders_helpers import PAST, add_to_cart
 from .conftest import assert_ledger_sound
 from .upstream import Upstream
 
+PAUSE = timedelta(minutes=30)  # a documents check is slow, not every few seconds
 FINISHED = (
     ItemState.FULFILLED,
     ItemState.PARTIALLY_FULFILLED,
-    ItemState.AWAITING_DOCUMENTS,
     ItemState.FAILED,
 )
 
@@ -143,15 +145,25 @@ class Lifecycle(RuleBasedStateMachine):
         self.model[self.key("provider_payable", item["cost_currency"], item["account"])] += cost
 
     def finish(self, item_id: int, status: OrderStatus, delivered: int) -> None:
+        """The provider ends the order with ``delivered`` numbers; regulated ones it holds
+        until their documents are approved (nothing is charged meanwhile)."""
         ref = self.items[item_id]["ref"]
         numbers = [f"+1212555{item_id % 100:02d}{n:02d}" for n in range(delivered)]
-        self.upstream.set(ref, status, numbers, detail="scripted")
-        result = self.advance(item_id)
         item = self.items[item_id]
+        awaiting = numbers if item["documents"] else []
+        self.upstream.set(ref, status, numbers, detail="scripted", awaiting=awaiting)
+        result = self.advance(item_id)
+        if delivered and item["documents"]:
+            assert result == ItemState.AWAITING_DOCUMENTS, result
+            item.update(state=ItemState.AWAITING_DOCUMENTS, delivered=numbers)
+            return  # the money stays on hold
+        self.settle(item_id, result, numbers)
+
+    def settle(self, item_id: int, result: str, numbers: list[str]) -> None:
+        item = self.items[item_id]
+        delivered = len(numbers)
         if delivered == 0:
             expected = ItemState.FAILED
-        elif item["documents"]:
-            expected = ItemState.AWAITING_DOCUMENTS
         elif delivered < item["qty"]:
             expected = ItemState.PARTIALLY_FULFILLED
         else:
@@ -328,6 +340,29 @@ class Lifecycle(RuleBasedStateMachine):
         """The provider cancels (out of stock, refused later): a full refund."""
         self.finish(self.pick(ACTIVE_STATES, index), OrderStatus.CANCELED, 0)
 
+    @precondition(lambda self: self.in_state(ItemState.AWAITING_DOCUMENTS))
+    @rule(index=st.integers(0, 100))
+    def documents_approved(self, index: int) -> None:
+        """Upstream approves the documents: the numbers go live and only now are charged."""
+        item_id = self.pick((ItemState.AWAITING_DOCUMENTS,), index)
+        item = self.items[item_id]
+        numbers = item["delivered"]
+        status = OrderStatus.COMPLETED if len(numbers) == item["qty"] else OrderStatus.PARTIAL
+        self.upstream.set(item["ref"], status, numbers)
+        self.settle(item_id, self.advance(item_id), numbers)
+
+    @precondition(lambda self: self.in_state(ItemState.AWAITING_DOCUMENTS))
+    @rule(index=st.integers(0, 100))
+    def documents_pending(self, index: int) -> None:
+        """Polled while the documents are still pending: nothing moves, nothing is charged,
+        and the next look is a slow one."""
+        item_id = self.pick((ItemState.AWAITING_DOCUMENTS,), index)
+        before = self.snapshot(item_id)
+        assert self.advance(item_id) == ItemState.AWAITING_DOCUMENTS
+        item = OrderItem.objects.get(pk=item_id)
+        assert item.next_check_at is not None and item.next_check_at - item.updated_at > PAUSE
+        assert self.snapshot(item_id)[:-1] == before[:-1]
+
     @precondition(lambda self: self.in_state(ItemState.PLACED))
     @rule(index=st.integers(0, 100))
     def refused(self, index: int) -> None:
@@ -349,11 +384,13 @@ class Lifecycle(RuleBasedStateMachine):
             self.upstream.set(item["ref"], OrderStatus.PENDING)
             assert self.advance(item_id) == ItemState.PENDING_UPSTREAM
         numbers = [f"+1212777{item_id % 100:02d}{n:02d}" for n in range(item["qty"])]
-        expected = ItemState.AWAITING_DOCUMENTS if item["documents"] else ItemState.FULFILLED
+        documents = item["documents"]
+        expected = ItemState.AWAITING_DOCUMENTS if documents else ItemState.FULFILLED
 
         def worker_b(ref: str) -> None:
             # Runs inside A's call to the provider, after A read its (now stale) answer.
-            self.upstream.set(ref, OrderStatus.COMPLETED, numbers)
+            awaiting = numbers if documents else ()
+            self.upstream.set(ref, OrderStatus.COMPLETED, numbers, awaiting=awaiting)
             OrderItem.objects.filter(pk=item_id).update(lease_until=PAST)
             assert order_item_advance(item_id=item_id) == expected
 
@@ -361,7 +398,8 @@ class Lifecycle(RuleBasedStateMachine):
         self.upstream.on_poll = worker_b
         self.advance(item_id)
         item.update(state=expected, delivered=numbers)
-        self.settle_model(item_id, item["qty"])
+        if not documents:
+            self.settle_model(item_id, item["qty"])
 
     # --- rules: the same thing again changes nothing ---------------------------------------
 
@@ -405,11 +443,16 @@ class Lifecycle(RuleBasedStateMachine):
             finished = expected["state"] in FINISHED
             holds = Hold.objects.filter(item_id=item_id)
             assert all((h.status == Hold.Status.SETTLED) == finished for h in holds)
+            numbers = Number.objects.filter(order_reference=item.reference)
             if finished:
                 assert item.delivered_numbers == expected["delivered"]
                 assert item.next_check_at is None and item.resolved_at is not None
-                numbers = Number.objects.filter(order_reference=item.reference)
                 assert sorted(numbers.values_list("e164", flat=True)) == expected["delivered"]
+            if expected["state"] == ItemState.AWAITING_DOCUMENTS:
+                # Held for the client, charged for nothing, and still being watched.
+                assert item.delivered_numbers == expected["delivered"]
+                assert item.resolved_at is None and item.next_check_at is not None
+                assert not numbers.exists()
             # Never two purchases upstream, whatever happened on the way.
             purchases = self.upstream.purchases[expected["ref"]]
             assert purchases == 1 if item.external_id else purchases <= 1

@@ -19,10 +19,11 @@ class Upstream:
         self.purchases: Counter[str] = Counter()  # our reference -> orders placed upstream
         self.on_poll = None  # a hook run inside get_order (the late-worker rule)
 
-    def set(self, ref: str, status: OrderStatus, numbers=(), detail="") -> None:
+    def set(self, ref: str, status: OrderStatus, numbers=(), detail="", awaiting=()) -> None:
+        """``awaiting``: delivered numbers held upstream until their documents are approved."""
         self.answer[ref] = ProviderOrder(
             external_id=f"UP-{ref}", status=status, our_reference=ref, numbers=tuple(numbers),
-            detail=detail,
+            detail=detail, awaiting_registration=tuple(awaiting),
         )  # fmt: skip
 
     def _current(self, ref: str) -> ProviderOrder:

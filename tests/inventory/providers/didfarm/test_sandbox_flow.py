@@ -95,6 +95,8 @@ def test_order_poll_complete_then_route_and_release(
     assert polled.status is OrderStatus.COMPLETED
     assert len(polled.numbers) == 2
     assert polled.our_reference == "oi-1"
+    # Delivered, but held by DIDfarm until their documents are approved (didhub charges then).
+    assert sorted(polled.awaiting_registration) == sorted(polled.numbers)
     # Bought numbers left the shelf.
     assert not set(polled.numbers) & {n.number for n in live.available_numbers(group, limit=100)}
 

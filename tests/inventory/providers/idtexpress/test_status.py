@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inventory.providers.idtexpress import status
-from inventory.providers.types import OrderStatus
+from inventory.providers.types import OrderStatus, Shortfall
 
 from .support import EN_DASH
 
@@ -77,3 +77,20 @@ def test_canonical_folds_dashes_space_and_case():
         "partially fulfilled - backordered"
     )
     assert status.is_insufficient_funds("CANCELED\N{EN DASH}insufficient  funds")
+
+
+@pytest.mark.parametrize(
+    ("text", "shortfall"),
+    [
+        (f"Canceled {EN_DASH} Insufficient Inventory", Shortfall.OUT_OF_STOCK),
+        ("Partially Fulfilled - Complete", Shortfall.OUT_OF_STOCK),
+        ("Canceled - Insufficient Funds", Shortfall.PROVIDER_FUNDS),
+        ("Backorder Canceled", Shortfall.BACKORDER_CANCELED),
+        ("Canceled", None),
+    ],
+)
+def test_why_an_order_ended_short_is_a_kind_didhub_explains_in_its_own_words(text, shortfall):
+    """Clients never read IDT's words: the cause travels as a kind (billing/explanations.py)."""
+    assert status.read(text, ordered=2, fulfilled=1 if "Partially" in text else 0).shortfall == (
+        shortfall
+    )

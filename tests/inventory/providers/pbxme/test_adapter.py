@@ -13,7 +13,13 @@ import respx
 
 from inventory.providers import errors
 from inventory.providers.pbxme.adapter import PbxmeAdapter, forward_target
-from inventory.providers.types import Feature, NumberType, OrderRequest, OrderStatus
+from inventory.providers.types import (
+    Feature,
+    NumberType,
+    OrderRequest,
+    OrderStatus,
+    Shortfall,
+)
 
 from . import doc_examples as doc
 from .conftest import make_config
@@ -189,6 +195,7 @@ def test_place_order_nothing_available(logged_in: respx.MockRouter, adapter: Pbx
     assign = logged_in.post("/did/assign").respond(json=doc.ASSIGN)
     placed = adapter.place_order(order(quantity=1))
     assert placed.status is OrderStatus.CANCELED
+    assert placed.shortfall is Shortfall.OUT_OF_STOCK  # told to clients as "ran out"
     assert assign.call_count == 0
 
 
