@@ -113,6 +113,9 @@ class NanpaPrefix(models.Model):
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL)
     npa = models.CharField(max_length=3)
     nxx = models.CharField(max_length=3)
+    # The exchange's rate centre as the catalog names it for every provider ("Albany"): the
+    # first name a provider gave, so two providers' groups of one exchange read the same.
+    city = models.CharField(max_length=120, blank=True)
 
     class Meta:
         ordering = ["npa", "nxx"]

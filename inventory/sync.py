@@ -36,7 +36,7 @@ BATCH = 10_000
 ANALYZE_AFTER_WRITES = 10_000
 NANP = frozenset({"US", "CA"})
 # Part of every group's digest: a change to how places are named rewrites each group once.
-NAMES_VERSION = "names-2"
+NAMES_VERSION = "names-5"
 
 
 class CatalogSyncFailed(Exception):

@@ -153,11 +153,23 @@ def npa_region(npa: str, country: str) -> str:
             share[code] += end - low
     total = sum(share.values())
     if not total:
-        return ""
+        return _npa_described(npa, country)
     code, count = share.most_common(1)[0]
     if count / total < _NPA_MAJORITY or not code.startswith(country + "-"):
         return ""
     return code
+
+
+# The geocoder's names for area codes that pycountry spells otherwise.
+_NPA_ALIASES = {"Washington D.C.": "District of Columbia", "Washington State": "Washington"}
+
+
+def _npa_described(npa: str, country: str) -> str:
+    """The region the geocoder names for a whole area code ("Washington D.C."), if one."""
+    from phonenumbers.geodata import GEOCODE_DATA
+
+    description = (GEOCODE_DATA.get("1" + npa) or {}).get("en", "")
+    return nanp_regions.from_description(_NPA_ALIASES.get(description, description), country)
 
 
 def nanp_region(record: CoverageRecord) -> str:
@@ -191,15 +203,22 @@ class Place:
     area_key: str
 
 
-def place_of(record: CoverageRecord, *, city_region: dict | None = None) -> Place:
+def place_of(
+    record: CoverageRecord,
+    *,
+    city_region: dict | None = None,
+    exchange_city: dict | None = None,
+    exchange_region: dict | None = None,
+) -> Place:
     """The normalised place, label and area of one provider's group.
 
-    ``city_region`` maps (country, city) to the region the catalog knows the city in, for
-    providers that name a city but no region.
+    ``city_region`` maps (country, casefolded city) to the region the catalog knows the city
+    in, for providers that name a city but no region; ``exchange_city`` and ``exchange_region``
+    map NANP exchanges (npa, nxx) to what the catalog already knows of them.
     """
     kind = NumberType(record.number_type)
     if record.country in NANP:
-        return _nanp_place(record, kind)
+        return _nanp_place(record, kind, exchange_city or {}, exchange_region or {})
     prefix = record.area_prefix if record.area_prefix.isdigit() else ""
     if kind is not NumberType.LOCAL:
         return Place("", "", _type_label(kind, prefix), f"{kind.value}|p:{prefix}")
@@ -223,15 +242,19 @@ def _type_label(kind: NumberType, prefix: str) -> str:
     return f"{_TYPE_LABELS[kind]} ({prefix})" if prefix else f"{_TYPE_LABELS[kind]}, nationwide"
 
 
-def _nanp_place(record: CoverageRecord, kind: NumberType) -> Place:
-    region = nanp_region(record)
+def _nanp_place(
+    record: CoverageRecord, kind: NumberType, exchange_city: dict, exchange_region: dict
+) -> Place:
+    region = nanp_region(record) or (
+        exchange_region.get((record.npa, record.nxx), "") if kind is NumberType.LOCAL else ""
+    )
     npa, nxx = record.npa, record.nxx
     key = f"{kind.value}|{npa}|{nxx}"
     if kind is not NumberType.LOCAL:
         return Place("", "", _type_label(kind, npa), key)
-    city = recase(record.city)
-    if city.casefold() == (region_name(region) or "").casefold():
-        city = ""  # a state named where a city should be
+    city = exchange_city.get((npa, nxx)) or recase(record.city)
+    if city and (npa, nxx) not in exchange_city and record.region_code not in ("", region):
+        city = ""  # a place in another state than the area code's is not this exchange's
     place = city or region_name(region) or (record.region_name and recase(record.region_name))
     place = place or _country_name(record.country)
     code = f"({npa}) {nxx}" if nxx else f"({npa})" if npa else ""

@@ -55,6 +55,18 @@ class _ReferenceWriter:
                 [list(column) for column in zip(*rows, strict=True)],
             )
 
+    def upsert_prefixes(self, rows: list[tuple]) -> None:
+        """New exchanges, and a rate centre name for those known without one (never renamed)."""
+        if not rows:
+            return
+        sql = (
+            "INSERT INTO inventory_nanpaprefix (npa, nxx, country_id, region_id, city) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (npa, nxx) DO UPDATE SET city = EXCLUDED.city "
+            "WHERE inventory_nanpaprefix.city = ''"
+        )
+        with (self.side or connection).cursor() as cursor:
+            cursor.executemany(sql, sorted(rows, key=lambda row: tuple(map(str, row))))
+
     def place_cities(self, rows: list[tuple[int, str]]) -> None:
         """Give cities known without a region the region a provider names (never moves one)."""
         sql = "UPDATE inventory_city SET region_id = %s WHERE id = %s AND region_id IS NULL"
@@ -80,7 +92,15 @@ class Places:
         self._city_names: dict[tuple[str, str], str] = {}
         self.city_regions: dict[tuple[str, str], str] = {}
         self._load_cities(City.objects.all())
-        self.prefixes = set(NanpaPrefix.objects.values_list("npa", "nxx"))
+        self.prefixes: dict[tuple[str, str], str] = {}
+        self.exchange_regions: dict[tuple[str, str], str] = {}
+        for npa, nxx, city, region in NanpaPrefix.objects.values_list(
+            "npa", "nxx", "city", "region"
+        ):
+            self.prefixes[(npa, nxx)] = city
+            if region:
+                self.exchange_regions[(npa, nxx)] = region
+        self.exchange_cities = {key: city for key, city in self.prefixes.items() if city}
         self._writer = _ReferenceWriter()
 
     def _load_cities(self, rows) -> None:
@@ -103,7 +123,21 @@ class Places:
     def ensure(self, records: list[CoverageRecord]) -> list[Place]:
         """The records' normalised places, their reference rows created."""
         write = self._writer.insert
-        placed = [place_of(r, city_region=self.city_regions) for r in records]
+        placed = []
+        for r in records:
+            place = place_of(
+                r,
+                city_region=self.city_regions,
+                exchange_city=self.exchange_cities,
+                exchange_region=self.exchange_regions,
+            )
+            if r.npa and r.nxx and r.country in NANP:
+                # The batch's first name for an exchange names its other groups too.
+                if place.city:
+                    self.exchange_cities.setdefault((r.npa, r.nxx), place.city)
+                if place.region_code:
+                    self.exchange_regions.setdefault((r.npa, r.nxx), place.region_code)
+            placed.append(place)
         # A city this batch places in a region places the batch's other mentions of it too.
         found = {
             (r.country, p.city.casefold()): p.region_code
@@ -159,17 +193,18 @@ class Places:
                     self.city_regions.setdefault((c, n.casefold()), region)
 
         prefixes = {
-            (r.npa, r.nxx): (r.country, p.region_code or None)
+            (r.npa, r.nxx): (r.country, p.region_code or None, p.city)
             for r, p in zip(records, placed, strict=True)
             if r.country in NANP and r.npa and r.nxx
         }
-        new_prefixes = set(prefixes) - self.prefixes
-        write(
-            "inventory_nanpaprefix",
-            ("npa", "nxx", "country_id", "region_id"),
-            [(npa, nxx, *prefixes[(npa, nxx)]) for npa, nxx in new_prefixes],
-        )
-        self.prefixes |= new_prefixes
+        fresh = [
+            (npa, nxx, *row)
+            for (npa, nxx), row in prefixes.items()
+            if (npa, nxx) not in self.prefixes or (row[2] and not self.prefixes[(npa, nxx)])
+        ]
+        self._writer.upsert_prefixes(fresh)
+        for npa, nxx, _country, _region, city in fresh:
+            self.prefixes[(npa, nxx)] = self.prefixes.get((npa, nxx)) or city
         return placed
 
 
