@@ -318,7 +318,9 @@ def catalog_sync(
     result.seconds = time.monotonic() - started
     result.counts = catalog_counts(account)
     _finish(account, started, status=ProviderAccount.SyncStatus.OK, counts=result.counts)
-    cache.delete_many(["catalog-updated-at", "enabled-provider-accounts"])  # browse sees it now
+    cache.delete_many(
+        ["catalog-updated-at", "enabled-provider-accounts", "backorder-provider-accounts"]
+    )  # browse sees it now
     logger.info(
         "%s: synced %d groups (%d new, %d changed, %d retired, %d skipped) in %.1fs",
         account.name, result.seen, result.created, result.updated, result.retired,

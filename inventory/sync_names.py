@@ -56,6 +56,7 @@ _TYPE_LABELS = {
 _NPA_MAJORITY = 0.9
 
 
+@lru_cache(maxsize=65536)  # a catalog names a few thousand places, over and over
 def recase(name: str) -> str:
     """The one casing rule: all-capitals or all-lower-case names re-cased, others kept."""
     name = " ".join((name or "").split())
