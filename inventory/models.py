@@ -209,7 +209,7 @@ class DidGroup(models.Model):
 
     @property
     def full_label(self) -> str:
-        """The label with its country: "United States · New York (212-555)", "Germany"."""
+        """The label with its country: "United States · New York (212) 555", "Germany"."""
         country, label = self.country.name, self.label
         return label if label.startswith(country) else f"{country} · {label}"
 
@@ -225,7 +225,10 @@ class DidGroup(models.Model):
             if self.region_id
             else self.country.name
         )
-        code = f"{self.npa}-{self.nxx}" if self.nxx else self.npa or self.area_prefix
+        # Labels are made at sync (inventory.sync_names); this is for groups stored without.
+        if self.nxx:
+            return f"{place} ({self.npa}) {self.nxx}"
+        code = self.npa or self.area_prefix
         return f"{place} ({code})" if code else place
 
     @property
