@@ -59,13 +59,27 @@ class _ReferenceWriter:
         """New exchanges, and a rate centre name for those known without one (never renamed)."""
         if not rows:
             return
-        sql = (
-            "INSERT INTO inventory_nanpaprefix (npa, nxx, country_id, region_id, city) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (npa, nxx) DO UPDATE SET city = EXCLUDED.city "
+        rows = sorted(rows, key=lambda row: tuple(str(v) for v in row))
+        conflict = (
+            "ON CONFLICT (npa, nxx) DO UPDATE SET city = EXCLUDED.city "
             "WHERE inventory_nanpaprefix.city = ''"
         )
-        with (self.side or connection).cursor() as cursor:
-            cursor.executemany(sql, sorted(rows, key=lambda row: tuple(map(str, row))))
+        columns = "npa, nxx, country_id, region_id, city"
+        if self.side is None:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO inventory_nanpaprefix ({columns}) "  # noqa: S608
+                    f"VALUES (%s, %s, %s, %s, %s) {conflict}",
+                    rows,
+                )
+            return
+        with self.side.cursor() as cursor:  # one statement: a first sync brings 100k exchanges
+            cursor.execute(
+                f"INSERT INTO inventory_nanpaprefix ({columns}) "  # noqa: S608
+                f"SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+                f"%s::text[]) {conflict}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
 
     def place_cities(self, rows: list[tuple[int, str]]) -> None:
         """Give cities known without a region the region a provider names (never moves one)."""
