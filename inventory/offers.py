@@ -34,7 +34,7 @@ from .selectors import (
     backorder_account_ids,
     catalog_updated_at,
     enabled_account_ids,
-    filtered_groups,
+    offered_groups,
 )
 
 
@@ -157,9 +157,8 @@ def best_offers(
 
 
 def _priced_groups(filters: CatalogFilters, to_viewer_currency: dict[str, Decimal]) -> QuerySet:
-    return filtered_groups(filters).filter(
-        currency__in=list(to_viewer_currency), monthly_price__isnull=False
-    )
+    # The same groups the country cards and the chips count (one definition of what is listed).
+    return offered_groups(filters, to_viewer_currency)
 
 
 # The cheapest groups read per wanted area: areas have a few offers each (one per provider).
