@@ -62,12 +62,14 @@ _TABLE = "inventory_didgroup"
 def _price_sql(rate: Decimal, markups: Markups) -> tuple[str, list]:
     """SQL for the viewer's monthly price of a group priced in a currency with ``rate``."""
 
+    greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"  # the demo's SQLite
+
     def steps_sql(steps: tuple[Markup, ...]) -> tuple[str, list]:
         sql, params = f"({_TABLE}.monthly_price * %s)", [rate]
         for step in steps:
             factor = 1 + step.percent / 100
             sql, params = (
-                f"GREATEST({sql} * %s + %s, {sql} + %s, {sql})",
+                f"{greatest}({sql} * %s + %s, {sql} + %s, {sql})",
                 [*params, factor, step.fixed, *params, step.minimum, *params],
             )
         return sql, params
