@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .crypto import EncryptedJSONField
@@ -216,6 +217,11 @@ class DidGroup(models.Model):
     @property
     def label(self) -> str:
         """The area as a buyer reads it (needs country, region and city selected)."""
+        if self.number_type != NumberType.LOCAL and not self.city_id:
+            # "Toll-free (844)", "Mobile, nationwide": words, so in the viewer's language (the
+            # stored area name, which sorts rows by area, is the English of the same).
+            kind, code = self.get_number_type_display(), self.npa or self.area_prefix
+            return f"{kind} ({code})" if code else gettext("%(type)s, nationwide") % {"type": kind}
         if self.area_name:
             return self.area_name
         place = (
