@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.buying import BuyingTerms
 from inventory.models import NumberType
+from inventory.selectors import NO_REGION
 
 from .models import BillingCycle
 
@@ -53,6 +54,8 @@ class BrowseForm(forms.Form):
 
     def clean_region(self) -> str:
         code = self.cleaned_data["region"].strip().upper()
+        if code == NO_REGION:  # the country's areas in no region ("Nationwide")
+            return code
         if code and not REGION_CODE.match(code):
             raise ValidationError(
                 _("“%(code)s” is not a region code like US-NY."), params={"code": code}
@@ -62,9 +65,12 @@ class BrowseForm(forms.Form):
     def clean(self):
         data = super().clean()
         country, region = data.get("country"), data.get("region")
-        if region and country and not region.startswith(country + "-"):
+        if region == NO_REGION:
+            if not country:
+                self.add_error("region", _("Choose a country first."))
+        elif region and country and not region.startswith(country + "-"):
             self.add_error("region", _("That region is not in the chosen country."))
-        if region and not country and "region" not in self.errors:
+        if region and region != NO_REGION and not country and "region" not in self.errors:
             data["country"] = region[:2]
         return data
 

@@ -11,7 +11,9 @@ from django.http import Http404, HttpRequest
 from customers import selectors as customer_selectors
 from customers.models import Client, Reseller
 from inventory.models import DidGroup, NumberType
+from inventory.offers import Markup
 
+from .models import MarkupRule
 from .pricing import PriceBook, PriceUnavailable, SkuPrice, convert
 
 
@@ -80,6 +82,23 @@ def viewer_rates(book: PriceBook) -> dict[str, Decimal]:
     return rates
 
 
+def viewer_markups(book: PriceBook, country: str) -> dict[str, tuple[Markup, ...]]:
+    """The steps from provider price to the viewer's monthly price per number type in
+    ``country`` (wholesale, then retail), so browsing sorts by the price the viewer sees."""
+    levels = (MarkupRule.Level.WHOLESALE, MarkupRule.Level.RETAIL)
+    markups = {}
+    for kind in NumberType.values:
+        rules = [book.rule_for(level, country, kind) for level in levels]
+        markups[kind] = tuple(
+            Markup(rule.percent, rule.fixed_monthly, rule.min_margin_monthly)
+            for rule in rules
+            if rule is not None
+        )
+    if len(set(markups.values())) == 1:  # one rule for every type: one price formula
+        return {"": next(iter(markups.values()))}
+    return markups
+
+
 def price_group(book: PriceBook, group: DidGroup, *, setup=None, monthly=None) -> SkuPrice:
     return book.price(
         setup=group.setup_price if setup is None else setup,
@@ -113,13 +132,19 @@ class CountryCard:
     lowest: SkuPrice | None
 
 
-def country_cards(book: PriceBook, summaries: list[dict]) -> list[CountryCard]:
+def country_cards(
+    book: PriceBook, summaries: list[dict], areas: dict[str, int]
+) -> list[CountryCard]:
+    """One card per country with areas on offer: its number of areas is the number of rows its
+    page lists (``areas``, counted as browse counts them), never a sum over currencies."""
     cards: dict[str, CountryCard] = {}
     for row in summaries:
+        if not areas.get(row["country_id"]):
+            continue
         card = cards.setdefault(
-            row["country_id"], CountryCard(row["country_id"], row["country__name"], 0, None)
+            row["country_id"],
+            CountryCard(row["country_id"], row["country__name"], areas[row["country_id"]], None),
         )
-        card.areas += row["areas"]
         if row["low"] is None:
             continue
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .crypto import EncryptedJSONField
@@ -123,6 +124,9 @@ class NanpaPrefix(models.Model):
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL)
     npa = models.CharField(max_length=3)
     nxx = models.CharField(max_length=3)
+    # The exchange's rate centre as the catalog names it for every provider ("Albany"): the
+    # first name a provider gave, so two providers' groups of one exchange read the same.
+    city = models.CharField(max_length=120, blank=True)
 
     class Meta:
         ordering = ["npa", "nxx"]
@@ -216,13 +220,18 @@ class DidGroup(models.Model):
 
     @property
     def full_label(self) -> str:
-        """The label with its country: "United States · New York (212-555)", "Germany"."""
+        """The label with its country: "United States · New York (212) 555", "Germany"."""
         country, label = self.country.name, self.label
         return label if label.startswith(country) else f"{country} · {label}"
 
     @property
     def label(self) -> str:
         """The area as a buyer reads it (needs country, region and city selected)."""
+        if self.number_type != NumberType.LOCAL and not self.city_id:
+            # "Toll-free (844)", "Mobile, nationwide": words, so in the viewer's language (the
+            # stored area name, which sorts rows by area, is the English of the same).
+            kind, code = self.get_number_type_display(), self.npa or self.area_prefix
+            return f"{kind} ({code})" if code else gettext("%(type)s, nationwide") % {"type": kind}
         if self.area_name:
             return self.area_name
         place = (
@@ -232,7 +241,10 @@ class DidGroup(models.Model):
             if self.region_id
             else self.country.name
         )
-        code = f"{self.npa}-{self.nxx}" if self.nxx else self.npa or self.area_prefix
+        # Labels are made at sync (inventory.sync_names); this is for groups stored without.
+        if self.nxx:
+            return f"{place} ({self.npa}) {self.nxx}"
+        code = self.npa or self.area_prefix
         return f"{place} ({code})" if code else place
 
     @property

@@ -8,6 +8,7 @@ full ranking (``best_offers``) where it cannot.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -17,70 +18,166 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
+    IntegerField,
+    Q,
     QuerySet,
     Value,
     When,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
 from .models import City, Country, DidGroup, ProviderAccount, Region
-from .selectors import CatalogFilters, catalog_updated_at, enabled_account_ids, filtered_groups
+from .selectors import (
+    CatalogFilters,
+    backorder_account_ids,
+    catalog_updated_at,
+    enabled_account_ids,
+    offered_groups,
+)
+
+
+@dataclass(frozen=True)
+class Markup:
+    """One step of the viewer's monthly price as billing applies it, before rounding:
+    ``max(amount * (1 + percent/100) + fixed, amount + minimum, amount)``.
+
+    Browsing sorts by the viewer's price, not the provider's: number types marked up
+    differently (toll-free) would otherwise list 10.99 before 9.99. Rounding up is left out: it
+    never reorders two prices of one rule, and rules differ per country and type only.
+    """
+
+    percent: Decimal
+    fixed: Decimal = Decimal(0)
+    minimum: Decimal = Decimal(0)
+
+
+# Per number type ("" for the others): the steps from the provider's price, in the viewer's
+# currency, to the price the viewer pays.
+Markups = dict[str, tuple[Markup, ...]]
+_TABLE = "inventory_didgroup"
+
+
+def _price_sql(rate: Decimal, markups: Markups) -> tuple[str, list]:
+    """SQL for the viewer's monthly price of a group priced in a currency with ``rate``."""
+
+    greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"  # the demo's SQLite
+
+    def steps_sql(steps: tuple[Markup, ...]) -> tuple[str, list]:
+        sql, params = f"({_TABLE}.monthly_price * %s)", [rate]
+        for step in steps:
+            factor = 1 + step.percent / 100
+            sql, params = (
+                f"{greatest}({sql} * %s + %s, {sql} + %s, {sql})",
+                [*params, factor, step.fixed, *params, step.minimum, *params],
+            )
+        return sql, params
+
+    typed = {kind: steps for kind, steps in markups.items() if kind and steps}
+    default_sql, default_params = steps_sql(markups.get("", ()))
+    if not typed:
+        return default_sql, default_params
+    whens, params = [], []
+    for kind, steps in sorted(typed.items()):
+        sql, step_params = steps_sql(steps)
+        whens.append(f"WHEN {_TABLE}.number_type = %s THEN {sql}")
+        params += [kind, *step_params]
+    return f"(CASE {' '.join(whens)} ELSE {default_sql} END)", [*params, *default_params]
+
+
+def _lowest_slope(markups: Markups) -> Decimal:
+    """The least any type's price grows per unit of provider price (bounds a walk's read): a
+    step multiplies by 1 + percent/100 at least, unless a negative fixed part lowers it."""
+    slopes = []
+    for kind in {"", *markups}:
+        slope = Decimal(1)
+        for step in markups.get(kind, ()):
+            if step.fixed >= 0:
+                slope *= 1 + step.percent / 100
+        slopes.append(slope)
+    return min(slopes)
+
+
+def _sold_out() -> Case:
+    """1 for a group known to have no numbers whose provider does not back-order, else 0:
+    such a group ranks after those that can be bought."""
+    return Case(
+        When(Q(available_count=0) & ~Q(account_id__in=backorder_account_ids()), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
 
 
 def best_offers(
-    filters: CatalogFilters, *, to_viewer_currency: dict[str, Decimal], sort: str = "price"
+    filters: CatalogFilters,
+    *,
+    to_viewer_currency: dict[str, Decimal],
+    sort: str = "price",
+    markups: Markups | None = None,
 ) -> QuerySet:
-    """One row per area — ``(id, offers)``, the cheapest offer for the viewer — in page order.
+    """One row per area — ``(id, offers)``, the best offer for the viewer — in page order.
 
     ``to_viewer_currency`` multiplies each account currency into the viewer's; groups priced in
-    a currency without a rate are left out (they cannot be offered). This ranks every group of
-    the scope: ``OfferPages`` reads a page by price without it when it can.
+    a currency without a rate are left out (they cannot be offered). ``markups`` make the order
+    the viewer's prices' (see ``Markup``). An area's best offer is its cheapest that can be
+    bought (sold-out groups of providers that do not back-order rank last), and areas whose
+    offers are all sold out sort after the others. This ranks every group of the scope:
+    ``OfferPages`` reads a page by price without it when it can.
     """
     groups = _priced_groups(filters, to_viewer_currency)
-    comparable = Case(
-        *[
-            When(currency=code, then=F("monthly_price") * Value(rate))
-            for code, rate in to_viewer_currency.items()
-        ],
+    parts, params = [], []
+    for code, rate in to_viewer_currency.items():
+        sql, sql_params = _price_sql(rate, markups or {})
+        parts.append(f"WHEN {_TABLE}.currency = %s THEN {sql}")
+        params += [code, *sql_params]
+    comparable = RawSQL(  # noqa: S611 (the SQL is this module's; values are parameters)
+        f"CASE {' '.join(parts)} END" if parts else "NULL",
+        params,
         output_field=DecimalField(max_digits=20, decimal_places=8),
     )
+    sold_out = _sold_out()
     partition = [F("country_id"), F("area_key")]
     ranked = groups.annotate(
         comparable_monthly=comparable,
+        sold_out=sold_out,
         rank=Window(
-            RowNumber(), partition_by=partition, order_by=[comparable.asc(), F("id").asc()]
+            RowNumber(),
+            partition_by=partition,
+            order_by=[sold_out.asc(), comparable.asc(), F("id").asc()],
         ),
         offers=Window(Count("id"), partition_by=partition),
     )
     if not filters.area_key:
         ranked = ranked.filter(rank=1)
     order = {
-        "price": ["comparable_monthly", "area_name", "id"],
-        "-price": ["-comparable_monthly", "area_name", "id"],
+        "price": ["sold_out", "comparable_monthly", "area_name", "id"],
+        "-price": ["sold_out", "-comparable_monthly", "area_name", "id"],
         "area": ["area_name", "comparable_monthly", "id"],
     }[sort]
     return ranked.order_by(*order).values_list("id", "offers")
 
 
 def _priced_groups(filters: CatalogFilters, to_viewer_currency: dict[str, Decimal]) -> QuerySet:
-    return filtered_groups(filters).filter(
-        currency__in=list(to_viewer_currency), monthly_price__isnull=False
-    )
+    # The same groups the country cards and the chips count (one definition of what is listed).
+    return offered_groups(filters, to_viewer_currency)
 
 
 # The cheapest groups read per wanted area: areas have a few offers each (one per provider).
 WALK_GROUPS_PER_AREA = 4
 WALK_MIN_GROUPS = 100
 
-# The walk reads the cheapest groups of each currency off an index, up to a price: the price of
-# the last of the first ``read`` groups (infinite when that was all of them), ties included.
-_WALK_HEAD = """(SELECT monthly_price * %s AS price FROM inventory_didgroup
-    WHERE {where} AND currency = %s ORDER BY monthly_price LIMIT %s)"""
-_WALK_PART = """(SELECT id, area_key, area_name, monthly_price * %s AS comparable
-    FROM inventory_didgroup WHERE {where} AND currency = %s
+# The walk reads the cheapest groups of each currency off an index, up to a price: the viewer's
+# price of the last of the first ``read`` groups (infinite when that was all of them), ties
+# included. Groups that cannot be bought (sold out, no back-order) are left out: areas only they
+# offer sort after every other, which a walk never reaches.
+_BUYABLE = "(available_count IS DISTINCT FROM 0 OR account_id = ANY(%s))"
+_WALK_HEAD = """(SELECT {price} AS price FROM inventory_didgroup
+    WHERE {where} AND currency = %s AND {buyable} ORDER BY monthly_price LIMIT %s)"""
+_WALK_PART = """(SELECT id, area_key, area_name, {price} AS comparable
+    FROM inventory_didgroup WHERE {where} AND currency = %s AND {buyable}
     AND monthly_price <= (SELECT price FROM walk_edge) / %s + 0.0001
-    AND monthly_price * %s <= (SELECT price FROM walk_edge))"""
+    AND {price} <= (SELECT price FROM walk_edge))"""
 # The page's groups come with the names of their places (and account) for labels: looked up
 # per row, where a join would hash every city for 25 rows.
 _WALK = """WITH walk_edge AS (
@@ -117,6 +214,7 @@ def _cheapest_first(
     limit: int,
     *,
     with_account: bool,
+    markups: Markups | None = None,
 ) -> list[DidGroup] | None:
     """``best_offers`` sorted by price, ``[offset:offset + limit]``, loaded as ``groups_in_order``
     loads them, found by reading only the cheapest groups of the scope; None when those do not
@@ -135,13 +233,19 @@ def _cheapest_first(
     if any(count for alias, count in query.alias_refcount.items() if alias != query.base_table):
         return None  # a filter joined another table: the SQL below reads one
     heads, parts, head_params, part_params = [], [], [], []
+    buyable = [backorder_account_ids()]
+    slope = _lowest_slope(markups or {})
     for code, rate in to_viewer_currency.items():
-        heads.append(_WALK_HEAD.format(where=where))
-        head_params += [rate, *where_params, code, read]
-        parts.append(_WALK_PART.format(where=where))
-        # The first bound is for the index (a little above the exact limit, which a division
-        # cannot give); the second is exact.
-        part_params += [rate, *where_params, code, rate, rate]
+        price, price_params = _price_sql(rate, markups or {})
+        heads.append(_WALK_HEAD.format(where=where, price=price, buyable=_BUYABLE))
+        head_params += [*price_params, *where_params, code, *buyable, read]
+        parts.append(_WALK_PART.format(where=where, price=price, buyable=_BUYABLE))
+        # The first bound is for the index: no group priced above it can cost the viewer less
+        # than the edge (a little above the exact limit, which a division cannot give); the
+        # second is exact.
+        part_params += [
+            *price_params, *where_params, code, *buyable, rate * slope, *price_params
+        ]  # fmt: skip
     sql = _WALK.format(
         heads=" UNION ALL ".join(heads),
         parts=" UNION ALL ".join(parts),
@@ -155,8 +259,10 @@ def _cheapest_first(
     with connection.cursor() as cursor:
         cursor.execute(sql, [read, *head_params, read, *part_params, offset, limit])
         rows = cursor.fetchall()
-    if not rows or (rows[0][0] < wanted and not rows[0][1]):
-        return None  # the walk stopped short of this page (or it is empty): rank in full
+    if not rows or rows[0][0] < wanted:
+        # The walk stopped short of this page, or reached the end of what can be bought (areas
+        # only sold-out groups offer come next), or it is empty: rank in full.
+        return None
     groups = []
     for _known, _complete, city, region, country, account, *values in rows:
         group = DidGroup.from_db(connection.alias, _PAGE_FIELDS, values)
@@ -210,9 +316,11 @@ class OfferPages:
         sort: str = "price",
         count_offers: bool = True,
         with_account: bool = True,
+        markups: Markups | None = None,
     ) -> None:
         self.filters = filters
         self.rates = to_viewer_currency
+        self.markups = markups or {}
         self.sort = sort
         self.count_offers = count_offers
         self.with_account = with_account
@@ -231,8 +339,9 @@ class OfferPages:
         if self._walkable():
             start = index.start or 0
             groups = _cheapest_first(
-                self.filters, self.rates, start, index.stop - start, with_account=self.with_account
-            )
+                self.filters, self.rates, start, index.stop - start,
+                with_account=self.with_account, markups=self.markups,
+            )  # fmt: skip
             if groups is not None:
                 return self._with_offers(groups)
         return groups_in_order(self._ranked()[index], with_account=self.with_account)
@@ -248,7 +357,9 @@ class OfferPages:
         )
 
     def _ranked(self) -> QuerySet:
-        return best_offers(self.filters, to_viewer_currency=self.rates, sort=self.sort)
+        return best_offers(
+            self.filters, to_viewer_currency=self.rates, sort=self.sort, markups=self.markups
+        )
 
     def _with_offers(self, groups: list[DidGroup]) -> list[DidGroup]:
         counts = (

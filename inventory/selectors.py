@@ -14,10 +14,13 @@ from django.db.models import (
     QuerySet,
 )
 
-from .models import Country, DidGroup, ProviderAccount, Region
+from .models import City, Country, DidGroup, ProviderAccount, Region
 
 NANP = frozenset({"US", "CA"})
 FACET_LIMIT = 300
+# The region filter's value for areas in no region (toll-free, mobile, national numbers): the
+# region chips of a country then add up to its rows.
+NO_REGION = "-"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,21 @@ def enabled_account_ids() -> list[int]:
     )
 
 
+def backorder_account_ids() -> list[int]:
+    """Accounts whose provider back-orders numbers it has none of (their stock 0 is buyable)."""
+
+    def load() -> list[int]:
+        from .providers.registry import adapter_class
+
+        return [
+            pk
+            for pk, kind in ProviderAccount.objects.values_list("id", "kind")
+            if "backorder" in adapter_class(kind).capabilities
+        ]
+
+    return cache.get_or_set("backorder-provider-accounts", load, 60)
+
+
 def live_groups() -> QuerySet[DidGroup]:
     return DidGroup.objects.filter(retired_at__isnull=True, account_id__in=enabled_account_ids())
 
@@ -49,7 +67,9 @@ def filtered_groups(filters: CatalogFilters) -> QuerySet[DidGroup]:
     groups = live_groups()
     if filters.country:
         groups = groups.filter(country_id=filters.country)
-    if filters.region:
+    if filters.region == NO_REGION:
+        groups = groups.filter(region__isnull=True)
+    elif filters.region:
         groups = groups.filter(region_id=filters.region)
     if filters.npa:
         groups = groups.filter(npa=filters.npa)
@@ -78,40 +98,66 @@ def country_summaries() -> list[dict]:
     )
 
 
-def facet_counts(filters: CatalogFilters) -> tuple[str, list[dict]]:
-    """The next step down the tree for these filters: ("region"|"npa"|"nxx"|"city", rows).
+def offered_groups(filters: CatalogFilters, currencies) -> QuerySet[DidGroup]:
+    """The groups a viewer pricing in these currencies can be offered (what browse ranks)."""
+    return filtered_groups(filters).filter(
+        currency__in=sorted(currencies), monthly_price__isnull=False
+    )
+
+
+def country_area_counts(currencies) -> dict[str, int]:
+    """Areas on offer per country: the number of rows the country's page lists."""
+    return dict(
+        offered_groups(CatalogFilters(), currencies)
+        .values("country_id")
+        .annotate(areas=Count("area_key", distinct=True))
+        .values_list("country_id", "areas")
+        .order_by()
+    )
+
+
+def facet_counts(filters: CatalogFilters, currencies=()) -> tuple[str, list[dict]]:
+    """The next step down the tree for these filters: ("region"|"npa"|"nxx"|"city", rows), each
+    with the number of areas (rows) it leads to.
 
     Cached until the catalog changes (the key carries the last sync time): the counts are the
-    same for every viewer and only a sync changes them.
+    same for every viewer pricing in the same currencies and only a sync changes them.
     """
     updated = catalog_updated_at()
-    key_text = repr((filters, enabled_account_ids()))
+    currencies = sorted(currencies)
+    key_text = repr((filters, enabled_account_ids(), currencies))
     digest = hashlib.md5(key_text.encode(), usedforsecurity=False).hexdigest()
     key = f"facets:{updated.timestamp() if updated else 0}:{digest}"
-    return cache.get_or_set(key, lambda: _facet_counts(filters), 3600)
+    return cache.get_or_set(key, lambda: _facet_counts(filters, currencies), 3600)
 
 
-def _facet_counts(filters: CatalogFilters) -> tuple[str, list[dict]]:
-    groups = filtered_groups(filters)
+def _facet_counts(filters: CatalogFilters, currencies) -> tuple[str, list[dict]]:
+    groups = offered_groups(filters, currencies)
+    if not filters.region and not filters.npa and not filters.city:
+        regions = _facet(groups.exclude(region=None), "region_id", "region__name")
+        if filters.country in NANP or len(regions) > 1:
+            nowhere = groups.filter(region=None).aggregate(n=Count("area_key", distinct=True))["n"]
+            if nowhere:
+                # Labelled by the template (in the viewer's language; this is cached).
+                regions.append({"value": NO_REGION, "label": "", "groups": nowhere})
+            return "region", regions
     if filters.country in NANP:
-        if not filters.region and not filters.npa:
-            return "region", _facet(groups.exclude(region=None), "region_id", "region__name")
         if not filters.npa:
             return "npa", _facet(groups.exclude(npa=""), "npa", "npa")
         if not filters.nxx:
             return "nxx", _facet(groups.exclude(nxx=""), "nxx", "nxx")
         return "", []
-    if not filters.region and not filters.city:
-        regions = _facet(groups.exclude(region=None), "region_id", "region__name")
-        if len(regions) > 1:
-            return "region", regions
     if not filters.city:
         return "city", _facet(groups.exclude(city=None), "city_id", "city__name")
     return "", []
 
 
 def _facet(groups: QuerySet, key: str, label: str) -> list[dict]:
-    rows = groups.values(key, label).annotate(groups=Count("id")).order_by(label)[:FACET_LIMIT]
+    rows = (
+        groups.values(key, label)
+        .annotate(groups=Count("area_key", distinct=True))
+        .order_by(label)[:FACET_LIMIT]
+    )
     return [{"value": row[key], "label": row[label], "groups": row["groups"]} for row in rows]
 
 
@@ -132,19 +178,26 @@ def group_for_sale(pk: int) -> DidGroup | None:
     )
 
 
-def place_names(country: str, region: str = "") -> tuple[str, str]:
-    """(country name, region name); cached, names of places do not change."""
+def place_names(country: str, region: str = "", city: int | None = None) -> tuple[str, str, str]:
+    """(country name, region name, city name); cached, names of places do not change."""
     return tuple(
         cache.get_or_set(
-            f"place-names:{country}:{region}", lambda: _place_names(country, region), 3600
+            f"place-names:{country}:{region}:{city or ''}",
+            lambda: _place_names(country, region, city),
+            3600,
         )
     )
 
 
-def _place_names(country: str, region: str) -> tuple[str, str]:
-    if region:
+def _place_names(country: str, region: str, city: int | None) -> tuple[str, str, str]:
+    city_name = (
+        City.objects.filter(pk=city, country_id=country).values_list("name", flat=True).first()
+        if city
+        else None
+    ) or ""
+    if region and region != NO_REGION:
         row = Region.objects.filter(code=region).values_list("country__name", "name").first()
         if row:
-            return row
+            return (*row, city_name)
     name = Country.objects.filter(code=country).values_list("name", flat=True).first()
-    return name or country, ""
+    return name or country, "", city_name

@@ -19,13 +19,14 @@ from itertools import islice
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from .accounts import adapter_for
-from .models import DidGroup, ProviderAccount, Sku
+from .models import City, DidGroup, ProviderAccount, Sku
 from .providers.errors import ProviderError
 from .providers.types import CoverageRecord, Feature
+from .sync_names import place_of
 from .sync_places import Places
 from .sync_write import GroupRow, SkuRow, write_batch
 
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 BATCH = 10_000
 ANALYZE_AFTER_WRITES = 10_000
 NANP = frozenset({"US", "CA"})
+# Part of every group's digest: a change to how places are named rewrites each group once.
+NAMES_VERSION = "names-5"
 
 
 class CatalogSyncFailed(Exception):
@@ -63,7 +66,7 @@ def record_digest(record: CoverageRecord) -> str:
     )
     text = "\x1f".join(
         (
-            record.country, record.number_type, ",".join(sorted(record.features)),
+            NAMES_VERSION, record.country, record.number_type, ",".join(sorted(record.features)),
             record.region_code, record.region_name, record.city, record.npa, record.nxx,
             record.area_prefix, record.area_name, "R" if record.needs_registration else "-",
             str(record.available_count), ",".join(record.available_numbers), ";".join(skus),
@@ -121,11 +124,8 @@ def _prefetched_batches(items: Iterable, size: int, depth: int = 4) -> Iterator[
 
 
 def area_key(record: CoverageRecord) -> str:
-    """What makes two providers' groups the same area for a buyer: type and place."""
-    if record.npa:  # NANP: the area code and exchange say it all
-        return f"{record.number_type}|{record.npa}|{record.nxx}"
-    place = record.area_prefix or record.city.casefold() or record.region_code
-    return f"{record.number_type}|{record.region_code}|{place}"
+    """What makes two providers' groups the same area for a buyer (see ``sync_names``)."""
+    return place_of(record).area_key
 
 
 def _valid(record: CoverageRecord) -> bool:
@@ -159,6 +159,7 @@ class _SyncRun:
         finally:
             places.close()
         self._retire_missing()
+        _place_in_city_regions(self.account)
 
     def _batch(self, batch: list[CoverageRecord], places: Places) -> None:
         result = self.result
@@ -205,23 +206,23 @@ class _SyncRun:
 def _upsert(
     account: ProviderAccount, changed: list[tuple[CoverageRecord, str]], places: Places, now
 ) -> None:
-    places.ensure([record for record, _ in changed])
+    placed = places.ensure([record for record, _ in changed])
     groups: list[GroupRow] = []
     skus: list[SkuRow] = []
-    for r, digest in changed:
+    for (r, digest), place in zip(changed, placed, strict=True):
         cheapest = min(r.skus, key=lambda s: (s.monthly_price, s.setup_price), default=None)
         groups.append(
             GroupRow(
                 external_id=r.external_id,
                 country_id=r.country,
-                region_id=r.region_code or None,
-                city_id=places.cities.get((r.country, r.city)),
+                region_id=place.region_code or None,
+                city_id=places.city_id(r.country, place.city),
                 npa=r.npa,
                 nxx=r.nxx,
                 area_prefix=r.area_prefix,
-                area_name=r.area_name,
+                area_name=place.area_name,
                 number_type=r.number_type.value,
-                area_key=area_key(r),
+                area_key=place.area_key,
                 voice=Feature.VOICE in r.features,
                 sms=Feature.SMS in r.features,
                 fax=Feature.FAX in r.features,
@@ -239,6 +240,17 @@ def _upsert(
             for s in r.skus
         )
     write_batch(account_id=account.pk, currency=account.currency, groups=groups, skus=skus, now=now)
+
+
+def _place_in_city_regions(account: ProviderAccount) -> None:
+    """This account's groups in a city another provider has since placed in a region join it
+    (choosing England must not hide the cheapest Bristol offer). Own groups only: a sync never
+    writes another account's rows."""
+    DidGroup.objects.filter(
+        account=account, region__isnull=True, city__region__isnull=False, retired_at__isnull=True
+    ).exclude(country__in=NANP).update(
+        region=Subquery(City.objects.filter(pk=OuterRef("city_id")).values("region_id")[:1])
+    )
 
 
 def _retire_dropped_skus(group_ids: list[int], changed, now) -> None:
@@ -306,7 +318,9 @@ def catalog_sync(
     result.seconds = time.monotonic() - started
     result.counts = catalog_counts(account)
     _finish(account, started, status=ProviderAccount.SyncStatus.OK, counts=result.counts)
-    cache.delete_many(["catalog-updated-at", "enabled-provider-accounts"])  # browse sees it now
+    cache.delete_many(
+        ["catalog-updated-at", "enabled-provider-accounts", "backorder-provider-accounts"]
+    )  # browse sees it now
     logger.info(
         "%s: synced %d groups (%d new, %d changed, %d retired, %d skipped) in %.1fs",
         account.name, result.seen, result.created, result.updated, result.retired,

@@ -25,7 +25,14 @@ from .. import services
 from ..forms import AddToCartForm, BrowseForm
 from ..models import CartItem
 from ..pricing import PriceBook, PriceUnavailable
-from ..storefront import country_cards, price_group, priced, viewer_for, viewer_rates
+from ..storefront import (
+    country_cards,
+    price_group,
+    priced,
+    viewer_for,
+    viewer_markups,
+    viewer_rates,
+)
 
 PAGE_SIZE = 25
 BROWSE = "billing/browse.html"
@@ -52,22 +59,28 @@ def browse(request: HttpRequest) -> HttpResponse:
         "resellers": Reseller.objects.order_by("name") if viewer.role == "admin" else (),
     }
     country = params.get("country") or ""
+    rates = viewer_rates(book)
     if not country:
-        context["countries"] = country_cards(book, catalog.country_summaries())
+        context["countries"] = country_cards(
+            book, catalog.country_summaries(), catalog.country_area_counts(rates)
+        )
     else:
         filters = catalog.CatalogFilters(
             country=country, region=params.get("region") or "", npa=params.get("npa") or "",
             nxx=params.get("nxx") or "", city=params.get("city"),
             number_type=params.get("type") or "", feature=params.get("feature") or "",
-            area_key=(params.get("area") or "") if viewer.sees_costs else "",
+            area_key=(params.get("area") or "") if viewer.sees_provider else "",
         )  # fmt: skip
-        facet, facets = catalog.facet_counts(filters)
+        facet, facets = catalog.facet_counts(filters, rates)
         offers = OfferPages(
             filters,
-            to_viewer_currency=viewer_rates(book),
+            to_viewer_currency=rates,
             sort=params["sort"],
-            count_offers=viewer.sees_costs,  # clients are not shown how many offers an area has
+            # Only admins are shown the provider offers behind a row (DESIGN.md: a reseller's
+            # cost is its wholesale price; the platform's buying prices are not for it).
+            count_offers=viewer.sees_provider,
             with_account=viewer.sees_provider,
+            markups=viewer_markups(book, country),
         )
         page = Paginator(offers, PAGE_SIZE).get_page(params.get("page"))
         context.update(
@@ -77,9 +90,10 @@ def browse(request: HttpRequest) -> HttpResponse:
             page=page,
             rows=priced(book, page.object_list),
         )
-        context["country_name"], context["region_name"] = catalog.place_names(
-            country, filters.region
-        )
+        names = catalog.place_names(country, filters.region, filters.city)
+        context["country_name"], context["region_name"], context["city_name"] = names
+        if filters.region == catalog.NO_REGION:
+            context["region_name"] = _("Nationwide")
     return render(request, f"{BROWSE}#browser" if wants_fragment(request) else BROWSE, context)
 
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from inventory import offers as offer_pages
 from inventory.accounts import provider_account_create
-from inventory.offers import OfferPages, best_offers
+from inventory.offers import Markup, OfferPages, best_offers
 from inventory.providers.types import CoverageRecord, Feature, NumberType
 from inventory.providers.types import Sku as SkuRecord
 from inventory.selectors import CatalogFilters
@@ -19,6 +19,12 @@ pytestmark = pytest.mark.django_db
 USD_VIEWER = {"USD": Decimal(1), "EUR": Decimal("1.10")}
 EUR_VIEWER = {"EUR": Decimal(1), "USD": Decimal(1) / Decimal("1.10")}  # as viewer_rates has it
 USD_ONLY = {"USD": Decimal(1)}  # no EUR rate: the EUR offers cannot be shown
+# The viewer's price marks mobile numbers up more than local ones (as the demo's plans do for
+# toll-free): sorting by the provider's price would list a dearer mobile row first.
+MARKUPS = {
+    "local": (Markup(Decimal(15), minimum=Decimal("0.10")), Markup(Decimal(40))),
+    "mobile": (Markup(Decimal(20), Decimal("0.05")), Markup(Decimal(150), Decimal("1.00"))),
+}
 # Few distinct prices, so many offers tie (also across currencies: 1.00 EUR = 1.10 USD).
 USD_PRICES = ["0.85", "1.10", "0.85", "0.90", "1.10", "2.00"]
 EUR_PRICES = ["1.00", "0.70", "1.00", "1.50"]
@@ -43,7 +49,7 @@ def record(ext: str, nxx: int, monthly: str | None, *, region="US-NY", npa="212"
 @pytest.fixture
 def catalog():
     """Three providers (two in USD, one in EUR) over 90 exchanges: most exchanges offered by two
-    or three of them, names spelt differently by each, some in another state, some unpriced."""
+    or three of them, names spelt differently by each, some in New Jersey, some unpriced."""
     usd = provider_account_create(kind="didww", name="usd-one", sandbox=True, rate_limit="")
     usd2 = provider_account_create(kind="didww", name="usd-two", sandbox=True, rate_limit="")
     eur = provider_account_create(
@@ -52,7 +58,8 @@ def catalog():
     one, two, three = [], [], []
     for n in range(90):
         nxx = 200 + n
-        npa = "212" if n % 3 else "718"
+        # 201 is a New Jersey area code whatever a provider says (the second one says New York).
+        npa = "201" if n % 11 == 0 else "212" if n % 3 else "718"
         one.append(record(f"a{n}", nxx, USD_PRICES[n % 6], npa=npa, area_name=f"New York {nxx}"))
         if n % 4:
             features = {Feature.VOICE, Feature.SMS} if n % 2 else {Feature.VOICE}
@@ -60,7 +67,7 @@ def catalog():
                 record(
                     f"b{n}", nxx, USD_PRICES[(n + 1) % 6], npa=npa, features=features,
                     area_name=f"NEW YORK ({npa}) {nxx}",
-                    region="US-NJ" if n % 11 == 0 else "US-NY",
+                    region="US-NY",
                 )
             )  # fmt: skip
         if n % 5 != 1:
@@ -69,8 +76,12 @@ def catalog():
                     f"c{n}", nxx, EUR_PRICES[n % 4] if n % 13 else None, npa=npa,
                     area_name="" if n % 2 else f"New York {nxx}",
                     features={Feature.VOICE, Feature.SMS},
+                    # Sold out at a provider that does not back-order: ranks after the others.
+                    available_count=0 if n % 7 == 3 else 5,
                 )
             )  # fmt: skip
+    for n in range(3):  # exchanges only a sold-out offer serves
+        three.append(record(f"s{n}", 900 + n, "0.50", npa="718", available_count=0))
     for n in range(6):  # another type in the same exchanges: other areas
         one.append(record(f"t{n}", 200 + n, "3.00", type_=NumberType.MOBILE))
     catalog_sync(account=usd, records=one)
@@ -94,10 +105,10 @@ def rows(groups) -> list[tuple[int, int | None]]:
     return [(group.pk, group.offers) for group in groups]
 
 
-def pages_agree(filters: CatalogFilters, rates: dict, size: int) -> int:
+def pages_agree(filters: CatalogFilters, rates: dict, size: int, markups=None) -> int:
     """Every page of ``OfferPages`` by price equals the full ranking's; returns the area count."""
-    ranked = list(best_offers(filters, to_viewer_currency=rates))
-    offers = OfferPages(filters, to_viewer_currency=rates)
+    ranked = list(best_offers(filters, to_viewer_currency=rates, markups=markups))
+    offers = OfferPages(filters, to_viewer_currency=rates, markups=markups)
     assert offers.count() == len(ranked)
     for start in range(0, len(ranked) + size, size):
         assert rows(offers[start : start + size]) == ranked[start : start + size], (filters, start)
@@ -182,7 +193,7 @@ def test_a_page_by_price_loads_its_groups_as_the_full_ranking_does(
     with django_assert_num_queries(0):  # places (and accounts) came with the page
         page = [shown(group) for group in walked]
     assert page == [shown(group) for group in loaded]
-    assert any(not group.area_name for group in walked)  # some labels are made of places
+    assert all(group.label == group.area_name for group in walked)  # labels are made at sync
     assert len({group.account_id for group in walked}) > 1  # offers of several providers
 
 
@@ -196,3 +207,45 @@ def test_pages_follow_a_new_sync_with_changed_prices_and_dropped_groups(catalog)
     after = OfferPages(filters, to_viewer_currency=USD_VIEWER)[0:25]
     assert rows(after) != before
     assert [g.account_id for g in after] == [catalog["eur"].pk] * 25
+
+
+@pytest.mark.parametrize("rates", [USD_VIEWER, EUR_VIEWER], ids=["usd", "eur"])
+@pytest.mark.parametrize("size", [1, 7, 25])
+def test_pages_by_the_viewers_price_are_the_full_rankings_pages(catalog, rates, size):
+    for filters in FILTERS:
+        pages_agree(filters, rates, size, markups=MARKUPS)
+
+
+def test_the_order_is_the_viewers_price_across_number_types(catalog):
+    def viewer_price(group) -> Decimal:
+        amount = group.monthly_price * USD_VIEWER[group.currency]
+        for step in MARKUPS[group.number_type]:
+            amount = max(amount * (1 + step.percent / 100) + step.fixed, amount + step.minimum)
+        return amount
+
+    filters = CatalogFilters(country="US")
+    offers = OfferPages(filters, to_viewer_currency=USD_VIEWER, markups=MARKUPS)
+    groups = offers[0 : offers.count()]
+    prices = [viewer_price(group) for group in groups if group.available_count != 0]
+    assert prices == sorted(prices)
+    # Without the markups a mobile row (3.00 USD) sorts among the local ones it costs more than.
+    assert {group.number_type for group in groups} == {"local", "mobile"}
+
+
+def test_an_area_shows_an_offer_that_can_be_bought(catalog):
+    filters = CatalogFilters(country="US")
+    groups = offer_pages.groups_in_order(best_offers(filters, to_viewer_currency=USD_VIEWER))
+    sold_out = [g for g in groups if g.available_count == 0]
+    # The areas only a sold-out offer serves come last, though they are the cheapest.
+    assert [g.external_id for g in sold_out] == ["s0", "s1", "s2"]
+    assert groups[-3:] == sold_out
+    # An area whose cheapest offer is sold out shows the next one.
+    for n in (3, 10, 17, 24):
+        ranked = best_offers(
+            CatalogFilters(
+                country="US", area_key=f"local|{'718' if n % 3 == 0 else '212'}|{200 + n}"
+            ),
+            to_viewer_currency=USD_VIEWER,
+        )
+        alternatives = offer_pages.groups_in_order(ranked)
+        assert alternatives[-1].external_id == f"c{n}" and len(alternatives) > 1

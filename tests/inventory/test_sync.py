@@ -47,6 +47,7 @@ def gb_group(n: int) -> CoverageRecord:
         features=frozenset({Feature.VOICE}),
         skus=(SkuRecord("sku-gb", Decimal("0"), Decimal("1.20")),),
         city="London",
+        region_code="GB-ENG",
         area_prefix="20",
         area_name="London",
         available_numbers=("+442079460001", "+442079460002"),
@@ -63,7 +64,7 @@ def test_first_sync_builds_the_catalog(account):
     result = catalog_sync(account=account, records=[us_group(n) for n in range(5)] + [gb_group(1)])
     assert (result.created, result.updated, result.retired) == (6, 0, 0)
     assert result.counts == {
-        "countries": 2, "regions": 1, "cities": 2, "prefixes": 5, "groups": 6, "skus": 6,
+        "countries": 2, "regions": 2, "cities": 2, "prefixes": 5, "groups": 6, "skus": 6,
         "numbers": 2,
     }  # fmt: skip
     group = DidGroup.objects.get(external_id="g-1")
