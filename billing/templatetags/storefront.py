@@ -1,7 +1,11 @@
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django import template
+from django.utils.translation import gettext as _
 
+from inventory.buying import backorder_kinds
+from inventory.models import ProviderAccount
 from inventory.templatetags.flags import flag_filter
 
 from ..money import format_money
@@ -24,6 +28,25 @@ def money(figure) -> str:
     if not currency:
         return "—"
     return format_money(figure.amount, currency)
+
+
+@lru_cache(maxsize=1024)
+def _account_back_orders(account_id: int) -> bool:
+    # An account's kind never changes, so one look-up per account and process is enough; it
+    # happens only for rows out of stock.
+    kind = ProviderAccount.objects.filter(pk=account_id).values_list("kind", flat=True).first()
+    return kind in backorder_kinds()
+
+
+@register.filter
+def stock(group) -> str:
+    """A group's stock as a buyer reads it: the count, "on request" when it is out of stock at
+    a provider that back-orders, "sold out" otherwise, "—" when the provider does not say."""
+    if group.available_count is None:
+        return "—"
+    if group.available_count > 0:
+        return str(group.available_count)
+    return _("on request") if _account_back_orders(group.account_id) else _("sold out")
 
 
 @register.simple_tag(takes_context=True)
