@@ -144,8 +144,20 @@ class Supervisor:
             # Whatever the child started is in its group too: make sure nothing outlives us.
             _signal_group(process, signal.SIGKILL)
             process.wait()
+            _wait_group_gone(process.pid, timeout=5.0)
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)  # the child leads its own group (start_new_session)
+
+
+def _wait_group_gone(pgid: int, *, timeout: float) -> None:
+    """Processes of the group that are not our children are reaped by init: wait for that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.05)
