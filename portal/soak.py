@@ -22,13 +22,14 @@ from django.db import close_old_connections
 from django.db.models import Q
 
 from billing import wallets
-from billing.models import ACTIVE_STATES, CartItem, ItemState, Order
+from billing.models import ACTIVE_STATES, CartItem, ItemState, Order, OrderStatus
 from customers.demo import DEMO_PASSWORD
 from customers.models import Membership, Role, User
 from inventory.selectors import live_groups
 
 CLIENT_EMAIL = "client@example.com"
 ORDER_ALLOWANCE_MINOR = 10_000  # money put in the wallets per order planned (100.00)
+IN_FLIGHT = set(ACTIVE_STATES) - {ItemState.BACKORDERED}  # back-orders wait for the provider
 
 
 @dataclass
@@ -197,37 +198,34 @@ def soak_run(plan: SoakPlan, say: Callable[[str], None] = print) -> dict:
 
 def _unfinished(references: list[str]) -> int:
     return (
-        Order.objects.filter(reference__in=references, items__state__in=ACTIVE_STATES)
-        .exclude(items__state=ItemState.BACKORDERED)
+        Order.objects.filter(reference__in=references, items__state__in=IN_FLIGHT)
         .distinct()
         .count()
     )
 
 
 def soak_summary(log: SoakLog) -> dict:
+    """Orders end completed, failed (partly or wholly: refunded) or back-ordered (the provider
+    delivers later, legitimately); any other still in flight is stuck."""
     orders = list(Order.objects.filter(reference__in=log.placed).prefetch_related("items"))
-    states = [[item.state for item in order.items.all()] for order in orders]
-    waiting = {ItemState.BACKORDERED}
-    stuck = [
-        o for o, s in zip(orders, states, strict=True) if set(s) & (set(ACTIVE_STATES) - waiting)
-    ]
-    backordered = [o for o, s in zip(orders, states, strict=True) if ItemState.BACKORDERED in s]
-    completed = [o for o in orders if o.status == "completed"]
+    states = {order: {item.state for item in order.items.all()} for order in orders}
+    stuck = [order for order in orders if states[order] & IN_FLIGHT]
+    completed = [order for order in orders if order.status == OrderStatus.COMPLETED]
     durations = [(o.completed_at - o.created_at).total_seconds() for o in completed]
     item_ids = [item.pk for order in orders for item in order.items.all()]
     return {
         "orders": len(log.placed),
         "completed": len(completed),
-        "failed": sum(1 for o in orders if o.status in ("failed", "partial")),
+        "failed": sum(o.status in (OrderStatus.FAILED, OrderStatus.PARTIAL) for o in orders),
         "stuck": len(stuck),
         "lost_tasks": _lost_tasks(item_ids),
-        "backordered": len(backordered),
+        "backordered": sum(ItemState.BACKORDERED in states[order] for order in orders),
         "refused": len(log.refused),
         "errors": len(log.errors),
         "missing_orders": len(log.placed) - len(orders),
         "seconds_to_active_p50": round(statistics.median(durations), 2) if durations else None,
         "seconds_to_active_max": round(max(durations), 2) if durations else None,
-        "stuck_orders": [o.reference for o in stuck][:20],
+        "stuck_orders": [order.reference for order in stuck][:20],
         "error_samples": (log.errors + log.refused)[:5],
     }
 
