@@ -28,7 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, help="instead of --minutes")
         parser.add_argument("--every", type=float, default=3.0, help="seconds between orders")
         parser.add_argument("--threads", type=int, default=2, help="shoppers ordering at once")
-        parser.add_argument("--settle", type=float, default=120.0, help="seconds to wait at end")
+        # Longer than the provisioning lease (120 s): what a killed worker had claimed waits
+        # for it to run out before the sweeper takes it up again.
+        parser.add_argument("--settle", type=float, default=180.0, help="seconds to wait at end")
 
     def handle(self, *args, **options) -> None:
         plan = SoakPlan(
