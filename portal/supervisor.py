@@ -29,7 +29,7 @@ class _Child:
     spec: ChildSpec
     process: subprocess.Popen | None = None
     started_at: float = 0.0
-    quick_exits: int = 0  # exits in a row, each sooner than ``stable_after`` after its start
+    exits_in_a_row: int = 0  # after the first, each sooner than ``stable_after`` after its start
     restart_at: float | None = None  # when a dead child is due to start again
     restarts: int = 0
 
@@ -53,7 +53,7 @@ class Supervisor:
     cwd: Path | str | None = None
     env: dict[str, str] | None = None
     say: Callable[[str], None] = print
-    max_quick_exits: int = 5  # this many quick exits in a row and the supervisor gives up
+    max_exits_in_a_row: int = 5  # then the supervisor gives up
     stable_after: float = 30.0  # a child that ran this long before exiting was healthy
     backoff: Sequence[float] = (1.0, 2.0, 4.0, 8.0)
     stop_timeout: float = 15.0
@@ -96,14 +96,14 @@ class Supervisor:
                 continue
             _signal_group(child.process, signal.SIGKILL)  # anything it left behind goes too
             ran = now - child.started_at
-            child.quick_exits = child.quick_exits + 1 if ran < self.stable_after else 1
-            how = describe_exit(returncode)
-            if child.quick_exits >= self.max_quick_exits:
+            child.exits_in_a_row = child.exits_in_a_row + 1 if ran < self.stable_after else 1
+            how, times = describe_exit(returncode), child.exits_in_a_row
+            if times >= self.max_exits_in_a_row:
                 raise GaveUp(
-                    f"demo: {child.spec.name} keeps dying ({how}, {child.quick_exits} times in a "
-                    f"row within {self.stable_after:.0f} s of starting); stopping the demo"
+                    f"demo: {child.spec.name} keeps dying ({how}, {times} times in a row within "
+                    f"{self.stable_after:.0f} s of starting); stopping the demo"
                 )
-            delay = self.backoff[min(child.quick_exits, len(self.backoff)) - 1]
+            delay = self.backoff[min(child.exits_in_a_row, len(self.backoff)) - 1]
             child.restart_at = now + delay
             self.say(
                 f"demo: {child.spec.name} (pid {child.process.pid}) exited ({how}) after "

@@ -58,7 +58,7 @@ def test_a_child_that_keeps_dying_makes_the_supervisor_give_up():
     sup = Supervisor(
         [ChildSpec("sandbox", [PY, "-c", "raise SystemExit(3)"]),
          ChildSpec("web", [PY, "-c", "import time; time.sleep(60)"])],
-        say=lines.append, backoff=(0.01,), max_quick_exits=3,
+        say=lines.append, backoff=(0.01,), max_exits_in_a_row=3,
     )  # fmt: skip
     sup.start()
     web = sup.pid("web")
@@ -77,7 +77,7 @@ def test_a_child_that_ran_long_enough_starts_counting_again():
     now = [0.0]
     sup = Supervisor(
         [ChildSpec("worker", [PY, "-c", "raise SystemExit(1)"])],
-        say=lambda line: None, backoff=(0.0,), max_quick_exits=2, stable_after=30.0,
+        say=lambda line: None, backoff=(0.0,), max_exits_in_a_row=2, stable_after=30.0,
         clock=lambda: now[0],
     )  # fmt: skip
     sup.start()
@@ -86,7 +86,7 @@ def test_a_child_that_ran_long_enough_starts_counting_again():
         now[0] += 60
         sup.check()  # notices the exit
         sup.check()  # restarts it (no backoff)
-        assert sup.children[0].quick_exits == 1
+        assert sup.children[0].exits_in_a_row == 1
     sup.stop()
     assert sup.children[0].restarts == 4
 
