@@ -9,8 +9,8 @@ sets what kombu's transport cannot be told through its options:
   there; it is a class attribute here (a task starts within a quarter of a second);
 - each connection waits for the file's lock instead of failing ("database is locked") and uses
   write-ahead logging, so consumers polling never block publishers;
-- two processes declaring the same queue at once on a fresh file: the loser reads the winner's row
-  instead of failing on the unique name;
+- two processes starting at once on a fresh file: the one that loses the race to create the
+  tables or the queue's row uses the winner's instead of failing;
 - kombu keeps every delivered message forever (``visible = 0``); they are deleted when the broker
   is prepared (each ``make demo``), so the queue table stays small.
 """
@@ -23,7 +23,7 @@ import json
 from kombu.transport import sqlalchemy as kombu_sqlalchemy
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 BUSY_TIMEOUT_SECONDS = 30  # how long a process waits for another's write to finish
 POLLING_INTERVAL_SECONDS = 0.25
@@ -40,6 +40,12 @@ class Channel(kombu_sqlalchemy.Channel):
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+
+    def _open(self):
+        try:
+            return super()._open()
+        except OperationalError:  # another process created the tables after kombu looked
+            return super()._open()
 
     def _get_or_create(self, queue: str):
         try:

@@ -111,14 +111,16 @@ class Supervisor:
             )
 
     def run(self, *, interval: float = 0.5) -> None:
-        """Start the children and watch them until SIGINT or SIGTERM (then stop them all and
-        return) or until one keeps dying (then stop them all and raise GaveUp)."""
+        """Start the children and watch them until SIGINT, SIGTERM or SIGHUP (then stop them all
+        and return) or until one keeps dying (then stop them all and raise GaveUp)."""
         stopping = []
 
         def request_stop(signum, _frame) -> None:
             stopping.append(signum)
 
-        signums = (signal.SIGINT, signal.SIGTERM)
+        # SIGHUP too: closing the terminal must not leave the children (in sessions of their
+        # own, so the terminal does not reach them) running without us.
+        signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         previous = {signum: signal.signal(signum, request_stop) for signum in signums}
         try:
             self.start()

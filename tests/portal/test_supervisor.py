@@ -108,8 +108,9 @@ def test_stop_ends_the_childs_own_children_too(tmp_path):
     assert not alive(grandchild)
 
 
-def test_ctrl_c_stops_every_child_and_returns(tmp_path):
-    """``run()`` in a process of its own, as rundemo runs it; SIGINT as the terminal sends it."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP], ids=["ctrl-c", "hangup"])
+def test_ctrl_c_or_closing_the_terminal_stops_every_child(tmp_path, signum):
+    """``run()`` in a process of its own, as rundemo runs it; the signal the terminal sends."""
     pids = tmp_path / "pids"
     script = (
         "import sys\n"
@@ -126,7 +127,7 @@ def test_ctrl_c_stops_every_child_and_returns(tmp_path):
     try:
         wait_for(lambda: pids.exists() and pids.read_text().count("started") == 2)
         children = [int(pid) for pid in re.findall(r"pid (\d+)", pids.read_text())]
-        os.kill(process.pid, signal.SIGINT)
+        os.kill(process.pid, signum)
         out, _ = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
