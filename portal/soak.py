@@ -32,6 +32,10 @@ ORDER_ALLOWANCE_MINOR = 10_000  # money put in the wallets per order planned (10
 IN_FLIGHT = set(ACTIVE_STATES) - {ItemState.BACKORDERED}  # back-orders wait for the provider
 
 
+class SoakCannotStart(Exception):
+    pass
+
+
 @dataclass
 class SoakPlan:
     base_url: str
@@ -168,9 +172,16 @@ def _shop(plan: SoakPlan, client_id: int, offers, start: float, offset: float, l
 
 
 def soak_run(plan: SoakPlan, say: Callable[[str], None] = print) -> dict:
-    membership = Membership.objects.select_related("client__reseller").get(
-        user__email=CLIENT_EMAIL, role=Role.CLIENT_ADMIN
+    membership = (
+        Membership.objects.select_related("client__reseller")
+        .filter(user__email=CLIENT_EMAIL, role=Role.CLIENT_ADMIN)
+        .first()
     )
+    if membership is None:
+        raise SoakCannotStart(
+            f"{CLIENT_EMAIL} is not in this database: run the soak with the demo's environment "
+            "(no DATABASE_URL of another database), beside `make demo`"
+        )
     client = membership.client
     planned = int(plan.seconds / plan.every + 1) * plan.threads
     soak_funds(client, planned)

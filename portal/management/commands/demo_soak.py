@@ -5,7 +5,10 @@
 
 Prints one line of JSON: {"orders", "completed", "failed", "stuck", "lost_tasks", ...} and exits
 non-zero when an order is stuck (still being provisioned after the settle time, back-orders
-aside), a provisioning task was never delivered, or the demo answered with an error.
+aside), a provisioning task was never delivered (``lost_tasks``: still waiting in the embedded
+broker once everything settled), an order the web server confirmed is not in the database, or
+the demo answered with an error (5xx, no answer). Refusals (4xx, e.g. out of stock) are counted,
+not failures.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 
+import httpx
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.soak import SoakPlan, soak_run
+from portal.soak import SoakCannotStart, SoakPlan, soak_run
 
 
 class Command(BaseCommand):
@@ -40,7 +44,11 @@ class Command(BaseCommand):
             threads=options["threads"],
             settle=options["settle"],
         )
-        summary = soak_run(plan, say=lambda line: self.stderr.write(line))
+        try:
+            summary = soak_run(plan, say=lambda line: self.stderr.write(line))
+        except (SoakCannotStart, httpx.HTTPError) as error:
+            raise CommandError(f"soak: cannot start: {error}") from None
         self.stdout.write(json.dumps(summary))
-        if summary["stuck"] or summary["lost_tasks"] or summary["errors"] or not summary["orders"]:
+        bad = ("stuck", "lost_tasks", "errors", "missing_orders")
+        if any(summary[key] for key in bad) or not summary["orders"]:
             raise CommandError("soak: orders were lost, stuck or refused by an error (see above)")
