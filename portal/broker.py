@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import json
 
+from django.conf import settings
 from kombu.transport import sqlalchemy as kombu_sqlalchemy
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -58,6 +59,10 @@ class Channel(kombu_sqlalchemy.Channel):
 class Transport(kombu_sqlalchemy.Transport):
     Channel = Channel
     polling_interval = POLLING_INTERVAL_SECONDS
+
+
+def embedded_broker_in_use() -> bool:
+    return f"{__name__}:{Transport.__name__}" == settings.CELERY_BROKER_TRANSPORT
 
 
 def embedded_broker_prepare(app) -> int:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from itertools import cycle
 
 import httpx
-from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import Q
 
@@ -26,6 +25,8 @@ from billing.models import ACTIVE_STATES, CartItem, ItemState, Order, OrderStatu
 from customers.demo import DEMO_PASSWORD
 from customers.models import Membership, Role, User
 from inventory.selectors import live_groups
+from portal.broker import embedded_broker_in_use, embedded_broker_undelivered
+from portal.celery import app
 
 CLIENT_EMAIL = "client@example.com"
 ORDER_ALLOWANCE_MINOR = 10_000  # money put in the wallets per order planned (100.00)
@@ -244,10 +245,8 @@ def soak_summary(log: SoakLog) -> dict:
 def _lost_tasks(item_ids: list[int]) -> int | None:
     """Provisioning tasks for these items that the embedded broker still holds undelivered once
     every order has ended (None with another broker: it cannot be asked)."""
-    if settings.CELERY_BROKER_TRANSPORT != "portal.broker:Transport":
+    if not embedded_broker_in_use():
         return None
-    from portal.broker import embedded_broker_undelivered
-    from portal.celery import app
 
     wanted = set(item_ids)
     return sum(

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from inventory.demo import sandbox_port
-from portal.broker import embedded_broker_prepare
+from portal.broker import embedded_broker_in_use, embedded_broker_prepare
 from portal.celery import app
 from portal.supervisor import ChildSpec, GaveUp, Supervisor
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
 
     def handle(self, *args, host: str, port: int, **options) -> None:
-        if settings.CELERY_BROKER_TRANSPORT == "portal.broker:Transport":
+        if embedded_broker_in_use():
             pruned = embedded_broker_prepare(app)
             self.stdout.write(f"demo: embedded broker ready ({pruned} delivered messages pruned)")
         supervisor = Supervisor(
