@@ -100,6 +100,7 @@ def _pct(values: list[float], q: float) -> float:
 def bench_checkout_and_provision() -> dict:
     # Tasks go to an in-memory broker: nothing lands in the demo's queue.
     app.conf.broker_url = "memory://"
+    app.conf.broker_transport = None  # the URL names it (the demo's settings name the SQLite one)
     # The memory transport polls its queues (1 s by default); Redis in production blocks on
     # BRPOP and hands a task over at once, so poll often to measure the system, not the poll.
     app.conf.broker_transport_options = {"polling_interval": 0.05}

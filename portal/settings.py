@@ -1,6 +1,6 @@
 """didhub settings: everything from environment variables, with defaults that run the demo.
 
-The defaults give the embedded demo (SQLite under var/, a filesystem broker, console email).
+The defaults give the embedded demo (SQLite under var/, an SQLite broker, console email).
 Production sets DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS,
 EMAIL_URL, ALLOWED_HOSTS, SITE_URL and DEBUG=false; see the README's configuration table.
 """
@@ -172,19 +172,16 @@ def _demo_field_key(secret: str) -> str:
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_demo_field_key(SECRET_KEY)])
 
 # Celery: JSON only, late acks, one task at a time per worker process, bounded run time.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# The embedded broker (the demo; see the README): kombu's SQLAlchemy transport on an SQLite file,
+# through portal.broker (WAL, a lock wait, a quick poll). Production sets a redis:// URL.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"sqlite:///{VAR_DIR / 'broker.sqlite3'}")
+CELERY_BROKER_TRANSPORT = None
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "control_folder": str(_broker_dir / "control"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-    }
-    for _folder in ("queue", "control", "processed"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+if CELERY_BROKER_URL.startswith("sqlite:"):
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
+    # No fanout exchanges on this transport: remote control (celery inspect) is unavailable.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+    VAR_DIR.mkdir(exist_ok=True)
 else:
     # Longer than the longest task so an unacknowledged task is not redelivered while it runs.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

@@ -106,6 +106,7 @@ def _check_cache() -> str:
 def _check_broker() -> str:
     with Connection(
         settings.CELERY_BROKER_URL,
+        transport=settings.CELERY_BROKER_TRANSPORT,
         transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
         connect_timeout=2,
     ) as conn:

@@ -1,16 +1,33 @@
-"""Serve the demo until Ctrl-C: the web server, the provider sandbox and a Celery worker + beat."""
+"""Serve the demo until Ctrl-C: the web server, the provider sandbox and a Celery worker + beat,
+each a supervised child process (a child that dies is restarted; see portal/supervisor.py)."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from inventory.demo import sandbox_port
+from portal.broker import embedded_broker_in_use, embedded_broker_prepare
+from portal.celery import app
+from portal.supervisor import ChildSpec, GaveUp, Supervisor
+
+
+def demo_children(*, host: str, port: int) -> list[ChildSpec]:
+    python = sys.executable
+    return [
+        # The simulators run over HTTP so that the web server and the worker share one state.
+        ChildSpec("sandbox", [
+            python, "manage.py", "sandbox", "serve", "--port", str(sandbox_port()),
+        ]),
+        ChildSpec("worker", [
+            python, "-m", "celery", "-A", "portal", "worker", "--beat", "--pool=threads",
+            "--concurrency=4", "--loglevel=INFO",
+        ]),
+        ChildSpec("web", [python, "manage.py", "runserver", "--noreload", f"{host}:{port}"]),
+    ]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -21,29 +38,21 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
 
     def handle(self, *args, host: str, port: int, **options) -> None:
-        python = sys.executable
-        commands = [
-            # The simulators run over HTTP so that the web server and the worker share one state.
-            [python, "manage.py", "sandbox", "serve", "--port", str(sandbox_port())],
-            [
-                python, "-m", "celery", "-A", "portal", "worker", "--beat", "--pool=threads",
-                "--concurrency=4", "--loglevel=INFO",
-                f"--schedule={settings.VAR_DIR / 'celerybeat-schedule'}",
-            ],
-        ]  # fmt: skip
-        children = [subprocess.Popen(cmd, cwd=settings.BASE_DIR) for cmd in commands]  # noqa: S603
+        if embedded_broker_in_use():
+            pruned = embedded_broker_prepare(app)
+            self.stdout.write(f"demo: embedded broker ready ({pruned} delivered messages pruned)")
+        supervisor = Supervisor(
+            demo_children(host=host, port=port), cwd=settings.BASE_DIR, say=self._say
+        )
         self.stdout.write(
             self.style.SUCCESS(f"didhub demo on http://{host}:{port}/ (Ctrl-C stops everything)")
         )
         try:
-            call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in children:
-                child.terminate()
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            supervisor.run()
+        except GaveUp as error:
+            raise CommandError(str(error)) from None
+        self._say("demo: stopped")
+
+    def _say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
