@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from inventory.models import ProviderAccount
@@ -228,8 +230,18 @@ def _item_for(account: ProviderAccount, event: InboundEvent) -> OrderItem | None
         if found is not None:
             return found
     if event.number:
-        return items.filter(delivered_numbers__contains=[event.number]).first()
+        return _item_delivering(items, event.number)
     return None
+
+
+def _item_delivering(items, number: str) -> OrderItem | None:
+    """The newest of ``items`` that delivered ``number``."""
+    if connection.features.supports_json_field_contains:
+        return items.filter(delivered_numbers__contains=[number]).first()
+    # SQLite (the demo) cannot look inside a JSON list: narrow by the list's text, then check.
+    as_text = items.annotate(numbers_text=Cast("delivered_numbers", TextField()))
+    candidates = as_text.filter(numbers_text__contains=f'"{number}"')
+    return next((item for item in candidates if number in item.delivered_numbers), None)
 
 
 def _act(item: OrderItem | None, event: InboundEvent) -> str:
