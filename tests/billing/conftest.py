@@ -8,6 +8,7 @@ from customers.models import Role
 from inventory.accounts import provider_account_create
 from inventory.providers.types import CoverageRecord, Feature, NumberType, Sku
 from inventory.sync import catalog_sync
+from tests.billing.scripted_provider import ScriptedProvider
 from tests.factories import ClientFactory, ResellerFactory, client_member, reseller_member
 
 D = Decimal
@@ -163,3 +164,12 @@ def didfarm_bare(db):
     return provider_account_create(
         kind="didfarm", name="didfarm-bare", sandbox=True, rate_limit="", webhook_secret=SECRET
     )
+
+
+@pytest.fixture
+def provider(monkeypatch):
+    """Every provider call in provisioning answers from a script the test writes."""
+    scripted = ScriptedProvider()
+    monkeypatch.setattr("billing.provisioning.adapter_for", lambda account: scripted)
+    monkeypatch.setattr("billing.provisioning._backoff", lambda attempts: 0)
+    return scripted

@@ -21,7 +21,6 @@ from inventory.providers.types import OrderStatus as Upstream
 from inventory.providers.types import ProviderOrder, Shortfall
 from tests.billing.messages_helpers import assert_no_provider_names
 from tests.billing.orders_helpers import add_to_cart, buy, drive, fund
-from tests.billing.test_provisioning import ScriptedProvider
 from tests.factories import PASSWORD, UserFactory
 
 DASH = "\u2013"  # IDT writes its statuses with an en dash
@@ -114,14 +113,6 @@ CASES = {
         "the amount stays on hold", ("rejected the API key",), mailed=False,
     ),
 }  # fmt: skip
-
-
-@pytest.fixture
-def provider(monkeypatch):
-    scripted = ScriptedProvider()
-    monkeypatch.setattr("billing.provisioning.adapter_for", lambda account: scripted)
-    monkeypatch.setattr("billing.provisioning._backoff", lambda attempts: 0)
-    return scripted
 
 
 def page(client, user, name: str, *args) -> str:

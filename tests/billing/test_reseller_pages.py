@@ -14,19 +14,11 @@ from customers.models import Client, Membership
 from inventory.models import DidGroup, Number, NumberStatus
 from inventory.providers.types import OrderStatus as Upstream
 from tests.billing.orders_helpers import buy, drive, fund
-from tests.billing.test_provisioning import ScriptedProvider, upstream
+from tests.billing.scripted_provider import upstream
 from tests.factories import ClientFactory
 
 # us-3: USD 0.90 monthly + 0.50 setup; each number sells at 2.32 and costs the reseller 1.54.
 RETAIL_EACH, WHOLESALE_EACH = 232, 154
-
-
-@pytest.fixture
-def provider(monkeypatch):
-    scripted = ScriptedProvider()
-    monkeypatch.setattr("billing.provisioning.adapter_for", lambda account: scripted)
-    monkeypatch.setattr("billing.provisioning._backoff", lambda attempts: 0)
-    return scripted
 
 
 @pytest.fixture
