@@ -20,11 +20,8 @@ DEMO_SECRET_KEY = "didhub-demo-secret-key-not-for-production-use-0123456789"
 
 def production_env(**overrides: str | None) -> dict[str, str]:
     """The environment of a production start: no demo flag, the app's own settings module."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DIDHUB_DEMO", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
-    }
+    left_out = ("DJANGO_ALLOW_ASYNC_UNSAFE", "DIDHUB_DEMO", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
+    env = {k: v for k, v in os.environ.items() if k not in left_out}
     env |= {
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DEBUG": "false",
