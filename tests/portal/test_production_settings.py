@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from allauth.account.adapter import get_adapter
+from django.core import signing
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
@@ -129,3 +130,17 @@ def test_seed_demo_refuses_to_run_outside_the_demo(settings):
     with pytest.raises(CommandError, match="only runs in the demo"):
         call_command("seed_demo", "--no-sync", stdout=StringIO())
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_invitation_signed_with_the_demo_key_is_refused(settings):
+    from customers.services import _INVITATION_SALT, invitation_from_token, invitation_token
+    from tests.factories import InvitationFactory
+
+    assert settings.SECRET_KEY != DEMO_SECRET_KEY
+    invitation = InvitationFactory()
+    forged = signing.dumps(
+        {"i": invitation.pk}, key=DEMO_SECRET_KEY, salt=_INVITATION_SALT, compress=True
+    )
+    assert invitation_from_token(forged) is None
+    assert invitation_from_token(invitation_token(invitation)) == invitation
