@@ -1,8 +1,9 @@
 """didhub settings: everything from environment variables, with defaults that run the demo.
 
-The defaults give the embedded demo (SQLite under var/, an SQLite broker, console email).
-Production sets DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS,
-EMAIL_URL, ALLOWED_HOSTS, SITE_URL and DEBUG=false; see the README's configuration table.
+The defaults give the embedded demo (SQLite under var/, an SQLite broker, console email); its
+public keys only with DIDHUB_DEMO=true. Production sets DATABASE_URL, CELERY_BROKER_URL,
+REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS (without both it does not start), EMAIL_URL,
+ALLOWED_HOSTS, SITE_URL and DEBUG=false; see the README's configuration table.
 """
 
 from __future__ import annotations
