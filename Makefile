@@ -33,10 +33,11 @@ demo: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The benchmarks run on PostgreSQL, in a throwaway database they create and drop.
+# The benchmarks run on PostgreSQL, in a throwaway database they create and drop, with the demo's
+# (public) keys and sandbox providers.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/didhub
 bench: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench
+	DIDHUB_DEMO=true DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench
 
 lint: install
 	$(VENV)/bin/ruff check .

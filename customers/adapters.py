@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.encoding import force_str
 
 from .branding import Brand, brand_for_recipient, brand_for_user, mail_sender
+from .notifications import site_url
 from .roles import home_url_for
 
 
@@ -31,6 +33,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return home_url_for(request.user)
+
+    # Links in emails are built from SITE_URL, never from the request: the Host header is the
+    # sender's to choose (any allowed host), and a reset link to another host hands it the key.
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return site_url(path.replace("UID-KEY", quote(key)))
+
+    def get_email_confirmation_url(self, request: HttpRequest | None, emailconfirmation) -> str:
+        return site_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
 
     def format_email_subject(self, subject: str) -> str:
         return force_str(subject)  # send_mail names the brand instead of the request's host

@@ -11,10 +11,16 @@ from .branding import brand_for_reseller, mail_sender
 from .models import Invitation
 
 
+def site_url(path: str) -> str:
+    """The absolute URL of ``path`` for an email: always on SITE_URL, whatever host the request
+    that caused the email came in on (a Host header is the sender's to choose)."""
+    return settings.SITE_URL + path
+
+
 def invitation_url(invitation: Invitation) -> str:
     from .services import invitation_token
 
-    return settings.SITE_URL + reverse("invitation_accept", args=[invitation_token(invitation)])
+    return site_url(reverse("invitation_accept", args=[invitation_token(invitation)]))
 
 
 def invitation_email_send(*, invitation_id: int) -> bool:

@@ -1,14 +1,17 @@
 """didhub settings: everything from environment variables, with defaults that run the demo.
 
-The defaults give the embedded demo (SQLite under var/, an SQLite broker, console email).
-Production sets DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS,
-EMAIL_URL, ALLOWED_HOSTS, SITE_URL and DEBUG=false; see the README's configuration table.
+The defaults give the embedded demo (SQLite under var/, an SQLite broker, console email); its
+public keys only with DIDHUB_DEMO=true. Production sets DATABASE_URL, CELERY_BROKER_URL,
+REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEYS (without both it does not start), EMAIL_URL,
+ALLOWED_HOSTS, SITE_URL and DEBUG=false; see the README's configuration table.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+import sys
 from pathlib import Path
 
 import environ
@@ -20,9 +23,11 @@ env = environ.Env()
 
 DEMO_MODE = env.bool("DIDHUB_DEMO", default=False)
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="didhub-demo-secret-key-not-for-production-use-0123456789"
-)
+# The demo's key is public (it is written here), so anything it signs can be forged: it is only
+# ever the default of the demo. Outside the demo a missing key stops the app (see the end of the
+# security section).
+DEMO_SECRET_KEY = "didhub-demo-secret-key-not-for-production-use-0123456789"
+SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRET_KEY if DEMO_MODE else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
@@ -61,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.sessions.IdleSessionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "customers.middleware.TenantMiddleware",
 ]
@@ -169,7 +175,11 @@ def _demo_field_key(secret: str) -> str:
 
 
 # Fernet keys for secrets stored in the database, newest first; old keys keep old rows readable.
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_demo_field_key(SECRET_KEY)])
+# Their own variable (never derived from SECRET_KEY outside the demo), so either can be rotated
+# without the other.
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS", default=[_demo_field_key(SECRET_KEY)] if DEMO_MODE else []
+)
 
 # Celery: JSON only, late acks, one task at a time per worker process, bounded run time.
 # The embedded broker (the demo; see the README): kombu's SQLAlchemy transport on an SQLite file,
@@ -236,6 +246,54 @@ if not DEBUG and SITE_URL.startswith("https://"):
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Sessions end after SESSION_IDLE_SECONDS without a request (platform admins: after
+# ADMIN_SESSION_IDLE_SECONDS), enforced by portal.sessions.IdleSessionMiddleware. "Keep me signed
+# in" (allauth's remember box) keeps the cookie across browser restarts, within the same idle limit;
+# unticked, the session also ends with the browser.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=12 * 3600)
+ADMIN_SESSION_IDLE_SECONDS = env.int("ADMIN_SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+
+# Behind a reverse proxy every request comes from the proxy's address, so allauth's per-IP rate
+# limits would key on it: name how many proxies append to X-Forwarded-For, or the header a proxy
+# sets to the client's address (e.g. CF-Connecting-IP, X-Real-IP). Never trust a header a client
+# can set directly: only with a proxy in front that overwrites it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+
+
+def _unsafe_outside_the_demo(secret_key: str, field_keys: list[str]) -> list[str]:
+    """What stops the app from starting outside the demo: keys that are missing or public."""
+    problems = []
+    if not secret_key:
+        problems.append("SECRET_KEY is not set")
+    elif secret_key == DEMO_SECRET_KEY:
+        problems.append("SECRET_KEY is the public demo key")
+    if not field_keys:
+        problems.append("FIELD_ENCRYPTION_KEYS is not set")
+    elif _demo_field_key(DEMO_SECRET_KEY) in field_keys:
+        problems.append("FIELD_ENCRYPTION_KEYS holds the public demo key")
+    elif not all(_is_fernet_key(key) for key in field_keys):
+        problems.append("FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key")
+    return problems
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+if not DEMO_MODE and (_problems := _unsafe_outside_the_demo(SECRET_KEY, FIELD_ENCRYPTION_KEYS)):
+    # One line, no traceback. Exit status 3 is gunicorn's "worker failed to boot": the master
+    # stops instead of restarting workers that can never start.
+    sys.stderr.write(
+        f"didhub will not start: {'; '.join(_problems)} (outside the demo, DIDHUB_DEMO unset, "
+        "both must be set to your own values; see the README's configuration table)\n"
+    )
+    raise SystemExit(3)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,10 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/didhub")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
+# Outside the demo the app does not start without its own keys (tests run as production does,
+# DIDHUB_DEMO unset); these are the test suite's, public like the demo's.
+os.environ.setdefault("SECRET_KEY", "didhub-test-secret-key-only-for-the-test-suite-0123456789")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1zdWl0ZS1maWVsZC1rZXktMzItYnl0ZXMhISE=")
 
 from portal.settings import *  # noqa: F403
 

@@ -34,8 +34,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def demo(monkeypatch):
+def demo(monkeypatch, settings):
     """``make demo``'s data: people, price plans and the four sandboxes' synced catalog."""
+    settings.DEMO_MODE = True  # seed_demo runs only in the demo
     monkeypatch.setenv("SANDBOX_PORT", str(_free_port()))
     call_command("seed_demo", stdout=io.StringIO())
     cache.clear()

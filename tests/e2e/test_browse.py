@@ -211,8 +211,9 @@ def test_a_bookmarked_deep_url_renders_the_full_page(page, shop, screenshot):  #
 
 
 @pytest.fixture
-def demo_catalog(monkeypatch):
+def demo_catalog(monkeypatch, settings):
     """``make demo``'s people, plans and the four sandboxes' catalog (each provider's spelling)."""
+    settings.DEMO_MODE = True  # seed_demo runs only in the demo
     import io
     import socket
 

@@ -13,6 +13,11 @@ from inventory.models import DidGroup, ProviderAccount
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def demo_mode(settings):
+    settings.DEMO_MODE = True  # seed_demo refuses to run outside the demo
+
+
 @pytest.fixture
 def free_port(monkeypatch):
     with socket.socket() as sock:

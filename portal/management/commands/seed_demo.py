@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -18,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-sync", action="store_true", help="skip the catalog sync")
 
     def handle(self, *args, no_sync: bool = False, **options) -> None:
+        if not settings.DEMO_MODE:
+            # It creates an admin with a published password and providers with published keys.
+            raise CommandError(
+                "seed_demo only runs in the demo (DIDHUB_DEMO=true): it creates logins with a "
+                "public password."
+            )
         with transaction.atomic():
             people = demo_people_ensure()
             demo_prices_ensure(people.reseller)
