@@ -1,8 +1,10 @@
 from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .domains import new_domain_token
 from .models import Client, Invitation, Membership, Reseller, User
 
 
@@ -62,7 +64,18 @@ class ResellerAdmin(admin.ModelAdmin):
     list_filter = ["status", "currency"]
     search_fields = ["name", "display_name", "slug", "support_email", "domain"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["domain_verified_at", "domain_checked_at"]
     inlines = [ClientInline]
+
+    def save_model(self, request, obj: Reseller, form, change: bool) -> None:
+        # A domain changed here must be proved like one the owner sets: until then it does
+        # nothing (and the check refuses a domain the branding page would refuse).
+        if "domain" in form.changed_data:
+            obj.domain = obj.domain.strip().lower()
+            obj.domain_token = new_domain_token() if obj.domain else ""
+            obj.domain_changed_at = timezone.now() if obj.domain else None
+            obj.domain_checked_at = obj.domain_verified_at = None
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("clients"))
     def client_count(self, reseller: Reseller) -> int:

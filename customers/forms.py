@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .logos import TOO_LARGE, logo_from_upload
 from .models import Client, Reseller, Role
 from .services import BRANDING_FIELDS, CLIENT_FIELDS
+from .services_domains import claimable_domain
 
 
 @cache
@@ -125,6 +126,12 @@ class BrandingForm(forms.ModelForm):
     def __init__(self, *args, logo_too_large: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.logo_too_large = logo_too_large
+
+    def clean_domain(self) -> str:
+        domain = self.cleaned_data.get("domain", "")
+        if "domain" not in self.changed_data:
+            return domain
+        return claimable_domain(domain, reseller=self.instance)
 
     def clean_logo(self):
         if self.logo_too_large:  # the upload handler stopped reading it

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors, services
+from .. import selectors, services, services_domains
 from ..colours import accent_palette
+from ..domains import domain_proof
 from ..forms import BrandingForm, ClientForm, ClientSearchForm, InvitationForm
 from ..logos import LogoSizeLimitHandler
 from ..models import CLIENT_ROLES, RESELLER_ROLES, Reseller
@@ -169,4 +170,21 @@ def _branding(request: HttpRequest, size_limit: LogoSizeLimitHandler) -> HttpRes
             return redirect("reseller:branding")
     # The saved colour's contrast (the form's instance may hold an invalid, unsaved one).
     palette = accent_palette(request.membership.reseller.accent_colour)
-    return render(request, "customers/reseller/branding.html", {"form": form, "palette": palette})
+    return render(
+        request,
+        "customers/reseller/branding.html",
+        {"form": form, "palette": palette, "proof": domain_proof(request.membership.reseller)},
+    )
+
+
+@require_POST
+@reseller_owner_required
+def branding_domain_check(request: HttpRequest) -> HttpResponse:
+    if services_domains.reseller_domain_check_request(actor=request.membership):
+        messages.success(
+            request,
+            _("Checking your domain now. Reload this page in a minute to see the result."),
+        )
+    else:
+        messages.info(request, _("A check was started less than a minute ago, or none is needed."))
+    return redirect("reseller:branding")
