@@ -1,10 +1,12 @@
 from allauth.account.models import EmailAddress
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .domains import new_domain_token
+from .logos import logo_from_upload
 from .models import Client, Invitation, Membership, Reseller, User
 
 
@@ -50,8 +52,25 @@ class ClientInline(admin.TabularInline):
     show_change_link = True
 
 
+class ResellerAdminForm(forms.ModelForm):
+    """The admin's logo upload is checked and re-encoded like the owner's (see logos.py)."""
+
+    logo = forms.FileField(label=_("logo"), required=False)
+
+    class Meta:
+        model = Reseller
+        fields = [f.name for f in Reseller._meta.fields if f.editable and not f.auto_created]
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and "logo" in self.changed_data:
+            return logo_from_upload(logo, name=f"{self.cleaned_data.get('slug') or 'brand'}-logo")
+        return logo
+
+
 @admin.register(Reseller)
 class ResellerAdmin(admin.ModelAdmin):
+    form = ResellerAdminForm
     list_display = [
         "name",
         "display_name",

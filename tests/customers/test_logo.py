@@ -166,3 +166,17 @@ def test_a_logo_stored_before_the_checks_is_served_only_if_it_is_an_image(owner)
     assert response["Content-Type"] == "image/png"
     Reseller.objects.filter(pk=reseller.pk).update(logo=evil)
     assert browser.get(reverse("brand_logo", args=[reseller.slug])).status_code == 404
+
+
+def test_the_admin_s_logo_upload_is_checked_too(admin_client, owner):
+    reseller = saved(owner)
+    url = reverse("admin:customers_reseller_change", args=[reseller.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "logo"}
+    data.update({"clients-TOTAL_FORMS": 0, "clients-INITIAL_FORMS": 0})
+    pdf = SimpleUploadedFile("logo.pdf", image_bytes("PDF"), content_type="application/pdf")
+    response = admin_client.post(url, {**data, "logo": pdf})
+    assert response.status_code == 200 and not saved(owner).logo
+    png = SimpleUploadedFile("logo.pdf", image_bytes("PNG"), content_type="application/pdf")
+    assert admin_client.post(url, {**data, "logo": png}).status_code == 302
+    assert saved(owner).logo.name.endswith(".png")
