@@ -109,6 +109,8 @@ def test_an_oversize_upload_is_refused_without_being_stored(as_owner, owner):
     response = upload(as_owner, "logo.png", big)
     assert response.status_code == 200
     assert "at most 1 MB" in str(response.context["form"].errors["logo"])
+    assert response.context["form"].logo_too_large  # the upload handler stopped it
+    assert "logo" not in response.wsgi_request.FILES
     assert not saved(owner).logo
     assert stored_files() == before
 
