@@ -189,7 +189,7 @@ def http_proof_found(domain: str, token: str) -> bool:
                 with http.stream("GET", url) as response:
                     if response.is_redirect:
                         url = str(response.url.join(response.headers.get("location", "")))
-                        if httpx.URL(url).host != domain:
+                        if httpx.URL(url).raw_host.decode("ascii").lower() != domain:
                             return False
                         continue
                     if response.status_code != 200:

@@ -349,3 +349,16 @@ def test_the_hourly_check_looks_at_recent_unproved_domains_only(owner, monkeypat
     check_unverified_domains_task()
     assert checked == [reseller.pk]
     assert old.pk not in checked and proved.pk not in checked
+
+
+@respx.mock
+def test_an_http_token_verifies_an_international_domain(owner, no_dns, public_host):
+    reseller = claim(owner, "bücher.example")
+    assert reseller.domain == "xn--bcher-kva.example"
+    respx.get("http://xn--bcher-kva.example/.well-known/portal-verify.txt").respond(
+        308, headers={"Location": "https://xn--bcher-kva.example/.well-known/portal-verify.txt"}
+    )
+    respx.get("https://xn--bcher-kva.example/.well-known/portal-verify.txt").respond(
+        200, text=reseller.domain_token
+    )
+    assert services_domains.reseller_domain_check(reseller_id=reseller.pk)
