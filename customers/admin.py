@@ -1,8 +1,12 @@
 from allauth.account.models import EmailAddress
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .domains import new_domain_token
+from .logos import logo_from_upload
 from .models import Client, Invitation, Membership, Reseller, User
 
 
@@ -48,8 +52,25 @@ class ClientInline(admin.TabularInline):
     show_change_link = True
 
 
+class ResellerAdminForm(forms.ModelForm):
+    """The admin's logo upload is checked and re-encoded like the owner's (see logos.py)."""
+
+    logo = forms.FileField(label=_("logo"), required=False)
+
+    class Meta:
+        model = Reseller
+        fields = [f.name for f in Reseller._meta.fields if f.editable and not f.auto_created]
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and "logo" in self.changed_data:
+            return logo_from_upload(logo, name=f"{self.cleaned_data.get('slug') or 'brand'}-logo")
+        return logo
+
+
 @admin.register(Reseller)
 class ResellerAdmin(admin.ModelAdmin):
+    form = ResellerAdminForm
     list_display = [
         "name",
         "display_name",
@@ -62,7 +83,18 @@ class ResellerAdmin(admin.ModelAdmin):
     list_filter = ["status", "currency"]
     search_fields = ["name", "display_name", "slug", "support_email", "domain"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["domain_verified_at", "domain_checked_at"]
     inlines = [ClientInline]
+
+    def save_model(self, request, obj: Reseller, form, change: bool) -> None:
+        # A domain changed here must be proved like one the owner sets: until then it does
+        # nothing (and the check refuses a domain the branding page would refuse).
+        if "domain" in form.changed_data:
+            obj.domain = obj.domain.strip().lower()
+            obj.domain_token = new_domain_token() if obj.domain else ""
+            obj.domain_changed_at = timezone.now() if obj.domain else None
+            obj.domain_checked_at = obj.domain_verified_at = None
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("clients"))
     def client_count(self, reseller: Reseller) -> int:

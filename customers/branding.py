@@ -33,7 +33,7 @@ class Brand:
     logo_url: str = ""
     stylesheet_url: str = ""
     reseller_id: int | None = None
-    domain: str = ""  # the reseller's own portal host, if it has one
+    domain: str = ""  # the reseller's own portal host, once it has proved it is its own
 
 
 # The platform's own name is for platform admins only (their pages and their mail).
@@ -55,7 +55,7 @@ def brand_for_reseller(reseller: Reseller) -> Brand:
         else "",
         stylesheet_url=reverse("brand_css", args=[reseller.slug]) + f"?v={version}",
         reseller_id=reseller.pk,
-        domain=reseller.domain,
+        domain=reseller.verified_domain,
     )
 
 

@@ -11,10 +11,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .logos import TOO_LARGE, logo_from_upload
 from .models import Client, Reseller, Role
 from .services import BRANDING_FIELDS, CLIENT_FIELDS
-
-MAX_LOGO_BYTES = 512 * 1024
+from .services_domains import claimable_domain
 
 
 @cache
@@ -109,15 +109,36 @@ class InvitationForm(forms.Form):
 
 
 class BrandingForm(forms.ModelForm):
+    # A plain file field: Django's image field accepts every extension Pillow can *write*
+    # (".pdf" among them) and any format it can read. ``logo_from_upload`` decides instead.
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG, JPEG or WebP, at most 1 MB. It is shown at most 512 pixels wide."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+
     class Meta:
         model = Reseller
         fields = list(BRANDING_FIELDS)
         widgets = {"accent_colour": forms.TextInput(attrs={"type": "color"})}
 
+    def __init__(self, *args, logo_too_large: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.logo_too_large = logo_too_large
+
+    def clean_domain(self) -> str:
+        domain = self.cleaned_data.get("domain", "")
+        if "domain" not in self.changed_data:
+            return domain
+        return claimable_domain(domain, reseller=self.instance)
+
     def clean_logo(self):
+        if self.logo_too_large:  # the upload handler stopped reading it
+            raise ValidationError(TOO_LARGE, code="logo_too_large")
         logo = self.cleaned_data.get("logo")
-        if logo and getattr(logo, "size", 0) > MAX_LOGO_BYTES:
-            raise ValidationError(_("The logo must be at most 512 KB."))
+        if logo and "logo" in self.changed_data:
+            return logo_from_upload(logo, name=f"{self.instance.slug or 'brand'}-logo")
         return logo
 
 

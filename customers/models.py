@@ -92,8 +92,17 @@ class Reseller(models.Model):
         _("portal domain"),
         max_length=253,
         blank=True,
-        help_text=_("Optional host name that shows this brand on the login page."),
+        help_text=_(
+            "Optional host name of your own, like portal.example.com: once you have proved it is "
+            "yours, people who open it see your brand before they sign in."
+        ),
     )
+    # The proof a reseller publishes for ``domain`` (see customers/domains.py). A new domain
+    # gets a new token and is unverified until the check finds it: until then it has no effect.
+    domain_token = models.CharField(max_length=64, blank=True, editable=False)
+    domain_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    domain_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    domain_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     currency = models.CharField(_("selling currency"), max_length=3, default="USD")
     order_emails = models.BooleanField(
         _("email us about client orders"),
@@ -114,6 +123,11 @@ class Reseller(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def verified_domain(self) -> str:
+        """The domain, once proved; "" before (an unproved domain must have no effect)."""
+        return self.domain if self.domain and self.domain_verified_at else ""
 
 
 class Client(models.Model):

@@ -27,7 +27,10 @@ def reseller_for_domain(host: str) -> Reseller | None:
     host = host.split(":")[0].lower()
     if not host:
         return None
-    return Reseller.objects.filter(domain__iexact=host, status=Reseller.Status.ACTIVE).first()
+    # Only a proved domain counts: anyone may type any domain into their branding page.
+    return Reseller.objects.filter(
+        domain__iexact=host, domain_verified_at__isnull=False, status=Reseller.Status.ACTIVE
+    ).first()
 
 
 def _require_reseller(actor: Membership) -> Reseller:

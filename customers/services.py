@@ -28,6 +28,7 @@ from .models import (
     Role,
     User,
 )
+from .services_domains import reseller_domain_set
 
 INVITATION_TTL = timedelta(days=7)
 _INVITATION_SALT = "didhub.invitation"
@@ -76,9 +77,10 @@ def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
     for field, value in fields.items():
         if field not in BRANDING_FIELDS:
             raise ValueError(f"not a branding field: {field}")
-        setattr(reseller, field, value)
-    if reseller.domain:
-        reseller.domain = reseller.domain.strip().lower()
+        if field == "domain":  # validated, and a new one must be proved before it counts
+            reseller_domain_set(reseller, value)
+        else:
+            setattr(reseller, field, value)
     _full_clean(reseller)
     reseller.save()
     return reseller

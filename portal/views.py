@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import mimetypes
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from customers.branding import brand_stylesheet
+from customers.logos import stored_logo_content_type
 from customers.models import Reseller
 from customers.roles import client_required, home_url_for, reseller_required
 
@@ -83,11 +83,26 @@ def brand_css(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @cache_control(public=True, max_age=86400)
 def brand_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    """The reseller's logo, always as an image: its type is read from its content, and anything
+    that is not PNG, JPEG or WebP (a logo stored before uploads were checked) is not served."""
     reseller = get_object_or_404(Reseller, slug=slug)
     if not reseller.logo:
         raise Http404
-    content_type = mimetypes.guess_type(reseller.logo.name)[0] or "application/octet-stream"
-    return FileResponse(reseller.logo.open("rb"), content_type=content_type)
+    try:
+        logo = reseller.logo.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    content_type = stored_logo_content_type(logo)
+    if content_type is None:
+        logo.close()
+        raise Http404
+    logo.seek(0)
+    extension = content_type.removeprefix("image/")
+    response = FileResponse(logo, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="logo.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def _check_database() -> str:

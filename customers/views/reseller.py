@@ -10,11 +10,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors, services
+from .. import selectors, services, services_domains
 from ..colours import accent_palette
+from ..domains import domain_proof
 from ..forms import BrandingForm, ClientForm, ClientSearchForm, InvitationForm
+from ..logos import LogoSizeLimitHandler
 from ..models import CLIENT_ROLES, RESELLER_ROLES, Reseller
 from ..roles import reseller_owner_required, reseller_required
 from .common import add_service_errors, send_invitation, wants_fragment
@@ -137,12 +140,23 @@ def team_invite(request: HttpRequest) -> HttpResponse:
     return _team(request, form)
 
 
+@csrf_exempt  # only so the upload handler goes in before the body is read: checked just below
 @require_http_methods(["GET", "POST"])
-@reseller_owner_required
 def branding(request: HttpRequest) -> HttpResponse:
+    size_limit = LogoSizeLimitHandler(request)
+    request.upload_handlers.insert(0, size_limit)
+    return _branding(request, size_limit)
+
+
+@csrf_protect
+@reseller_owner_required
+def _branding(request: HttpRequest, size_limit: LogoSizeLimitHandler) -> HttpResponse:
     # A copy: an invalid form must not change the brand this very page is rendered in.
     reseller = Reseller.objects.get(pk=request.membership.reseller_id)
-    form = BrandingForm(request.POST or None, request.FILES or None, instance=reseller)
+    data, files = request.POST, request.FILES  # parsed here, through the size limit
+    form = BrandingForm(
+        data or None, files or None, instance=reseller, logo_too_large=size_limit.too_large
+    )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
         if form.cleaned_data.get("logo") is False:  # "clear" ticked on the file input
@@ -156,4 +170,21 @@ def branding(request: HttpRequest) -> HttpResponse:
             return redirect("reseller:branding")
     # The saved colour's contrast (the form's instance may hold an invalid, unsaved one).
     palette = accent_palette(request.membership.reseller.accent_colour)
-    return render(request, "customers/reseller/branding.html", {"form": form, "palette": palette})
+    return render(
+        request,
+        "customers/reseller/branding.html",
+        {"form": form, "palette": palette, "proof": domain_proof(request.membership.reseller)},
+    )
+
+
+@require_POST
+@reseller_owner_required
+def branding_domain_check(request: HttpRequest) -> HttpResponse:
+    if services_domains.reseller_domain_check_request(actor=request.membership):
+        messages.success(
+            request,
+            _("Checking your domain now. Reload this page in a minute to see the result."),
+        )
+    else:
+        messages.info(request, _("A check was started less than a minute ago, or none is needed."))
+    return redirect("reseller:branding")

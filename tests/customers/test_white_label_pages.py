@@ -29,7 +29,12 @@ DOMAIN = "portal.acme.example"
 @pytest.fixture
 def reseller(db, settings):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, DOMAIN]
-    return ResellerFactory(display_name="Acme Voice", domain=DOMAIN, accent_colour="#f5e663")
+    return ResellerFactory(
+        display_name="Acme Voice",
+        domain=DOMAIN,
+        domain_verified_at=timezone.now(),
+        accent_colour="#f5e663",
+    )
 
 
 def title(html: str) -> str:
