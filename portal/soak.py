@@ -218,10 +218,13 @@ def _unfinished(references: list[str]) -> int:
 
 def soak_summary(log: SoakLog) -> dict:
     """Orders end completed, failed (partly or wholly: refunded) or back-ordered (the provider
-    delivers later, legitimately); any other still in flight is stuck."""
+    delivers later, legitimately); any other still in flight is stuck, and an item in the dead
+    letter state waits for a person."""
     orders = list(Order.objects.filter(reference__in=log.placed).prefetch_related("items"))
     states = {order: {item.state for item in order.items.all()} for order in orders}
     stuck = [order for order in orders if states[order] & IN_FLIGHT]
+    # A dead letter waits for a person (the admin's Retry): for a soak it is stuck as well.
+    dead = [i for o in orders for i in o.items.all() if i.state == ItemState.DEAD_LETTER]
     completed = [order for order in orders if order.status == OrderStatus.COMPLETED]
     durations = [(o.completed_at - o.created_at).total_seconds() for o in completed]
     item_ids = [item.pk for order in orders for item in order.items.all()]
@@ -230,6 +233,7 @@ def soak_summary(log: SoakLog) -> dict:
         "completed": len(completed),
         "failed": sum(o.status in (OrderStatus.FAILED, OrderStatus.PARTIAL) for o in orders),
         "stuck": len(stuck),
+        "dead_letters": len(dead),
         "lost_tasks": _lost_tasks(item_ids),
         "backordered": sum(ItemState.BACKORDERED in states[order] for order in orders),
         "refused": len(log.refused),
@@ -238,6 +242,7 @@ def soak_summary(log: SoakLog) -> dict:
         "seconds_to_active_p50": round(statistics.median(durations), 2) if durations else None,
         "seconds_to_active_max": round(max(durations), 2) if durations else None,
         "stuck_orders": [order.reference for order in stuck][:20],
+        "dead_letter_samples": sorted({item.last_error for item in dead})[:5],
         "error_samples": (log.errors + log.refused)[:5],
     }
 

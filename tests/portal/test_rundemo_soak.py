@@ -138,6 +138,7 @@ def test_a_burst_of_orders_all_end_though_the_worker_is_killed(demo):
     print(summary)  # the numbers, for whoever runs it with -s
     assert summary["orders"] >= 20, (summary, err[-2000:])
     assert summary["stuck"] == 0, (summary, console[-3000:])
+    assert summary["dead_letters"] == 0, summary
     assert summary["lost_tasks"] == 0, summary
     assert summary["errors"] == 0, summary
     assert summary["missing_orders"] == 0, summary

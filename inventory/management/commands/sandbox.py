@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import httpx
 from django.conf import settings
@@ -34,6 +35,12 @@ class Command(BaseCommand):
         )
         serve.add_argument("--only", default="", help="comma-separated kinds to serve")
         serve.add_argument(
+            "--balance",
+            type=Decimal,
+            default=None,
+            help="each simulated account's opening balance (default: the simulator's, 500.00)",
+        )
+        serve.add_argument(
             "--webhook-url",
             action="append",
             default=[],
@@ -47,7 +54,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, host: str, port: int, seed: int, scale: int,
                faults: str, only: str, webhook_url: list[str], no_callbacks: bool,
-               **options) -> None:  # fmt: skip
+               balance: Decimal | None, **options) -> None:  # fmt: skip
         kinds = [k.strip() for k in only.split(",") if k.strip()] or list(SANDBOXES)
         unknown = [k for k in kinds if k not in SANDBOXES]
         if unknown:
@@ -57,7 +64,8 @@ class Command(BaseCommand):
         except (ValueError, TypeError) as error:
             raise CommandError(f"--faults: {error}") from None
         urls = {} if no_callbacks else _webhook_urls(kinds, webhook_url)
-        sandboxes = {kind: make_sandbox(kind, seed=seed, scale=scale) for kind in kinds}
+        opening = {} if balance is None else {"balance": balance}
+        sandboxes = {kind: make_sandbox(kind, seed=seed, scale=scale, **opening) for kind in kinds}
         try:
             server = make_server(
                 sandboxes, host=host, port=port, faults=fault_config, timeout_hang=5.0

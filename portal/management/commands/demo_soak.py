@@ -3,12 +3,13 @@
     make demo                                         # in one terminal
     .venv/bin/python manage.py demo_soak --minutes 30 --every 3   # in another, same environment
 
-Prints one line of JSON: {"orders", "completed", "failed", "stuck", "lost_tasks", ...} and exits
-non-zero when an order is stuck (still being provisioned after the settle time, back-orders
-aside), a provisioning task was never delivered (``lost_tasks``: still waiting in the embedded
-broker once everything settled), an order the web server confirmed is not in the database, or
-the demo answered with an error (5xx, no answer). Refusals (4xx, e.g. out of stock) are counted,
-not failures.
+Prints one line of JSON: {"orders", "completed", "failed", "stuck", "dead_letters",
+"lost_tasks", ...} and exits non-zero when an order is stuck (still being provisioned after the
+settle time, back-orders aside), an item waits in the dead-letter state for a person, a
+provisioning task was never delivered (``lost_tasks``: still waiting in the embedded broker once
+everything settled), an order the web server confirmed is not in the database, or the demo
+answered with an error (5xx, no answer). Refusals (4xx, e.g. out of stock) are counted, not
+failures.
 """
 
 from __future__ import annotations
@@ -49,6 +50,6 @@ class Command(BaseCommand):
         except (SoakCannotStart, httpx.HTTPError) as error:
             raise CommandError(f"soak: cannot start: {error}") from None
         self.stdout.write(json.dumps(summary))
-        bad = ("stuck", "lost_tasks", "errors", "missing_orders")
+        bad = ("stuck", "dead_letters", "lost_tasks", "errors", "missing_orders")
         if any(summary[key] for key in bad) or not summary["orders"]:
             raise CommandError("soak: orders were lost, stuck or refused by an error (see above)")

@@ -14,6 +14,10 @@ from portal.broker import embedded_broker_in_use, embedded_broker_prepare
 from portal.celery import app
 from portal.supervisor import ChildSpec, GaveUp, Supervisor
 
+# The demo's simulated provider accounts are a training sandbox: a long demo (or demo_soak) must
+# not run them dry, which would send every later order to the dead-letter list.
+DEMO_PROVIDER_BALANCE = "1000000.00"
+
 
 def demo_children(*, host: str, port: int) -> list[ChildSpec]:
     python = sys.executable
@@ -21,6 +25,7 @@ def demo_children(*, host: str, port: int) -> list[ChildSpec]:
         # The simulators run over HTTP so that the web server and the worker share one state.
         ChildSpec("sandbox", [
             python, "manage.py", "sandbox", "serve", "--port", str(sandbox_port()),
+            "--balance", DEMO_PROVIDER_BALANCE,
         ]),
         ChildSpec("worker", [
             python, "-m", "celery", "-A", "portal", "worker", "--beat", "--pool=threads",
