@@ -101,3 +101,23 @@ def test_an_unreachable_provider_fails_cleanly_and_keeps_the_catalog(server):
     with pytest.raises(CommandError, match=r"unreachable|did not answer"):
         providers("sync", "gone")
     assert DidGroup.objects.count() == before
+
+
+def test_sandbox_serve_opens_its_accounts_with_the_balance_asked_for(monkeypatch):
+    """``--balance`` reaches every simulator (the demo opens a training balance)."""
+    from decimal import Decimal
+
+    from inventory.management.commands import sandbox as command
+
+    made = {}
+
+    def fake_server(sandboxes, **kwargs):
+        made.update(sandboxes)
+        raise OSError(98, "stop here")
+
+    monkeypatch.setattr(command, "make_server", fake_server)
+    with pytest.raises(CommandError, match="cannot listen"):
+        call_command("sandbox", "serve", "--port", "0", "--balance", "1234.50")
+    assert {kind: sb.state.balance for kind, sb in made.items()} == dict.fromkeys(
+        SANDBOXES, Decimal("1234.50")
+    )
