@@ -1,0 +1,205 @@
+"""A crawl of every URL of the URL configuration with hostile input, as each kind of person.
+
+Used by tests/test_hostile_crawl.py on the suite's database (PostgreSQL) and, in a child pytest,
+on SQLite (the demo's database): the two refuse different things (PostgreSQL refuses NUL in text
+and integers beyond 64 bits; SQLite neither), so a 500 can hide on either.
+
+Every request records (role, method, path, params, status); the test fails on any status >= 500.
+The values are rotated over the parameter names rather than crossed with them, so each name meets
+every value over the roles while the crawl stays a few thousand requests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.test import Client as WebClient
+from django.urls import URLPattern, URLResolver, get_resolver
+
+HUGE = "9" * 41
+HOSTILE_VALUES = [HUGE, "-1", "abc", "x" * 10_000, "\x00", "ü∆😀", "", "1e400", "-" + HUGE, "0"]
+
+# Names the views and their forms read (request.GET/POST, forms' fields), and generic ones.
+PARAM_NAMES = [
+    "page", "q", "country", "region", "npa", "nxx", "city", "area", "type", "feature", "sort",
+    "client", "reseller", "item", "rule", "pk", "sku", "quantity", "numbers", "billing_cycle",
+    "amount", "reason", "key", "date_from", "date_to", "kind", "status", "method", "reference",
+    "note", "idempotency_key", "payment", "form", "email", "role", "name", "full_name",
+    "password1", "password2", "time_zone", "number_type", "percent", "display_name", "domain",
+    "accent_colour", "support_email", "billing_country", "contact_email", "save_profile",
+    "save_company", "next", "login", "password", "code", "o", "p", "e", "all",
+]  # fmt: skip
+
+# The admin's own pages are Django's: only these admin URLs are crawled.
+ADMIN_PATHS = [
+    "/admin/",
+    "/admin/billing/order/",
+    "/admin/customers/client/",
+    "/admin/inventory/numbergroup/",
+]
+SKIPPED_PREFIXES = ("/admin/", "/healthz")
+
+# Webhook bodies: providers sign them, so each must be refused (4xx), never crash.
+WEBHOOK_BODIES = [
+    b"",
+    b"\x00",
+    b"{",
+    b'{"data": {"id": ' + HUGE.encode() + b"}}",
+    b'[{"event": null, "number": "\\u0000"}]',
+    ("x" * 10_000).encode(),
+    "ü∆😀".encode(),
+]
+
+
+@dataclass(frozen=True)
+class Failure:
+    role: str
+    method: str
+    path: str
+    params: str
+    status: int
+    error: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.role} {self.method} {self.path[:80]} {self.params[:100]!r}"
+        return f"{where} -> {self.status} {self.error}"
+
+
+def _error(response) -> str:
+    exc_info = getattr(response, "exc_info", None)
+    return f"{exc_info[0].__name__}: {str(exc_info[1])[:150]}" if exc_info else ""
+
+
+def url_routes() -> list[tuple[str, str]]:
+    """(route text, name) of every path() in the URL configuration, includes flattened."""
+    routes: list[tuple[str, str]] = []
+
+    def walk(patterns, prefix: str) -> None:
+        for pattern in patterns:
+            text = str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + text)
+            elif isinstance(pattern, URLPattern):
+                routes.append((prefix + text, pattern.name or ""))
+
+    walk(get_resolver().url_patterns, "")
+    return routes
+
+
+_CONVERTER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
+
+
+def fill(route: str, value_for: dict[str, str]) -> str | None:
+    """The route with its converters replaced; None for regex routes (the admin's)."""
+    if "^" in route or "(?P" in route:
+        return None
+    return "/" + _CONVERTER.sub(lambda m: value_for[m.group("kind") or "str"], route)
+
+
+def path_values(real_int: str) -> list[dict[str, str]]:
+    """Hostile values of each converter kind; the first set names a real object of the viewer."""
+    return [
+        {"int": real_int, "str": "DH-0000001", "slug": "reseller-0", "path": "a"},
+        {"int": HUGE, "str": "x" * 10_000, "slug": "a" * 10_000, "path": "x" * 300},
+        {"int": "0", "str": "ü∆😀%00", "slug": "-", "path": "%00"},
+    ]
+
+
+def hostile_params(offset: int) -> dict[str, str]:
+    return {
+        name: HOSTILE_VALUES[(index + offset) % len(HOSTILE_VALUES)]
+        for index, name in enumerate(PARAM_NAMES)
+    }
+
+
+def crawl_paths(real_int: str) -> list[str]:
+    paths: set[str] = set(ADMIN_PATHS)
+    for route, name in url_routes():
+        if name == "provider_webhook":
+            continue
+        for values in path_values(real_int):
+            path = fill(route, values)
+            if path is None or path.startswith(SKIPPED_PREFIXES):
+                continue
+            paths.add(path)
+    paths.add("/admin/operations/")
+    paths.add(f"/admin/operations/retry/{HUGE}/")
+    paths.add("/admin/operations/retry/0/")
+    return sorted(paths)
+
+
+def crawl(client: WebClient, role: str, user, role_index: int, real_int: str) -> list[Failure]:
+    """GET and POST every path as ``user`` (None: anonymous), signed in again before each path
+    (the crawl passes through /accounts/logout/ and may change the password)."""
+    failures: list[Failure] = []
+    for path_index, path in enumerate(crawl_paths(real_int)):
+        if user is not None:
+            client.force_login(user)
+        # Two hostile requests per method: every name meets every value over the six roles.
+        for round_ in range(2):
+            offset = role_index * 2 + round_ + path_index
+            params = hostile_params(offset)
+            for method in ("get", "post"):
+                response = getattr(client, method)(path, params)
+                if response.status_code >= 500:
+                    failures.append(
+                        Failure(
+                            role,
+                            method.upper(),
+                            path,
+                            str(params),
+                            response.status_code,
+                            _error(response),
+                        )
+                    )
+        # All names at one value: a form that rejects one bad field cannot hide the others.
+        value = HOSTILE_VALUES[(role_index + path_index) % len(HOSTILE_VALUES)]
+        params = dict.fromkeys(PARAM_NAMES, value)
+        for method in ("get", "post"):
+            response = getattr(client, method)(path, params)
+            if response.status_code >= 500:
+                failures.append(
+                    Failure(
+                        role,
+                        method.upper(),
+                        path,
+                        str(params),
+                        response.status_code,
+                        _error(response),
+                    )
+                )
+    return failures
+
+
+def crawl_webhooks(client: WebClient, account_names: list[str]) -> list[Failure]:
+    failures = []
+    for name in [*account_names, "x" * 10_000, "ü∆😀"]:
+        path = f"/webhooks/providers/{name}/"
+        for body in WEBHOOK_BODIES:
+            for content_type in ("application/json", "application/x-www-form-urlencoded"):
+                response = client.post(path, body, content_type=content_type)
+                if response.status_code >= 500:
+                    failures.append(
+                        Failure(
+                            "provider",
+                            "POST",
+                            path[:80],
+                            repr(body[:60]),
+                            response.status_code,
+                            _error(response),
+                        )
+                    )
+        response = client.get(path, hostile_params(0))
+        if response.status_code >= 500:
+            failures.append(
+                Failure(
+                    "provider",
+                    "GET",
+                    path[:80],
+                    "hostile query",
+                    response.status_code,
+                    _error(response),
+                )
+            )
+    return failures
