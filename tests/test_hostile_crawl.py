@@ -113,3 +113,22 @@ def test_the_crawl_finds_no_5xx_on_sqlite_either(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "2 passed" in result.stdout
+
+
+@pytest.mark.parametrize("path", ["/orders/", "/numbers/", "/orders/DH-0000001/"])
+def test_a_platform_admin_without_membership_is_sent_to_the_administration(client, path):
+    _world()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get(path)
+    assert response.status_code == 403
+    assert b'href="/admin/"' in response.content
+
+
+def test_a_non_numeric_pricing_rule_is_404_and_saves_nothing(client):
+    world = _world()
+    client.force_login(world["people"]["reseller_owner"])
+    for rule in ("abc", hostile_crawl.HUGE, "1e400", "\x00"):
+        response = client.post("/reseller/pricing/save/", {"rule": rule, "percent": "99"})
+        assert response.status_code == 404
+    world["rule"].refresh_from_db()
+    assert world["rule"].percent == 10
