@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Client, Reseller, Role
 from .services import BRANDING_FIELDS, CLIENT_FIELDS
+from .validators import SingleLineTextMixin
 
 MAX_LOGO_BYTES = 512 * 1024
 
@@ -57,7 +58,7 @@ def phone_to_e164(raw: str, region: str = "") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(SingleLineTextMixin, forms.ModelForm):
     billing_country = forms.ChoiceField(
         label=_("Billing country"), choices=country_choices, required=False
     )
@@ -90,7 +91,7 @@ class ClientForm(forms.ModelForm):
         pass
 
 
-class ClientSearchForm(forms.Form):
+class ClientSearchForm(SingleLineTextMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Client.Status.choices]
@@ -98,7 +99,7 @@ class ClientSearchForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1)
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(SingleLineTextMixin, forms.Form):
     email = forms.EmailField(label=_("Email address"))
     role = forms.ChoiceField(label=_("Role"))
 
@@ -108,7 +109,7 @@ class InvitationForm(forms.Form):
         self.fields["role"].initial = roles[0].value
 
 
-class BrandingForm(forms.ModelForm):
+class BrandingForm(SingleLineTextMixin, forms.ModelForm):
     class Meta:
         model = Reseller
         fields = list(BRANDING_FIELDS)
@@ -121,7 +122,7 @@ class BrandingForm(forms.ModelForm):
         return logo
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(SingleLineTextMixin, forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(
@@ -135,6 +136,6 @@ class AcceptInvitationForm(forms.Form):
         return data
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(SingleLineTextMixin, forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
