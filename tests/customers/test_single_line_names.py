@@ -75,5 +75,5 @@ def test_a_brand_name_with_a_line_break_is_refused(as_owner, owner):
 
 
 def test_ordinary_names_are_welcome():
-    for name in ("Zoë & Søn GmbH", "株式会社", "O'Brien–Smith (UK) Ltd.", "Café 😀"):
+    for name in ("Zoë & Søn GmbH", "株式会社", "O'Brien-Smith (UK) Ltd.", "Café 😀"):
         assert not has_control_characters(name)
