@@ -13,20 +13,23 @@ import hmac
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test import Client as WebClient
 
+from billing import ledger, wallets
 from billing.models import MarkupRule, Order
-from customers.models import Role
+from customers.models import Membership, Role
 from inventory.accounts import provider_account_create
+from inventory.models import DidGroup
 from tests import hostile_crawl
+from tests.billing.conftest import catalog, selling_reseller  # noqa: F401 (a fixture)
+from tests.billing.orders_helpers import add_to_cart, fund
 from tests.factories import (
-    ClientFactory,
     InvitationFactory,
-    ResellerFactory,
     UserFactory,
     client_member,
     reseller_member,
@@ -39,31 +42,54 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _world() -> dict:
-    reseller = ResellerFactory()
-    client = ClientFactory(reseller=reseller)
-    owner = reseller_member(reseller, Role.RESELLER_OWNER)
+    """A selling reseller (price plan, FX) over a synced catalog, with a client whose cart holds a
+    line, a funded wallet with a payment, an order, an invitation, and one person per role."""
+    store = selling_reseller(client_role=Role.CLIENT_ADMIN, rates={"EUR": "1.10"})
+    reseller, client = store["reseller"], store["client"]
+    owner = Membership.objects.get(user=store["owner"])
+    fund(store, client_minor=0)
+    group = DidGroup.objects.filter(country="US").order_by("pk").first()
+    cart_line = add_to_cart(store, group)
     order = Order.objects.create(
         reference="DH-0000001", client=client, reseller=reseller, idempotency_key="crawl",
         currency="USD", retail_total_minor=0, wholesale_total_minor=0,
     )  # fmt: skip
-    rule = MarkupRule.objects.create(level="retail", reseller=reseller, percent=10)
-    InvitationFactory(reseller=reseller)
-    admin = UserFactory(is_staff=True, is_superuser=True)
+    rule = MarkupRule.objects.filter(reseller=reseller, level="retail").get()
+    staff = reseller_member(reseller, Role.RESELLER_STAFF)
+    client_user = client_member(client, Role.CLIENT_USER)
+    payment, _created = wallets.wallet_top_up(
+        actor=owner.user, membership=owner, wallet=ledger.client_wallet(client), amount_minor=100,
+        method="cash", reference="crawl", idempotency_key=uuid.uuid4().hex,
+    )  # fmt: skip
+    real_ids = {
+        "numbers/browse/<int:pk>": group.pk,
+        "cart/<int:item_id>": cart_line.pk,
+        "pricing/<int:pk>": rule.pk,
+        "reseller/invitations/<int:pk>": InvitationFactory(reseller=reseller).pk,
+        "client/invitations/<int:pk>": InvitationFactory(
+            reseller=reseller, client=client, role=Role.CLIENT_USER
+        ).pk,
+        "reseller/members/<int:pk>": staff.pk,
+        "team/members/<int:pk>": client_user.pk,
+        "payments/<int:txn>": payment.pk,
+        "<int:": client.pk,  # the reseller's client pages
+    }
     return {
         "order": order,
         "rule": rule,
         "people": {
             "anonymous": None,
-            "platform_admin": admin,
+            "platform_admin": UserFactory(is_staff=True, is_superuser=True),
             "reseller_owner": owner.user,
-            "reseller_staff": reseller_member(reseller, Role.RESELLER_STAFF).user,
-            "client_admin": client_member(client, Role.CLIENT_ADMIN).user,
-            "client_user": client_member(client, Role.CLIENT_USER).user,
+            "reseller_staff": staff.user,
+            "client_admin": store["client_user"],
+            "client_user": client_user.user,
         },
-        "real_int": str(client.pk),
+        "real_ids": real_ids,
     }
 
 
+@pytest.mark.usefixtures("catalog")
 def test_no_url_answers_5xx_to_hostile_input_as_any_role():
     if os.environ.get("DIDHUB_CRAWL_CHILD"):
         assert connection.vendor == "sqlite"
@@ -71,10 +97,10 @@ def test_no_url_answers_5xx_to_hostile_input_as_any_role():
     failures: list[hostile_crawl.Failure] = []
     for role_index, (role, user) in enumerate(world["people"].items()):
         web = WebClient(raise_request_exception=False)
-        failures += hostile_crawl.crawl(web, role, user, role_index, world["real_int"])
+        failures += hostile_crawl.crawl(web, role, user, role_index, world["real_ids"])
     report = "\n".join(str(f) for f in failures[:40])
     assert not failures, f"{len(failures)} answers >= 500 on {connection.vendor}:\n{report}"
-    assert len(hostile_crawl.crawl_paths(world["real_int"])) > 60
+    assert len(hostile_crawl.crawl_paths(world["real_ids"])) > 60
 
 
 def test_no_webhook_answers_5xx_to_hostile_bodies():
@@ -116,6 +142,7 @@ def test_the_crawl_finds_no_5xx_on_sqlite_either(tmp_path):
 
 
 @pytest.mark.parametrize("path", ["/orders/", "/numbers/", "/orders/DH-0000001/"])
+@pytest.mark.usefixtures("catalog")
 def test_a_platform_admin_without_membership_is_sent_to_the_administration(client, path):
     _world()
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
@@ -124,6 +151,7 @@ def test_a_platform_admin_without_membership_is_sent_to_the_administration(clien
     assert b'href="/admin/"' in response.content
 
 
+@pytest.mark.usefixtures("catalog")
 def test_a_non_numeric_pricing_rule_is_404_and_saves_nothing(client):
     world = _world()
     client.force_login(world["people"]["reseller_owner"])
@@ -131,4 +159,17 @@ def test_a_non_numeric_pricing_rule_is_404_and_saves_nothing(client):
         response = client.post("/reseller/pricing/save/", {"rule": rule, "percent": "99"})
         assert response.status_code == 404
     world["rule"].refresh_from_db()
-    assert world["rule"].percent == 10
+    assert world["rule"].percent == 50
+
+
+@pytest.mark.usefixtures("catalog")
+def test_nul_or_a_too_wide_integer_in_the_query_is_a_400(client):
+    world = _world()
+    client.force_login(world["people"]["platform_admin"])
+    assert client.get("/admin/billing/order/", {"status": "\x00"}).status_code == 400
+    assert client.get("/admin/billing/order/", {"client": hostile_crawl.HUGE}).status_code == 400
+    client.force_login(world["people"]["reseller_owner"])
+    assert client.get("/orders/", {"client": "-" + hostile_crawl.HUGE}).status_code == 400
+    # a phone number or an id is no such thing
+    assert client.get("/numbers/", {"q": "+12125550100"}).status_code == 200
+    assert client.get("/orders/", {"client": str(2**63 - 1)}).status_code == 200
