@@ -81,3 +81,20 @@ def test_a_name_stored_with_a_line_break_does_not_lose_the_reseller_mail(ended_o
     reseller_mail = next(m for m in mail.outbox if m.to == [ended_order.reseller.support_email])
     assert reseller_mail.subject.startswith("[Acme Bcc: x@evil.example] ")
     assert "\n" not in reseller_mail.message()["Subject"]
+
+
+def test_the_notification_task_retries_when_the_mail_server_is_down(settings, ended_order):
+    from celery.exceptions import Retry
+
+    from billing.tasks import order_notification_task
+
+    settings.EMAIL_BACKEND = f"{__name__}.FailsOnceBackend"
+    FailsOnceBackend.failures_left = 1
+    with pytest.raises(Retry):  # eager: the retry is scheduled, not run
+        order_notification_task.delay(ended_order.pk)
+    ended_order.refresh_from_db()
+    assert ended_order.notified_at is None
+    order_notification_task.delay(ended_order.pk)  # the retry
+    ended_order.refresh_from_db()
+    assert ended_order.notified_at is not None
+    assert len(mail.outbox) == 2  # the client's and the reseller's, each once
