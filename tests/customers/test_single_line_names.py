@@ -77,3 +77,15 @@ def test_a_brand_name_with_a_line_break_is_refused(as_owner, owner):
 def test_ordinary_names_are_welcome():
     for name in ("Zoë & Søn GmbH", "株式会社", "O'Brien-Smith (UK) Ltd.", "Café 😀"):
         assert not has_control_characters(name)
+
+
+def test_a_payment_reference_with_a_line_break_is_refused(as_owner, owner):
+    from billing.models import Posting
+
+    company = ClientFactory(reseller=owner.reseller)
+    response = as_owner.post(
+        reverse("billing:client_top_up", args=[company.pk]),
+        {"amount": "10.00", "method": "cash", "reference": "INV-1\r\nX", "idempotency_key": "k"},
+    )
+    assert response.status_code == 400
+    assert not Posting.objects.exists()
