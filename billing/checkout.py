@@ -188,7 +188,7 @@ def order_place(
 ) -> tuple[Order, bool]:
     """Buy the reviewed cart lines. Returns the order and whether this call created it."""
     key = (idempotency_key or "").strip()
-    if not key or len(key) > 64:
+    if not key or len(key) > 64 or not key.isprintable():
         raise CheckoutError(_("This checkout has expired; review your cart again."), code="key")
     reseller: Reseller = client.reseller
     if client.status != Client.Status.ACTIVE or reseller.status != Reseller.Status.ACTIVE:

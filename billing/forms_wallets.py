@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from customers.validators import SingleLineTextMixin
+
 from .models import PaymentMethod, TransactionKind
 from .selectors_wallets import StatementFilters
 from .wallets import parse_amount
@@ -89,7 +91,7 @@ class _AmountForm(forms.Form):
         return data
 
 
-class TopUpForm(_AmountForm):
+class TopUpForm(SingleLineTextMixin, _AmountForm):
     """A payment received outside the portal. The hidden key is made when the form is shown, so
     a double submit (or a retried request) records the payment once."""
 
@@ -136,7 +138,7 @@ class CreditLimitForm(_AmountForm):
     )
 
 
-class ReversalForm(forms.Form):
+class ReversalForm(SingleLineTextMixin, forms.Form):
     """Why a payment is reversed: the statement shows it beside the reversal."""
 
     reason = forms.CharField(

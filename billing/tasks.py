@@ -30,7 +30,13 @@ def provisioning_sweep_task() -> int:
     return len(ids)
 
 
-@shared_task(name="billing.order_notification_task")
+# A mail server that is down (OSError covers smtplib's errors) gives the claim back; try again.
+@shared_task(
+    name="billing.order_notification_task",
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    max_retries=8,
+)
 def order_notification_task(order_id: int) -> None:
     order_notify(order_id=order_id)
 

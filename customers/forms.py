@@ -15,6 +15,7 @@ from .logos import TOO_LARGE, logo_from_upload
 from .models import Client, Reseller, Role
 from .services import BRANDING_FIELDS, CLIENT_FIELDS
 from .services_domains import claimable_domain
+from .validators import SingleLineTextMixin
 
 
 @cache
@@ -57,7 +58,7 @@ def phone_to_e164(raw: str, region: str = "") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(SingleLineTextMixin, forms.ModelForm):
     billing_country = forms.ChoiceField(
         label=_("Billing country"), choices=country_choices, required=False
     )
@@ -90,7 +91,7 @@ class ClientForm(forms.ModelForm):
         pass
 
 
-class ClientSearchForm(forms.Form):
+class ClientSearchForm(SingleLineTextMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Client.Status.choices]
@@ -98,7 +99,7 @@ class ClientSearchForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1)
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(SingleLineTextMixin, forms.Form):
     email = forms.EmailField(label=_("Email address"))
     role = forms.ChoiceField(label=_("Role"))
 
@@ -108,7 +109,7 @@ class InvitationForm(forms.Form):
         self.fields["role"].initial = roles[0].value
 
 
-class BrandingForm(forms.ModelForm):
+class BrandingForm(SingleLineTextMixin, forms.ModelForm):
     # A plain file field: Django's image field accepts every extension Pillow can *write*
     # (".pdf" among them) and any format it can read. ``logo_from_upload`` decides instead.
     logo = forms.FileField(
@@ -142,7 +143,7 @@ class BrandingForm(forms.ModelForm):
         return logo
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(SingleLineTextMixin, forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(
@@ -156,6 +157,6 @@ class AcceptInvitationForm(forms.Form):
         return data
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(SingleLineTextMixin, forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers.roles import client_required
+from portal.params import parse_int
 
 from ..checkout import CheckoutError, cart_prices_refresh, checkout_review, order_place
 
@@ -18,11 +19,9 @@ CHECKOUT = "billing/checkout.html"
 
 
 def _item_ids(request: HttpRequest) -> list[int]:
-    ids = []
-    for value in request.POST.getlist("item"):
-        if value.isdigit():
-            ids.append(int(value))
-    return ids
+    # Not ids (or wider than the column: SQLite cannot even bind them) match no cart line.
+    ids = (parse_int(value) for value in request.POST.getlist("item"))
+    return [item_id for item_id in ids if item_id is not None]
 
 
 @require_GET

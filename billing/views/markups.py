@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.roles import reseller_owner_required, reseller_required
+from portal.params import int_param
 
 from .. import services
 from ..forms import MarkupRuleForm
@@ -67,7 +68,10 @@ def markup_save(request: HttpRequest) -> HttpResponse:
     actor = request.membership
     rule = None
     if request.POST.get("rule"):
-        rule = get_object_or_404(_rules(actor.reseller), pk=request.POST["rule"], level="retail")
+        rule_id = int_param(request.POST, "rule")
+        if rule_id is None:
+            raise Http404
+        rule = get_object_or_404(_rules(actor.reseller), pk=rule_id, level="retail")
     form = MarkupRuleForm(request.POST, reseller=actor.reseller)
     if form.is_valid():
         try:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from customers.views.common import wants_fragment
+from portal.params import int_param, safe_text
 
 from .. import selectors_orders as selectors
 
@@ -21,14 +22,14 @@ PAGE_SIZE = 25
 
 def _membership(request: HttpRequest):
     membership = request.membership
-    if membership is None or not (membership.is_client or membership.is_reseller):
+    # request.membership is a lazy object: `is None` is never true, its truth is the member's.
+    if not membership or not (membership.is_client or membership.is_reseller):
         raise PermissionDenied
     return membership
 
 
 def _client_id(request: HttpRequest) -> int | None:
-    value = request.GET.get("client", "")
-    return int(value) if value.isdigit() else None
+    return int_param(request.GET, "client")
 
 
 def _partial(request: HttpRequest, template: str, name: str) -> str:
@@ -61,6 +62,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     membership = _membership(request)
+    if not safe_text(reference):
+        raise Http404
     order = selectors.order_get(actor=membership, reference=reference)
     progress = selectors.order_progress(order)
     # Items waiting on stock or on the client's documents change in hours, not seconds.
@@ -82,8 +85,9 @@ def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 def number_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
+    search = request.GET.get("q", "")
     numbers = selectors.numbers_for(
-        actor=membership, client_id=_client_id(request), search=request.GET.get("q", "")
+        actor=membership, client_id=_client_id(request), search=search if safe_text(search) else ""
     )
     page = Paginator(numbers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
