@@ -147,11 +147,9 @@ class OrderProgress:
 
 
 def _delay_kind(item: OrderItem) -> str:
-    if item.state == ItemState.DEAD_LETTER:
-        return "dead_letter"
-    if item.state == ItemState.BACKORDERED:
-        return "backordered"
-    return "slow" if item.overdue else ""
+    # Back-orders and dead letters are explained under their item (billing.explanations), with
+    # what happens next; the order-level notice is for items that should have been live by now.
+    return "slow" if item.overdue and item.state in QUICK_STATES else ""
 
 
 def order_progress(order: Order, *, now: datetime | None = None) -> OrderProgress:
