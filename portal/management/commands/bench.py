@@ -14,7 +14,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test.utils import setup_databases, teardown_databases
+from django.test.utils import override_settings, setup_databases, teardown_databases
 
 from inventory.accounts import provider_account_create
 from inventory.models import ProviderAccount
@@ -26,6 +26,12 @@ from portal.bench_checkout import bench_checkout_and_provision
 SYNC_MIN_GROUPS = 250_000
 DEFAULT_SCALE = 20  # four simulators at this scale list a little over 250k groups
 NUMBER_LEVEL_COUNTRIES = ["US", "GB", "DE", "FR", "NL", "AU"]
+
+
+BENCH_STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 
 class Command(BaseCommand):
@@ -49,8 +55,11 @@ class Command(BaseCommand):
         try:
             figures = {"sync": self._sync(scale)}
             _drop_accounts("bench-seq-")  # browse the 250k groups of the other four accounts
-            figures["browse"] = bench_browse()
-            figures.update(bench_checkout_and_provision())
+            # Pages name static files (flags): read them from the source folders, as the tests
+            # do, instead of a collectstatic manifest the bench never builds.
+            with override_settings(STORAGES=BENCH_STORAGES):
+                figures["browse"] = bench_browse()
+                figures.update(bench_checkout_and_provision())
         finally:
             reset_sandboxes()
             if not keep_db:
