@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import selectors
 from ..models import Client
-from ..roles import reseller_owner_required
+from ..roles import reseller_required
 from ..services_status import client_status_set
 from ..tenant_status import Action, tenant_action_require
 
@@ -46,9 +47,13 @@ def _explain(client: Client, status: str) -> tuple[str, str, str]:
 
 
 @require_http_methods(["GET", "POST"])
-@reseller_owner_required
-def client_status(request: HttpRequest, pk: int, status: str) -> HttpResponse:
+@reseller_required
+def client_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """``?to=<status>``: a confirm page (GET) whose form posts back to the same URL."""
     client = selectors.client_get(actor=request.membership, pk=pk)
+    if not request.membership.is_reseller_owner:
+        raise PermissionDenied  # after the lookup: another reseller's client is a 404
+    status = request.GET.get("to", "")
     if status not in Client.Status.values:
         raise Http404
     back = reverse("reseller:client_detail", args=[client.pk])
