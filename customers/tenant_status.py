@@ -106,6 +106,8 @@ def _state(membership: Membership) -> tuple[str, str | None]:
 
 
 def member_paused_message(membership: Membership, reseller_status: str, client_status) -> str:
+    if membership.is_reseller:
+        return _("Your account is suspended: nothing can be changed until it is reactivated.")
     if reseller_status != R_ACTIVE or client_status in (None, C_ACTIVE):
         return _("Changes and new orders are paused on this account.")
     if client_status == C_CLOSED:
