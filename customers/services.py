@@ -203,7 +203,10 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
     return invitation
 
 
-def _tenant_paused(reseller_id: int, client_id: int | None) -> bool:
+def invitation_paused(invitation: Invitation) -> bool:
+    """Whether the tenant ``invitation`` leads into is suspended or closed: nobody joins it
+    until it is active again (the link keeps working until it expires)."""
+    reseller_id, client_id = invitation.reseller_id, invitation.client_id
     if Reseller.objects.filter(pk=reseller_id).exclude(status=Reseller.Status.ACTIVE).exists():
         return True
     return bool(
@@ -245,7 +248,7 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str) 
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(_("This invitation is no longer valid."))
-    if _tenant_paused(invitation.reseller_id, invitation.client_id):
+    if invitation_paused(invitation):
         # Joining is a change like any other; the invitation works again once reactivated.
         raise ValidationError(
             _("This invitation cannot be used right now. Ask the person who invited you.")

@@ -223,3 +223,25 @@ def test_the_client_form_has_no_status_field(client, tenant):
     client.force_login(tenant["owner"].user)
     html = _html(client, reverse("reseller:client_edit", args=[tenant["client"].pk]))
     assert 'name="status"' not in html
+
+
+def test_an_invitation_into_a_paused_client_says_so_before_the_form(client, tenant):
+    from customers.services import invitation_token
+    from tests.factories import InvitationFactory
+
+    invitation = InvitationFactory(
+        reseller=tenant["reseller"], client=tenant["client"], role=Role.CLIENT_USER
+    )
+    url = reverse("invitation_accept", args=[invitation_token(invitation)])
+    assert 'name="password1"' in client.get(url).content.decode()
+    _status(tenant, client="closed")
+    html = client.get(url).content.decode()
+    assert "This invitation cannot be used right now" in html
+    assert 'name="password1"' not in html
+    data = {"full_name": "N", "password1": "a-Long-pass-9731", "password2": "a-Long-pass-9731"}
+    assert client.post(url, data).status_code == 200
+    assert (
+        not Client.objects.get(pk=tenant["client"].pk)
+        .memberships.filter(user__email=invitation.email)
+        .exists()
+    )
