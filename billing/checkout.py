@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Client, Reseller, User
+from customers.tenant_status import Action, TenantPaused, client_action_require
 from inventory.models import DidGroup
 
 from . import ledger
@@ -165,6 +166,7 @@ def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Rev
 
 def cart_prices_refresh(*, client: Client) -> int:
     """Take the current prices into the cart (after the client saw they changed)."""
+    client_action_require(client=client, action=Action.CART)
     book = PriceBook(reseller=client.reseller, client=client)
     changed = 0
     with transaction.atomic():
@@ -191,12 +193,14 @@ def order_place(
     if not key or len(key) > 64 or not key.isprintable():
         raise CheckoutError(_("This checkout has expired; review your cart again."), code="key")
     reseller: Reseller = client.reseller
-    if client.status != Client.Status.ACTIVE or reseller.status != Reseller.Status.ACTIVE:
+    try:
+        client_action_require(client=client, action=Action.ORDER)
+    except TenantPaused:
         raise CheckoutError(
             _("This account cannot place orders right now; contact %(email)s.")
             % {"email": reseller.support_email},
             code="inactive",
-        )
+        ) from None
     currency = reseller.currency
     wallet = ledger.client_wallet(client)
     reseller_wallet = ledger.reseller_wallet(reseller)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from customers.models import User
+from customers.tenant_status import Action, client_action_require, tenant_action_require
 from inventory.buying import terms_for
 from inventory.providers.types import AvailableNumber
 
@@ -75,6 +76,7 @@ def cart_item_add(
     from .pricing import PriceUnavailable
     from .storefront import price_group
 
+    client_action_require(client=client, action=Action.CART)
     if sku.group_id != group.pk or sku.retired_at is not None or group.retired_at is not None:
         raise ValidationError({"sku": _("This offer is no longer available.")})
     terms = terms_for(group, live_count=live_count)
@@ -127,6 +129,7 @@ def cart_item_add(
 def cart_item_remove(*, client, item_id: int) -> bool:
     from .models import CartItem
 
+    client_action_require(client=client, action=Action.CART)
     deleted, _ = CartItem.objects.filter(pk=item_id, cart__client=client).delete()
     return bool(deleted)
 
@@ -141,6 +144,7 @@ def markup_rule_save(*, actor, values: dict, rule=None):
 
     if not actor.is_reseller_owner:
         raise PermissionDenied
+    tenant_action_require(membership=actor, action=Action.PRICING)
     client = values.get("client")
     if client is not None and client.reseller_id != actor.reseller_id:
         raise PermissionDenied
@@ -182,4 +186,5 @@ def markup_rule_delete(*, actor, rule) -> None:
         or rule.level != "retail"
     ):
         raise PermissionDenied
+    tenant_action_require(membership=actor, action=Action.PRICING)
     rule.delete()

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 
 from customers import selectors as customer_selectors
 from customers.models import Client, Reseller
+from customers.tenant_status import Action, state_allows
 from inventory.models import DidGroup, NumberType
 from inventory.offers import Markup
 
@@ -37,6 +38,13 @@ class Viewer:
     @property
     def can_buy(self) -> bool:
         return self.client is not None
+
+    @property
+    def cart_open(self) -> bool:
+        """Whether the client's cart may change now: not while it or its reseller is paused."""
+        return self.client is not None and state_allows(
+            self.reseller.status, self.client.status, Action.CART
+        )
 
 
 def viewer_for(

@@ -21,10 +21,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from customers.models import Client, Membership, Reseller, User
+from customers.tenant_status import Action
 
 from . import ledger
 from .models import AccountKind, LedgerAccount, LedgerTransaction, PaymentMethod, TransactionKind
 from .money import exponent, format_money, from_minor, to_minor
+from .tenant_wallets import wallet_action_require
 
 MAX_TOP_UP = Decimal("1000000")
 REASON_MAX = 200
@@ -97,6 +99,9 @@ def wallet_top_up(
         if posted != amount_minor or existing.payment_reference != reference:
             raise ValidationError(_("This form was already submitted with another payment."))
         return existing, False
+    wallet_action_require(
+        membership=membership, wallet=wallet, action=Action.TOP_UP, amount_minor=amount_minor
+    )
     memo = note.strip() or _("Payment %(ref)s") % {"ref": reference}
     txn = ledger.ledger_post(
         kind=TransactionKind.TOP_UP,
@@ -151,6 +156,7 @@ def wallet_payment_reverse(
     (the money was spent already): nothing is written."""
     if not _may_reverse(actor, membership, wallet):
         raise PermissionDenied
+    wallet_action_require(membership=membership, wallet=wallet, action=Action.PAYMENT_REVERSE)
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError({"reason": _("Say why this payment is reversed.")})
@@ -199,6 +205,7 @@ def wallet_credit_limit_set(
         raise PermissionDenied
     if wallet.kind == AccountKind.CLIENT_WALLET and not membership.is_reseller_owner:
         raise PermissionDenied  # credit is the owner's decision; staff record payments
+    wallet_action_require(membership=membership, wallet=wallet, action=Action.CREDIT_LIMIT)
     if limit_minor < 0:
         raise ValidationError({"credit_limit": _("The credit limit cannot be negative.")})
     locked = ledger.lock_accounts([wallet])[wallet.pk]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .domains import new_domain_token
 from .logos import logo_from_upload
 from .models import Client, Invitation, Membership, Reseller, User
+from .services_status import client_status_set, reseller_status_set
 
 
 class MembershipInline(admin.StackedInline):
@@ -49,6 +50,7 @@ class ClientInline(admin.TabularInline):
     model = Client
     extra = 0
     fields = ["name", "contact_email", "status"]
+    readonly_fields = ["status"]  # changed on the client's own page, through its service
     show_change_link = True
 
 
@@ -87,6 +89,19 @@ class ResellerAdmin(admin.ModelAdmin):
     inlines = [ClientInline]
 
     def save_model(self, request, obj: Reseller, form, change: bool) -> None:
+        # A status change goes through its service (who may, and what follows from it).
+        new_status = obj.status
+        status_changed = change and "status" in form.changed_data
+        if status_changed:
+            obj.status = form.initial["status"]
+        self._save_domain(obj, form)
+        super().save_model(request, obj, form, change)
+        if status_changed:
+            obj.status = reseller_status_set(
+                actor=request.user, reseller=obj, status=new_status
+            ).status
+
+    def _save_domain(self, obj: Reseller, form) -> None:
         # A domain changed here must be proved like one the owner sets: until then it does
         # nothing (and the check refuses a domain the branding page would refuse).
         if "domain" in form.changed_data:
@@ -94,7 +109,6 @@ class ResellerAdmin(admin.ModelAdmin):
             obj.domain_token = new_domain_token() if obj.domain else ""
             obj.domain_changed_at = timezone.now() if obj.domain else None
             obj.domain_checked_at = obj.domain_verified_at = None
-        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("clients"))
     def client_count(self, reseller: Reseller) -> int:
@@ -108,6 +122,16 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "contact_name", "contact_email", "reseller__name"]
     list_select_related = ["reseller"]
     autocomplete_fields = ["reseller"]
+
+    def save_model(self, request, obj: Client, form, change: bool) -> None:
+        # A status change goes through its service, like the reseller owner's.
+        new_status = obj.status
+        status_changed = change and "status" in form.changed_data
+        if status_changed:
+            obj.status = form.initial["status"]
+        super().save_model(request, obj, form, change)
+        if status_changed:
+            obj.status = client_status_set(actor=request.user, client=obj, status=new_status).status
 
 
 @admin.register(Membership)

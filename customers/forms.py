@@ -68,10 +68,8 @@ class ClientForm(SingleLineTextMixin, forms.ModelForm):
         fields = list(CLIENT_FIELDS)
         widgets = {"billing_address": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, with_status: bool = True, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if not with_status:
-            del self.fields["status"]
         self.fields["phone"].widget.input_type = "tel"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
 

@@ -29,6 +29,7 @@ from .models import (
     User,
 )
 from .services_domains import reseller_domain_set
+from .tenant_status import Action, tenant_action_require
 
 INVITATION_TTL = timedelta(days=7)
 _INVITATION_SALT = "didhub.invitation"
@@ -42,7 +43,6 @@ CLIENT_FIELDS = (
     "billing_address",
     "billing_country",
     "tax_id",
-    "status",
 )
 BRANDING_FIELDS = (
     "display_name", "logo", "accent_colour", "support_email", "domain", "order_emails",
@@ -73,6 +73,7 @@ def reseller_create(
 def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
     if not actor.is_reseller_owner:
         raise PermissionDenied
+    tenant_action_require(membership=actor, action=Action.BRANDING)
     reseller = Reseller.objects.select_for_update().get(pk=actor.reseller_id)
     for field, value in fields.items():
         if field not in BRANDING_FIELDS:
@@ -90,6 +91,7 @@ def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
 def client_create(*, actor: Membership, **fields: Any) -> Client:
     if not actor.is_reseller:
         raise PermissionDenied
+    tenant_action_require(membership=actor, action=Action.CLIENT_CREATE)
     client = Client(reseller=actor.reseller)
     _apply_client_fields(client, fields)
     client.save()
@@ -98,12 +100,16 @@ def client_create(*, actor: Membership, **fields: Any) -> Client:
 
 @transaction.atomic
 def client_update(*, actor: Membership, client: Client, **fields: Any) -> Client:
-    """Reseller people edit everything; a client admin edits its own contact and billing."""
+    """Reseller people edit a client's contact and billing details, and so does its client
+    admin; its status changes only through ``client_status_set``."""
+    if "status" in fields:
+        raise PermissionDenied
     if actor.is_reseller:
         if client.reseller_id != actor.reseller_id:
             raise PermissionDenied
-    elif not (actor.is_client_admin and actor.client_id == client.pk) or "status" in fields:
+    elif not (actor.is_client_admin and actor.client_id == client.pk):
         raise PermissionDenied
+    tenant_action_require(membership=actor, action=Action.CLIENT_EDIT, client=client)
     client = Client.objects.select_for_update().get(pk=client.pk)
     _apply_client_fields(client, fields)
     client.save()
@@ -151,6 +157,7 @@ def invitation_create(
         client = None
     if not _may_invite(actor, role, client):
         raise PermissionDenied
+    tenant_action_require(membership=actor, action=Action.INVITE, client=client)
     if _account_in_use(email):
         raise ValidationError(
             {"email": _("Someone with this email address already has an account.")}
@@ -188,11 +195,24 @@ def invitation_revoke_allowed(*, actor: Membership, invitation: Invitation) -> N
 @transaction.atomic
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
     invitation_revoke_allowed(actor=actor, invitation=invitation)
+    tenant_action_require(membership=actor, action=Action.ACCESS_REMOVE, client=invitation.client)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
     return invitation
+
+
+def invitation_paused(invitation: Invitation) -> bool:
+    """Whether the tenant ``invitation`` leads into is suspended or closed: nobody joins it
+    until it is active again (the link keeps working until it expires)."""
+    reseller_id, client_id = invitation.reseller_id, invitation.client_id
+    if Reseller.objects.filter(pk=reseller_id).exclude(status=Reseller.Status.ACTIVE).exists():
+        return True
+    return bool(
+        client_id
+        and Client.objects.filter(pk=client_id).exclude(status=Client.Status.ACTIVE).exists()
+    )
 
 
 def _account_in_use(email: str) -> bool:
@@ -228,6 +248,11 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str) 
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(_("This invitation is no longer valid."))
+    if invitation_paused(invitation):
+        # Joining is a change like any other; the invitation works again once reactivated.
+        raise ValidationError(
+            _("This invitation cannot be used right now. Ask the person who invited you.")
+        )
     if _account_in_use(invitation.email):
         raise ValidationError(_("An account with this email address already exists."))
     # Someone removed from a team keeps a deactivated account (their past actions point at
@@ -343,6 +368,7 @@ def membership_remove_allowed(*, actor: Membership, member: Membership) -> None:
 def membership_remove(*, actor: Membership, member: Membership) -> User:
     """End ``member``'s access: the membership goes, the account is deactivated."""
     membership_remove_allowed(actor=actor, member=member)
+    tenant_action_require(membership=actor, action=Action.ACCESS_REMOVE, client=member.client)
     if member.pk == actor.pk:
         raise ValidationError(_("You cannot remove yourself."))
     team, member = _team_locked(actor, member)
@@ -361,6 +387,7 @@ def membership_role_set(*, actor: Membership, member: Membership, role: str) -> 
     """Owner ↔ staff in a reseller's team, admin ↔ user in a client's."""
     if not _may_manage(actor, member):
         raise PermissionDenied
+    tenant_action_require(membership=actor, action=Action.TEAM, client=member.client)
     family = CLIENT_ROLES if member.client_id else RESELLER_ROLES
     if role not in family:
         raise ValidationError({"role": _("Choose one of the roles offered.")})
@@ -380,6 +407,7 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
     from .tasks import send_invitation_email_task
 
     invitation_revoke_allowed(actor=actor, invitation=invitation)
+    tenant_action_require(membership=actor, action=Action.INVITE, client=invitation.client)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError(_("This invitation was accepted or revoked: invite them again."))

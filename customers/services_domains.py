@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from .domains import clean_portal_domain, domain_proof_found, new_domain_token
 from .models import Membership, Reseller
+from .tenant_status import Action, tenant_action_require
 
 # How long an unproved domain is re-checked on the hourly schedule; "Check now" works any time.
 RECHECK_FOR = timedelta(days=7)
@@ -55,6 +56,7 @@ def reseller_domain_check_request(*, actor: Membership) -> bool:
     check was queued in the last minute."""
     if not actor.is_reseller_owner:
         raise PermissionDenied
+    tenant_action_require(membership=actor, action=Action.BRANDING)
     reseller = Reseller.objects.get(pk=actor.reseller_id)
     if not reseller.domain or reseller.domain_verified_at:
         return False

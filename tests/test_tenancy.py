@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 OBJECT_FOR = {
     "reseller:client_detail": "client",
     "reseller:client_edit": "client",
+    "reseller:client_status": "client",
     "reseller:client_invite": "client",
     "reseller:invitation_revoke": "reseller_invitation",
     "reseller:invitation_resend": "reseller_invitation",
@@ -153,7 +154,7 @@ def test_reseller_urls_hide_other_resellers_objects(client, role):
     world = other_tenant_objects()
     client.force_login(reseller_member(world["mine"], role).user)
     checked = sweep(client, "reseller", world["reseller_objects"])
-    assert len(checked) == 7
+    assert len(checked) == 8
 
 
 @pytest.mark.parametrize("role", [Role.CLIENT_ADMIN, Role.CLIENT_USER])

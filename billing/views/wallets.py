@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers.forms import ClientSearchForm
 from customers.models import Client
 from customers.roles import client_required, reseller_required
+from customers.tenant_status import Action, tenant_action_require, tenant_actions
 from customers.views.common import add_service_errors, wants_fragment
 
 from .. import selectors_wallets as selectors
@@ -201,6 +202,7 @@ def _client_wallet_page(
         status=400 if failed else 200,
         mode="reseller_client",
         client=client,
+        client_can=tenant_actions(request.membership, client),
         top_up_form=top_up_form or TopUpForm(currency=wallet.currency),
         credit_form=credit_form,
     )
@@ -287,6 +289,10 @@ def reseller_client_payment_reverse(request: HttpRequest, pk: int, txn: int) -> 
     payment = wallets.reversible_payment(wallet=wallet, transaction_id=txn)
     if not request.membership.is_reseller_owner:
         raise PermissionDenied
+    # Before the form: a confirm page that cannot be submitted is not shown.
+    tenant_action_require(
+        membership=request.membership, action=Action.PAYMENT_REVERSE, client=client
+    )
     back = reverse("billing:client_wallet", args=[client.pk])
     if hasattr(payment, "reversal"):
         messages.info(request, _("This payment was already reversed."))

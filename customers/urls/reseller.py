@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import reseller, team
+from ..views import client_status, reseller, team
 
 app_name = "reseller"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("clients/new/", reseller.client_create, name="client_create"),
     path("clients/<int:pk>/", reseller.client_detail, name="client_detail"),
     path("clients/<int:pk>/edit/", reseller.client_edit, name="client_edit"),
+    path("clients/<int:pk>/status/", client_status.client_status, name="client_status"),
     path("clients/<int:pk>/invite/", reseller.client_invite, name="client_invite"),
     path("team/", reseller.team, name="team"),
     path("team/invite/", reseller.team_invite, name="team_invite"),

@@ -30,7 +30,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         company_form = ClientForm(
             request.POST if "save_company" in request.POST else None,
             instance=Client.objects.get(pk=actor.client_id),
-            with_status=False,
             prefix="company",
         )
     if request.method == "POST":

@@ -14,7 +14,7 @@ from ..branding import brand_for_invitation_token, brand_for_reseller
 from ..forms import AcceptInvitationForm
 from ..roles import home_url_for
 from ..services import invitation_accept as accept
-from ..services import invitation_from_token
+from ..services import invitation_from_token, invitation_paused
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,6 +25,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         brand = brand_for_invitation_token(token)
         context = {"brand": brand} if brand else {}
         return render(request, "customers/invitation_invalid.html", context, status=404)
+    if invitation_paused(invitation):  # said before the form is filled in, not after
+        brand = {"brand": brand_for_reseller(invitation.reseller)}
+        return render(request, "customers/invitation_invalid.html", brand | {"paused": True})
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

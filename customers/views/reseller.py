@@ -18,8 +18,9 @@ from ..colours import accent_palette
 from ..domains import domain_proof
 from ..forms import BrandingForm, ClientForm, ClientSearchForm, InvitationForm
 from ..logos import LogoSizeLimitHandler
-from ..models import CLIENT_ROLES, RESELLER_ROLES, Reseller
+from ..models import CLIENT_ROLES, RESELLER_ROLES, Client, Reseller
 from ..roles import reseller_owner_required, reseller_required
+from ..tenant_status import tenant_actions
 from .common import add_service_errors, send_invitation, wants_fragment
 
 CLIENTS_PER_PAGE = 20
@@ -74,7 +75,12 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Changes saved."))
             return redirect("reseller:client_detail", pk=client.pk)
-    return render(request, "customers/reseller/client_form.html", {"form": form, "client": client})
+    context = {
+        "form": form,
+        "client": client,
+        "client_can": tenant_actions(request.membership, client),
+    }
+    return render(request, "customers/reseller/client_form.html", context)
 
 
 def _client_detail(request: HttpRequest, client, invite_form: InvitationForm) -> HttpResponse:
@@ -88,6 +94,10 @@ def _client_detail(request: HttpRequest, client, invite_form: InvitationForm) ->
             "invitations": selectors.invitation_list(actor=actor, client=client),
             "role_choices": [(role.value, role.label) for role in CLIENT_ROLES],
             "invite_form": invite_form,
+            "client_can": tenant_actions(actor, client),
+            "status_choices": [
+                (value, label) for value, label in Client.Status.choices if value != client.status
+            ],
         },
         status=400 if invite_form.errors else 200,
     )

@@ -59,3 +59,24 @@ def test_a_suspended_reseller_blocks_its_clients_too(signed_in, store):  # noqa:
     shown = pages(signed_in)
     assert NOTICE in shown["client_dashboard"]
     assert 'id="buy"' not in shown["billing:checkout"]
+
+
+@pytest.mark.parametrize(
+    ("reseller_status", "client_status"),
+    [("active", Client.Status.SUSPENDED), ("active", Client.Status.CLOSED),
+     (Reseller.Status.SUSPENDED, "active")],
+)  # fmt: skip
+def test_a_paused_cart_cannot_change_and_says_so(signed_in, store, reseller_status, client_status):  # noqa: F811
+    Reseller.objects.filter(pk=store["reseller"].pk).update(status=reseller_status)
+    Client.objects.filter(pk=store["client"].pk).update(status=client_status)
+    group = DidGroup.objects.get(external_id="us-2")
+    page = signed_in.get(reverse("billing:group", args=[group.pk])).content.decode()
+    assert 'id="cart-paused"' in page and "Add to cart" not in page
+    assert "/remove/" not in signed_in.get(reverse("billing:cart")).content.decode()
+    sku = group.skus.first()
+    refused = signed_in.post(
+        reverse("billing:group", args=[group.pk]),
+        {"sku": sku.pk, "quantity": 1, "billing_cycle": "monthly"},
+    )
+    assert refused.status_code == 403
+    assert store["client"].cart.items.count() == 1  # only the line added while active
