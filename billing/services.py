@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actions import Action
+from audit.services import audit_record, field_changes, snapshot
 from customers.models import User
 from inventory.buying import terms_for
 from inventory.providers.types import AvailableNumber
@@ -44,9 +46,19 @@ def exchange_rate_set(
     if value != value.quantize(Decimal("0.00000001")):
         raise ValidationError({"rate": "at most 8 decimal places"})
     # One row per pair: a rate entered the other way round replaces the stored inverse.
+    inverse = ExchangeRate.objects.filter(base=quote, quote=base).first()
+    old = ExchangeRate.objects.filter(base=base, quote=quote).first()
     ExchangeRate.objects.filter(base=quote, quote=base).delete()
     fx, _created = ExchangeRate.objects.update_or_create(
         base=base, quote=quote, defaults={"rate": value, "updated_by": user}
+    )
+    was = old.rate if old else (1 / inverse.rate if inverse else None)
+    audit_record(
+        action=Action.FX_RATE_SET,
+        target=fx,
+        target_label=f"{base}/{quote}",
+        actor=user,
+        changes={"rate": [str(was) if was is not None else None, str(value)]},
     )
     return fx
 
@@ -161,10 +173,19 @@ def markup_rule_save(*, actor, values: dict, rule=None):
             raise ValidationError("Another rule already covers this client, country and type.")
         for key, value in scope.items():
             setattr(rule, key, value)
+    before = snapshot(rule, MARKUP_FIELDS) if rule.pk else {}
     for field in MARKUP_FIELDS:
         setattr(rule, field, values[field])
     rule.full_clean(validate_constraints=False)
+    created = rule.pk is None
     rule.save()
+    changes = field_changes(before, snapshot(rule, MARKUP_FIELDS))
+    if changes or created:
+        audit_record(
+            action=Action.MARKUP_SAVE,
+            target=rule,
+            changes={"created": True, **changes} if created else changes,
+        )
     return rule
 
 
@@ -182,4 +203,10 @@ def markup_rule_delete(*, actor, rule) -> None:
         or rule.level != "retail"
     ):
         raise PermissionDenied
+    audit_record(
+        action=Action.MARKUP_DELETE,
+        target=rule,
+        deleting=True,
+        changes=snapshot(rule, ("country", "number_type", *MARKUP_FIELDS)),
+    )
     rule.delete()

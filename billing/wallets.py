@@ -20,6 +20,8 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from audit.actions import Action
+from audit.services import audit_record
 from customers.models import Client, Membership, Reseller, User
 
 from . import ledger
@@ -109,7 +111,18 @@ def wallet_top_up(
         payment_reference=reference,
         created_by=actor,
     )
+    audit_record(action=Action.PAYMENT_RECORD, target=txn, changes=_payment_facts(txn, wallet))
     return txn, True
+
+
+def _payment_facts(txn: LedgerTransaction, wallet: LedgerAccount) -> dict:
+    amount = txn.postings.get(account=wallet).amount_minor
+    return {
+        "amount": format_money(from_minor(amount, wallet.currency), wallet.currency),
+        "method": txn.payment_method,
+        "reference": txn.payment_reference,
+        "wallet": str(wallet),
+    }
 
 
 def _may_reverse(actor: User, membership: Membership | None, wallet: LedgerAccount) -> bool:
@@ -177,6 +190,11 @@ def wallet_payment_reverse(
             payment_reference=payment.payment_reference,
             created_by=actor,
         )
+        audit_record(
+            action=Action.PAYMENT_REVERSE,
+            target=reversal,
+            changes={"reverses": payment.pk, "reason": reason, **_payment_facts(reversal, wallet)},
+        )
     except ledger.InsufficientBalance as error:
         short = format_money(from_minor(error.short_minor, wallet.currency), wallet.currency)
         raise ValidationError(
@@ -205,6 +223,12 @@ def wallet_credit_limit_set(
     if locked.balance_minor < -limit_minor:
         raise ValidationError(
             {"credit_limit": _("The wallet already owes more than this; top it up first.")}
+        )
+    old = format_money(from_minor(locked.credit_limit_minor, wallet.currency), wallet.currency)
+    new = format_money(from_minor(limit_minor, wallet.currency), wallet.currency)
+    if old != new:
+        audit_record(
+            action=Action.CREDIT_LIMIT_SET, target=locked, changes={"credit_limit": [old, new]}
         )
     locked.credit_limit_minor = limit_minor
     locked.save(update_fields=["credit_limit_minor"])

@@ -5,6 +5,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.actions import Action
+from audit.admin import AuditedAdminMixin
+from audit.services import audit_record
+
 from .domains import new_domain_token
 from .logos import logo_from_upload
 from .models import Client, Invitation, Membership, Reseller, User
@@ -18,7 +22,9 @@ class MembershipInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    audit_secret_fields = ("password",)
+
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "membership__role"]
@@ -69,7 +75,7 @@ class ResellerAdminForm(forms.ModelForm):
 
 
 @admin.register(Reseller)
-class ResellerAdmin(admin.ModelAdmin):
+class ResellerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = ResellerAdminForm
     list_display = [
         "name",
@@ -96,22 +102,35 @@ class ResellerAdmin(admin.ModelAdmin):
             obj.domain_checked_at = obj.domain_verified_at = None
         super().save_model(request, obj, form, change)
 
+    def audit_saved(self, obj: Reseller, changes: dict) -> None:
+        # status is its own action (the owner's page filters on it); the rest is an admin change
+        if status := changes.pop("status", None):
+            audit_record(action=Action.RESELLER_STATUS_SET, target=obj, changes={"status": status})
+        if changes:
+            super().audit_saved(obj, changes)
+
     @admin.display(description=_("clients"))
     def client_count(self, reseller: Reseller) -> int:
         return reseller.clients.count()
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "reseller", "contact_email", "billing_country", "status", "created_at"]
     list_filter = ["status", "reseller"]
     search_fields = ["name", "contact_name", "contact_email", "reseller__name"]
     list_select_related = ["reseller"]
     autocomplete_fields = ["reseller"]
 
+    def audit_saved(self, obj: Client, changes: dict) -> None:
+        if status := changes.pop("status", None):
+            audit_record(action=Action.CLIENT_STATUS_SET, target=obj, changes={"status": status})
+        if changes:
+            super().audit_saved(obj, changes)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "role", "reseller", "client", "created_at"]
     list_filter = ["role", "reseller"]
     search_fields = ["user__email", "reseller__name", "client__name"]
@@ -120,7 +139,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["email", "role", "reseller", "client", "status", "created_at", "expires_at"]
     list_filter = ["role", "reseller", ("accepted_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "reseller__name", "client__name"]

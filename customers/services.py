@@ -18,6 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import Action
+from audit.services import audit_record, field_changes, snapshot
+
 from .models import (
     CLIENT_ROLES,
     RESELLER_ROLES,
@@ -74,6 +77,7 @@ def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
     if not actor.is_reseller_owner:
         raise PermissionDenied
     reseller = Reseller.objects.select_for_update().get(pk=actor.reseller_id)
+    before = snapshot(reseller, fields)
     for field, value in fields.items():
         if field not in BRANDING_FIELDS:
             raise ValueError(f"not a branding field: {field}")
@@ -83,6 +87,11 @@ def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
             setattr(reseller, field, value)
     _full_clean(reseller)
     reseller.save()
+    changes = field_changes(before, snapshot(reseller, fields))
+    if domain := changes.pop("domain", None):
+        audit_record(action=Action.DOMAIN_SET, target=reseller, changes={"domain": domain})
+    if changes:
+        audit_record(action=Action.BRANDING_UPDATE, target=reseller, changes=changes)
     return reseller
 
 
@@ -105,8 +114,15 @@ def client_update(*, actor: Membership, client: Client, **fields: Any) -> Client
     elif not (actor.is_client_admin and actor.client_id == client.pk) or "status" in fields:
         raise PermissionDenied
     client = Client.objects.select_for_update().get(pk=client.pk)
+    old_status = client.status
     _apply_client_fields(client, fields)
     client.save()
+    if client.status != old_status:  # the "status" helper moves this into client_status_set
+        audit_record(
+            action=Action.CLIENT_STATUS_SET,
+            target=client,
+            changes={"status": [old_status, client.status]},
+        )
     return client
 
 
@@ -172,6 +188,11 @@ def invitation_create(
     invitation.expires_at = timezone.now() + INVITATION_TTL
     invitation.full_clean(exclude=["invited_by"], validate_constraints=False)
     invitation.save()
+    audit_record(
+        action=Action.INVITATION_CREATE,
+        target=invitation,
+        changes={"email": email, "role": role, "renewed": open_invitation is not None},
+    )
 
     from .tasks import send_invitation_email_task
 
@@ -192,6 +213,11 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            action=Action.INVITATION_REVOKE,
+            target=invitation,
+            changes={"email": invitation.email, "role": invitation.role},
+        )
     return invitation
 
 
@@ -253,6 +279,12 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str) 
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
+    audit_record(
+        action=Action.INVITATION_ACCEPT,
+        target=invitation,
+        actor=user,
+        changes={"email": invitation.email, "role": invitation.role},
+    )
     return user
 
 
@@ -348,6 +380,14 @@ def membership_remove(*, actor: Membership, member: Membership) -> User:
     team, member = _team_locked(actor, member)
     _refuse_last_leader(member, team)
     user = User.objects.select_for_update().get(pk=member.user_id)
+    audit_record(
+        action=Action.MEMBER_REMOVE,
+        target=user,
+        target_label=user.email,
+        reseller=member.reseller,
+        client=member.client,
+        changes={"role": [member.role, None]},
+    )
     member.delete()
     # One membership per person: without it the account reaches nothing, and a deactivated one
     # cannot sign in, so a session still open elsewhere is signed out on its next request.
@@ -368,6 +408,12 @@ def membership_role_set(*, actor: Membership, member: Membership, role: str) -> 
     if member.role == role:
         return member
     _refuse_last_leader(member, team)
+    audit_record(
+        action=Action.MEMBER_ROLE_SET,
+        target=member,
+        target_label=member.user.email,
+        changes={"role": [member.role, role]},
+    )
     member.role = role
     member.save(update_fields=["role"])
     return member
@@ -391,5 +437,10 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
         )
     invitation.expires_at = timezone.now() + INVITATION_TTL
     invitation.save(update_fields=["expires_at"])
+    audit_record(
+        action=Action.INVITATION_RESEND,
+        target=invitation,
+        changes={"email": invitation.email, "role": invitation.role},
+    )
     transaction.on_commit(lambda: send_invitation_email_task.delay(invitation.pk))
     return invitation

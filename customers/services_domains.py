@@ -11,6 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import Action
+from audit.services import audit_record
+
 from .domains import clean_portal_domain, domain_proof_found, new_domain_token
 from .models import Membership, Reseller
 
@@ -62,7 +65,13 @@ def reseller_domain_check_request(*, actor: Membership) -> bool:
         return False
     from .tasks import check_reseller_domain_task
 
-    transaction.on_commit(lambda: check_reseller_domain_task.delay(reseller.pk))
+    with transaction.atomic():
+        audit_record(
+            action=Action.DOMAIN_CHECK_REQUEST,
+            target=reseller,
+            changes={"domain": reseller.domain},
+        )
+        transaction.on_commit(lambda: check_reseller_domain_task.delay(reseller.pk))
     return True
 
 
@@ -90,6 +99,7 @@ def reseller_domain_check(*, reseller_id: int) -> bool:
         reseller.domain_checked_at = now
         if found:
             reseller.domain_verified_at = now
+            audit_record(action=Action.DOMAIN_VERIFIED, target=reseller, changes={"domain": domain})
         reseller.save(update_fields=["domain_checked_at", "domain_verified_at", "updated_at"])
     return found
 
