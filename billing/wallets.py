@@ -24,8 +24,9 @@ from audit.actions import Action
 from audit.services import audit_record
 from customers.models import Client, Membership, Reseller, User
 
-from . import ledger
+from . import ledger, payments
 from .models import AccountKind, LedgerAccount, LedgerTransaction, PaymentMethod, TransactionKind
+from .models_payments import PendingPayment
 from .money import exponent, format_money, from_minor, to_minor
 
 MAX_TOP_UP = Decimal("1000000")
@@ -75,9 +76,12 @@ def wallet_top_up(
     reference: str,
     idempotency_key: str,
     note: str = "",
-) -> tuple[LedgerTransaction, bool]:
+) -> tuple[LedgerTransaction | PendingPayment, bool]:
     """Record a payment into ``wallet``. Returns the transaction and whether it is new; the same
-    key again returns the first transaction (and refuses a different payment under it)."""
+    key again returns the first transaction (and refuses a different payment under it).
+
+    A reseller's staff member paying above the owner's limits gets a ``PendingPayment`` instead
+    (see payments.py): nothing is posted until an owner approves it."""
     if not _may_fund(actor, membership, wallet):
         raise PermissionDenied
     if amount_minor <= 0:
@@ -99,7 +103,27 @@ def wallet_top_up(
         if posted != amount_minor or existing.payment_reference != reference:
             raise ValidationError(_("This form was already submitted with another payment."))
         return existing, False
+    waiting = PendingPayment.objects.filter(idempotency_key=key).first()
+    if waiting is not None:
+        if waiting.amount_minor != amount_minor or waiting.payment_reference != reference:
+            raise ValidationError(_("This form was already submitted with another payment."))
+        return waiting, False
     memo = note.strip() or _("Payment %(ref)s") % {"ref": reference}
+    over = ""
+    if payments.is_limited(membership, wallet):  # locks the reseller's limits until commit
+        over = payments.over_staff_limit(user=actor, wallet=wallet, amount_minor=amount_minor)
+    if over:
+        pending = payments.pending_payment_create(
+            actor=actor,
+            wallet=wallet,
+            amount_minor=amount_minor,
+            method=method,
+            reference=reference,
+            memo=memo,
+            key=key,
+            over_limit=over,
+        )
+        return pending, True
     txn = ledger.ledger_post(
         kind=TransactionKind.TOP_UP,
         entries=[(wallet, amount_minor), (_funding_side(wallet), -amount_minor)],
