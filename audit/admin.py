@@ -8,7 +8,7 @@ from django.db.models import Model
 
 from .actions import Action
 from .models import AuditEvent
-from .services import audit_record, field_changes
+from .services import CHANGED, audit_record, field_changes
 
 
 @admin.register(AuditEvent)
@@ -64,21 +64,26 @@ class AuditedAdminMixin:
         super().save_model(request, obj, form, change)
         after = {f: getattr(obj, f, None) for f in fields}
         changes = field_changes(before, after, secrets=self.audit_secret_fields)
+        for field in fields:  # a secret typed in is a change, whatever the model shows of it
+            if field in self.audit_secret_fields:
+                changes[field] = [CHANGED, CHANGED]
         if not change:
             changes = {"created": True, **changes}
         if changes:
-            self.audit_saved(obj, changes)
+            self.audit_saved(request, obj, changes)
 
-    def audit_saved(self, obj: Model, changes: dict) -> None:
-        audit_record(action=self.audit_action, target=obj, changes=changes)
+    def audit_saved(self, request, obj: Model, changes: dict) -> None:
+        audit_record(action=self.audit_action, target=obj, changes=changes, actor=request.user)
 
     def delete_model(self, request, obj):
-        audit_record(action=self.audit_delete_action, target=obj, deleting=True)
+        audit_record(action=self.audit_delete_action, target=obj, deleting=True, actor=request.user)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            audit_record(action=self.audit_delete_action, target=obj, deleting=True)
+            audit_record(
+                action=self.audit_delete_action, target=obj, deleting=True, actor=request.user
+            )
         super().delete_queryset(request, queryset)
 
     def save_formset(self, request, form, formset, change):
@@ -86,14 +91,26 @@ class AuditedAdminMixin:
         initial = {f.instance.pk: f.initial for f in formset.forms if f.instance.pk is not None}
         for gone in getattr(formset, "deleted_forms", []):
             if gone.instance.pk is not None:
-                audit_record(action=self.audit_delete_action, target=gone.instance, deleting=True)
+                audit_record(
+                    action=self.audit_delete_action,
+                    target=gone.instance,
+                    deleting=True,
+                    actor=request.user,
+                )
         super().save_formset(request, form, formset, change)
         for obj in getattr(formset, "new_objects", []):
-            audit_record(action=Action.ADMIN_CHANGE, target=obj, changes={"created": True})
+            audit_record(
+                action=Action.ADMIN_CHANGE,
+                target=obj,
+                changes={"created": True},
+                actor=request.user,
+            )
         for obj, changed in getattr(formset, "changed_objects", []):
             fields = self._audited_fields(obj, changed)
             before = {f: initial.get(obj.pk, {}).get(f) for f in fields}
             after = {f: getattr(obj, obj._meta.get_field(f).attname) for f in fields}
             changes = field_changes(before, after, secrets=self.audit_secret_fields)
             if changes:
-                audit_record(action=Action.ADMIN_CHANGE, target=obj, changes=changes)
+                audit_record(
+                    action=Action.ADMIN_CHANGE, target=obj, changes=changes, actor=request.user
+                )

@@ -98,6 +98,7 @@ def staff_payment_limits_set(
     if old != (per_payment_minor, per_day_minor):
         money = lambda minor: format_minor(minor, row.currency)  # noqa: E731
         audit_record(
+            actor=actor.user,
             action=Action.PAYMENT_LIMITS_SET,
             target=row,
             target_label=_("Staff payment limits"),
@@ -177,6 +178,7 @@ def pending_payment_create(
         recorded_by=actor,
     )
     audit_record(
+        actor=actor,
         action=Action.PAYMENT_SUBMIT,
         target=pending,
         target_label=_label(pending),
@@ -250,6 +252,7 @@ def pending_payment_approve(
     pending.save(update_fields=["status", "decided_by", "decided_at", "transaction"])
     recorded_by = User.objects.get(pk=pending.recorded_by_id).email
     audit_record(
+        actor=actor.user,
         action=Action.PAYMENT_APPROVE,
         target=pending,
         target_label=_label(pending),
@@ -280,6 +283,7 @@ def pending_payment_reject(*, actor: Membership, pending_id: int, reason: str) -
     pending.reason = reason
     pending.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     audit_record(
+        actor=actor.user,
         action=Action.PAYMENT_REJECT,
         target=pending,
         target_label=_label(pending),

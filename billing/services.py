@@ -182,6 +182,7 @@ def markup_rule_save(*, actor, values: dict, rule=None):
     changes = field_changes(before, snapshot(rule, MARKUP_FIELDS))
     if changes or created:
         audit_record(
+            actor=actor.user,
             action=Action.MARKUP_SAVE,
             target=rule,
             changes={"created": True, **changes} if created else changes,
@@ -204,6 +205,7 @@ def markup_rule_delete(*, actor, rule) -> None:
     ):
         raise PermissionDenied
     audit_record(
+        actor=actor.user,
         action=Action.MARKUP_DELETE,
         target=rule,
         deleting=True,

@@ -135,7 +135,9 @@ def wallet_top_up(
         payment_reference=reference,
         created_by=actor,
     )
-    audit_record(action=Action.PAYMENT_RECORD, target=txn, changes=_payment_facts(txn, wallet))
+    audit_record(
+        action=Action.PAYMENT_RECORD, target=txn, actor=actor, changes=_payment_facts(txn, wallet)
+    )
     return txn, True
 
 
@@ -217,6 +219,7 @@ def wallet_payment_reverse(
         audit_record(
             action=Action.PAYMENT_REVERSE,
             target=reversal,
+            actor=actor,
             changes={"reverses": payment.pk, "reason": reason, **_payment_facts(reversal, wallet)},
         )
     except ledger.InsufficientBalance as error:
@@ -252,7 +255,10 @@ def wallet_credit_limit_set(
     new = format_money(from_minor(limit_minor, wallet.currency), wallet.currency)
     if old != new:
         audit_record(
-            action=Action.CREDIT_LIMIT_SET, target=locked, changes={"credit_limit": [old, new]}
+            actor=actor,
+            action=Action.CREDIT_LIMIT_SET,
+            target=locked,
+            changes={"credit_limit": [old, new]},
         )
     locked.credit_limit_minor = limit_minor
     locked.save(update_fields=["credit_limit_minor"])

@@ -102,12 +102,17 @@ class ResellerAdmin(AuditedAdminMixin, admin.ModelAdmin):
             obj.domain_checked_at = obj.domain_verified_at = None
         super().save_model(request, obj, form, change)
 
-    def audit_saved(self, obj: Reseller, changes: dict) -> None:
+    def audit_saved(self, request, obj: Reseller, changes: dict) -> None:
         # status is its own action (the owner's page filters on it); the rest is an admin change
         if status := changes.pop("status", None):
-            audit_record(action=Action.RESELLER_STATUS_SET, target=obj, changes={"status": status})
+            audit_record(
+                action=Action.RESELLER_STATUS_SET,
+                target=obj,
+                changes={"status": status},
+                actor=request.user,
+            )
         if changes:
-            super().audit_saved(obj, changes)
+            super().audit_saved(request, obj, changes)
 
     @admin.display(description=_("clients"))
     def client_count(self, reseller: Reseller) -> int:
@@ -122,11 +127,16 @@ class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["reseller"]
     autocomplete_fields = ["reseller"]
 
-    def audit_saved(self, obj: Client, changes: dict) -> None:
+    def audit_saved(self, request, obj: Client, changes: dict) -> None:
         if status := changes.pop("status", None):
-            audit_record(action=Action.CLIENT_STATUS_SET, target=obj, changes={"status": status})
+            audit_record(
+                action=Action.CLIENT_STATUS_SET,
+                target=obj,
+                changes={"status": status},
+                actor=request.user,
+            )
         if changes:
-            super().audit_saved(obj, changes)
+            super().audit_saved(request, obj, changes)
 
 
 @admin.register(Membership)

@@ -89,9 +89,13 @@ def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
     reseller.save()
     changes = field_changes(before, snapshot(reseller, fields))
     if domain := changes.pop("domain", None):
-        audit_record(action=Action.DOMAIN_SET, target=reseller, changes={"domain": domain})
+        audit_record(
+            actor=actor.user, action=Action.DOMAIN_SET, target=reseller, changes={"domain": domain}
+        )
     if changes:
-        audit_record(action=Action.BRANDING_UPDATE, target=reseller, changes=changes)
+        audit_record(
+            actor=actor.user, action=Action.BRANDING_UPDATE, target=reseller, changes=changes
+        )
     return reseller
 
 
@@ -119,6 +123,7 @@ def client_update(*, actor: Membership, client: Client, **fields: Any) -> Client
     client.save()
     if client.status != old_status:  # the "status" helper moves this into client_status_set
         audit_record(
+            actor=actor.user,
             action=Action.CLIENT_STATUS_SET,
             target=client,
             changes={"status": [old_status, client.status]},
@@ -189,6 +194,7 @@ def invitation_create(
     invitation.full_clean(exclude=["invited_by"], validate_constraints=False)
     invitation.save()
     audit_record(
+        actor=actor.user,
         action=Action.INVITATION_CREATE,
         target=invitation,
         changes={"email": email, "role": role, "renewed": open_invitation is not None},
@@ -214,6 +220,7 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
         audit_record(
+            actor=actor.user,
             action=Action.INVITATION_REVOKE,
             target=invitation,
             changes={"email": invitation.email, "role": invitation.role},
@@ -381,6 +388,7 @@ def membership_remove(*, actor: Membership, member: Membership) -> User:
     _refuse_last_leader(member, team)
     user = User.objects.select_for_update().get(pk=member.user_id)
     audit_record(
+        actor=actor.user,
         action=Action.MEMBER_REMOVE,
         target=user,
         target_label=user.email,
@@ -409,6 +417,7 @@ def membership_role_set(*, actor: Membership, member: Membership, role: str) -> 
         return member
     _refuse_last_leader(member, team)
     audit_record(
+        actor=actor.user,
         action=Action.MEMBER_ROLE_SET,
         target=member,
         target_label=member.user.email,
@@ -438,6 +447,7 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
     invitation.expires_at = timezone.now() + INVITATION_TTL
     invitation.save(update_fields=["expires_at"])
     audit_record(
+        actor=actor.user,
         action=Action.INVITATION_RESEND,
         target=invitation,
         changes={"email": invitation.email, "role": invitation.role},

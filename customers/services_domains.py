@@ -67,6 +67,7 @@ def reseller_domain_check_request(*, actor: Membership) -> bool:
 
     with transaction.atomic():
         audit_record(
+            actor=actor.user,
             action=Action.DOMAIN_CHECK_REQUEST,
             target=reseller,
             changes={"domain": reseller.domain},
