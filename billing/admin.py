@@ -2,6 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from audit.actions import Action
+from audit.admin import AuditedAdminMixin
+
 from .models import Cart, CartItem, ExchangeRate, MarkupRule
 from .selectors import missing_exchange_rates
 from .services import exchange_rate_set
@@ -43,7 +46,10 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(MarkupRule)
-class MarkupRuleAdmin(admin.ModelAdmin):
+class MarkupRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_action = Action.MARKUP_SAVE
+    audit_delete_action = Action.MARKUP_DELETE
+
     list_display = [
         "reseller", "level", "client", "country", "number_type", "percent", "fixed_setup",
         "fixed_monthly", "min_margin_monthly", "rounding",

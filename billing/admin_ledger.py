@@ -22,6 +22,7 @@ from .models_ledger import (
     Posting,
     TransactionKind,
 )
+from .models_payments import PendingPayment
 from .money import format_money, from_minor
 from .selectors_wallets import wallet_summary
 from .wallets import wallet_credit_limit_set, wallet_payment_reverse, wallet_top_up
@@ -207,14 +208,14 @@ class PostingInline(ReadOnlyInline):
 class LedgerTransactionAdmin(ReadOnlyAdmin):
     list_display = [
         "id", "created_at", "kind", "memo", "reseller", "client", "order", "payment_method",
-        "payment_reference", "created_by",
+        "payment_reference", "created_by", "approved_by",
     ]  # fmt: skip
     list_filter = ["kind", "payment_method"]
     search_fields = [
         "memo", "payment_reference", "idempotency_key", "order__reference", "client__name",
         "reseller__name",
     ]  # fmt: skip
-    list_select_related = ["reseller", "client", "order", "created_by"]
+    list_select_related = ["reseller", "client", "order", "created_by", "approved_by"]
     date_hierarchy = "created_at"
     inlines = [PostingInline]
     show_full_result_count = False
@@ -256,3 +257,20 @@ class HoldAdmin(ReadOnlyAdmin):
     @admin.display(description=_("released"))
     def released(self, hold: Hold) -> str:
         return minor_money(hold.released_minor, hold.wallet.currency)
+
+
+@admin.register(PendingPayment)
+class PendingPaymentAdmin(ReadOnlyAdmin):
+    """Staff payments above their reseller's limits; owners decide them in the portal."""
+
+    list_display = [
+        "created_at", "reseller", "client", "amount", "payment_reference", "recorded_by",
+        "status", "decided_by", "decided_at",
+    ]  # fmt: skip
+    list_filter = ["status", "over_limit", "reseller"]
+    search_fields = ["payment_reference", "client__name", "reseller__name", "recorded_by__email"]
+    list_select_related = ["reseller", "client", "recorded_by", "decided_by"]
+
+    @admin.display(description=_("amount"))
+    def amount(self, pending: PendingPayment) -> str:
+        return minor_money(pending.amount_minor, pending.currency)

@@ -159,3 +159,46 @@ class AdminReversalForm(ReversalForm):
     def __init__(self, *args, payments, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["payment"].choices = [(txn.pk, label) for txn, label in payments]
+
+
+class PaymentRejectForm(ReversalForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=forms.TextInput({"autocomplete": "off"}),
+        help_text=_("Shown to the staff member, e.g. “No transfer received”."),
+    )
+
+
+class StaffPaymentLimitsForm(forms.Form):
+    """Both limits in the reseller's currency; 0 means staff may not record payments."""
+
+    per_payment = _amount_field(
+        label=_("Limit per payment"),
+        help_text=_("A larger payment waits for an owner's approval."),
+    )
+    per_day = _amount_field(
+        label=_("Limit per staff member per day"),
+        help_text=_(
+            "What one staff member may record in a day (UTC) before payments wait for an "
+            "owner's approval. 0 in either field: only owners record payments."
+        ),
+    )
+
+    def __init__(self, *args, currency: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        for field in self.fields.values():
+            field.label = format_lazy("{} ({})", field.label, currency)
+
+    def clean(self):
+        data = super().clean()
+        for name in ("per_payment", "per_day"):
+            if data.get(name) is not None:
+                try:
+                    data[f"{name}_minor"] = parse_amount(
+                        data[name], self.currency, field=name, allow_zero=True
+                    )
+                except ValidationError as error:
+                    self.add_error(None, error)
+        return data

@@ -235,3 +235,4 @@ from .models_orders import (  # noqa: E402, F401
     OrderStatus,
     ProviderEvent,
 )
+from .models_payments import PendingPayment, StaffPaymentLimits  # noqa: E402, F401

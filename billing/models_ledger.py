@@ -130,6 +130,10 @@ class LedgerTransaction(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A staff payment above its limits: the owner who let it post (created_by recorded it).
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # A reversal's original (a payment recorded by mistake): posted rows are never edited, so
     # the correction is a new transaction pointing at the one it undoes, at most one per original.
     reverses = models.OneToOneField(

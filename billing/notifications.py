@@ -109,3 +109,40 @@ def _send(order_id: int) -> None:
         message.message()  # a header that cannot be sent fails here, before anything went out
     for message in messages:
         message.send()
+
+
+def pending_payment_email_send(*, pending_id: int) -> bool:
+    """Tell the reseller's owners that a staff payment waits for them (in their brand)."""
+    from .models_payments import PendingPayment
+    from .money import format_minor
+
+    pending = (
+        PendingPayment.objects.select_related("reseller", "client", "recorded_by")
+        .filter(pk=pending_id, status=PendingPayment.Status.PENDING)
+        .first()
+    )
+    if pending is None:
+        return False  # decided before the job ran
+    owners = Membership.objects.filter(
+        reseller=pending.reseller, role=Role.RESELLER_OWNER, user__is_active=True
+    ).select_related("user")
+    recipients = sorted({m.user.email for m in owners})
+    if not recipients:
+        return False
+    context = {
+        "pending": pending,
+        "amount": format_minor(pending.amount_minor, pending.currency),
+        "brand": pending.reseller,
+        "url": settings.SITE_URL + reverse("billing:reseller_payments"),
+    }
+    brand = brand_for_reseller(pending.reseller)
+    sender = mail_sender(brand)
+    subject = render_to_string("billing/email/payment_pending_subject.txt", context)
+    EmailMessage(
+        f"[{_one_line(brand.name)}] {_one_line(subject)}",
+        render_to_string("billing/email/payment_pending.txt", context),
+        sender.from_email,
+        recipients,
+        reply_to=sender.reply_to,
+    ).send()
+    return True

@@ -28,6 +28,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
+from audit.actions import Action
+from audit.services import audit_record
 from inventory.accounts import adapter_for
 from inventory.models import ProviderAccount
 from inventory.providers import errors
@@ -385,6 +387,15 @@ def order_item_retry(*, item_id: int) -> bool:
             update_fields=["state", "state_before_dead_letter", "attempts", "next_check_at",
                            "detail", "outcome", "updated_at"]
         )  # fmt: skip
+        order = item.order
+        audit_record(
+            action=Action.ORDER_ITEM_RETRY,
+            target=item,
+            target_label=item.reference,
+            reseller=order.reseller,
+            client=order.client,
+            changes={"state": [ItemState.DEAD_LETTER, item.state]},
+        )
         from .tasks import enqueue_provisioning
 
         transaction.on_commit(lambda: enqueue_provisioning([item_id]))

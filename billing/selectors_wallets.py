@@ -161,7 +161,12 @@ def wallet_statement(
     filters = filters or StatementFilters()
     postings = (
         Posting.objects.filter(account=wallet)
-        .select_related("transaction__order", "transaction__created_by", "transaction__reverses")
+        .select_related(
+            "transaction__order",
+            "transaction__created_by",
+            "transaction__approved_by",
+            "transaction__reverses",
+        )
         .annotate(reversal_id=F("transaction__reversal__id"))
         .order_by("-id")
     )
@@ -193,6 +198,7 @@ class StatementRow:
     amount: Money
     balance_after: Money
     created_by: str = ""  # who recorded it, for the reseller's pages only
+    approved_by: str = ""  # the owner who let a staff payment above the limits post
     reversal_id: int | None = None  # a payment's reversal, once it was reversed
     reverses_id: int | None = None  # a reversal's original payment
     reverses_date: datetime | None = None
@@ -228,6 +234,7 @@ def statement_row(posting: Posting) -> StatementRow:
         amount=Money(posting.amount_minor, posting.currency),
         balance_after=Money(posting.balance_after_minor, posting.currency),
         created_by=txn.created_by.get_full_name() if txn.created_by_id else "",
+        approved_by=txn.approved_by.get_full_name() if txn.approved_by_id else "",
         reversal_id=getattr(posting, "reversal_id", None),
         reverses_id=txn.reverses_id,
         reverses_date=txn.reverses.created_at if txn.reverses_id else None,

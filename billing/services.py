@@ -11,8 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actions import Action
+from audit.services import audit_record, field_changes, snapshot
 from customers.models import User
-from customers.tenant_status import Action, client_action_require, tenant_action_require
+from customers.tenant_status import Action as TenantAction
+from customers.tenant_status import client_action_require, tenant_action_require
 from inventory.buying import terms_for
 from inventory.providers.types import AvailableNumber
 
@@ -45,9 +48,19 @@ def exchange_rate_set(
     if value != value.quantize(Decimal("0.00000001")):
         raise ValidationError({"rate": "at most 8 decimal places"})
     # One row per pair: a rate entered the other way round replaces the stored inverse.
+    inverse = ExchangeRate.objects.filter(base=quote, quote=base).first()
+    old = ExchangeRate.objects.filter(base=base, quote=quote).first()
     ExchangeRate.objects.filter(base=quote, quote=base).delete()
     fx, _created = ExchangeRate.objects.update_or_create(
         base=base, quote=quote, defaults={"rate": value, "updated_by": user}
+    )
+    was = old.rate if old else (1 / inverse.rate if inverse else None)
+    audit_record(
+        action=Action.FX_RATE_SET,
+        target=fx,
+        target_label=f"{base}/{quote}",
+        actor=user,
+        changes={"rate": [str(was) if was is not None else None, str(value)]},
     )
     return fx
 
@@ -76,7 +89,7 @@ def cart_item_add(
     from .pricing import PriceUnavailable
     from .storefront import price_group
 
-    client_action_require(client=client, action=Action.CART)
+    client_action_require(client=client, action=TenantAction.CART)
     if sku.group_id != group.pk or sku.retired_at is not None or group.retired_at is not None:
         raise ValidationError({"sku": _("This offer is no longer available.")})
     terms = terms_for(group, live_count=live_count)
@@ -129,7 +142,7 @@ def cart_item_add(
 def cart_item_remove(*, client, item_id: int) -> bool:
     from .models import CartItem
 
-    client_action_require(client=client, action=Action.CART)
+    client_action_require(client=client, action=TenantAction.CART)
     deleted, _ = CartItem.objects.filter(pk=item_id, cart__client=client).delete()
     return bool(deleted)
 
@@ -144,7 +157,7 @@ def markup_rule_save(*, actor, values: dict, rule=None):
 
     if not actor.is_reseller_owner:
         raise PermissionDenied
-    tenant_action_require(membership=actor, action=Action.PRICING)
+    tenant_action_require(membership=actor, action=TenantAction.PRICING)
     client = values.get("client")
     if client is not None and client.reseller_id != actor.reseller_id:
         raise PermissionDenied
@@ -165,10 +178,20 @@ def markup_rule_save(*, actor, values: dict, rule=None):
             raise ValidationError("Another rule already covers this client, country and type.")
         for key, value in scope.items():
             setattr(rule, key, value)
+    before = snapshot(rule, MARKUP_FIELDS) if rule.pk else {}
     for field in MARKUP_FIELDS:
         setattr(rule, field, values[field])
     rule.full_clean(validate_constraints=False)
+    created = rule.pk is None
     rule.save()
+    changes = field_changes(before, snapshot(rule, MARKUP_FIELDS))
+    if changes or created:
+        audit_record(
+            actor=actor.user,
+            action=Action.MARKUP_SAVE,
+            target=rule,
+            changes={"created": True, **changes} if created else changes,
+        )
     return rule
 
 
@@ -186,5 +209,12 @@ def markup_rule_delete(*, actor, rule) -> None:
         or rule.level != "retail"
     ):
         raise PermissionDenied
-    tenant_action_require(membership=actor, action=Action.PRICING)
+    tenant_action_require(membership=actor, action=TenantAction.PRICING)
+    audit_record(
+        actor=actor.user,
+        action=Action.MARKUP_DELETE,
+        target=rule,
+        deleting=True,
+        changes=snapshot(rule, ("country", "number_type", *MARKUP_FIELDS)),
+    )
     rule.delete()

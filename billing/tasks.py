@@ -56,3 +56,15 @@ def enqueue_check(item_id: int, when: datetime) -> None:
 
 def enqueue_order_notification(order_id: int) -> None:
     order_notification_task.delay(order_id)
+
+
+@shared_task(
+    name="billing.pending_payment_email_task",
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    max_retries=8,
+)
+def pending_payment_email_task(pending_id: int) -> bool:
+    from .notifications import pending_payment_email_send
+
+    return pending_payment_email_send(pending_id=pending_id)

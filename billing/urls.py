@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, checkout, markups, orders, wallets, webhooks
+from .views import browse, checkout, markups, orders, payments, wallets, webhooks
 
 app_name = "billing"
 
@@ -36,6 +36,10 @@ urlpatterns = [
         wallets.reseller_client_payment_reverse,
         name="client_payment_reverse",
     ),
+    path("reseller/payments/", payments.reseller_payments, name="reseller_payments"),
+    path("reseller/payments/limits/", payments.payment_limits, name="payment_limits"),
+    path("reseller/payments/<int:pk>/approve/", payments.payment_approve, name="payment_approve"),
+    path("reseller/payments/<int:pk>/reject/", payments.payment_reject, name="payment_reject"),
     path(
         "webhooks/providers/<str:account_name>/", webhooks.provider_webhook, name="provider_webhook"
     ),

@@ -20,11 +20,14 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from audit.actions import Action
+from audit.services import audit_record
 from customers.models import Client, Membership, Reseller, User
-from customers.tenant_status import Action
+from customers.tenant_status import Action as TenantAction
 
-from . import ledger
+from . import ledger, payments
 from .models import AccountKind, LedgerAccount, LedgerTransaction, PaymentMethod, TransactionKind
+from .models_payments import PendingPayment
 from .money import exponent, format_money, from_minor, to_minor
 from .tenant_wallets import wallet_action_require
 
@@ -75,9 +78,12 @@ def wallet_top_up(
     reference: str,
     idempotency_key: str,
     note: str = "",
-) -> tuple[LedgerTransaction, bool]:
+) -> tuple[LedgerTransaction | PendingPayment, bool]:
     """Record a payment into ``wallet``. Returns the transaction and whether it is new; the same
-    key again returns the first transaction (and refuses a different payment under it)."""
+    key again returns the first transaction (and refuses a different payment under it).
+
+    A reseller's staff member paying above the owner's limits gets a ``PendingPayment`` instead
+    (see payments.py): nothing is posted until an owner approves it."""
     if not _may_fund(actor, membership, wallet):
         raise PermissionDenied
     if amount_minor <= 0:
@@ -99,10 +105,30 @@ def wallet_top_up(
         if posted != amount_minor or existing.payment_reference != reference:
             raise ValidationError(_("This form was already submitted with another payment."))
         return existing, False
+    waiting = PendingPayment.objects.filter(idempotency_key=key).first()
+    if waiting is not None:
+        if waiting.amount_minor != amount_minor or waiting.payment_reference != reference:
+            raise ValidationError(_("This form was already submitted with another payment."))
+        return waiting, False
     wallet_action_require(
-        membership=membership, wallet=wallet, action=Action.TOP_UP, amount_minor=amount_minor
+        membership=membership, wallet=wallet, action=TenantAction.TOP_UP, amount_minor=amount_minor
     )
     memo = note.strip() or _("Payment %(ref)s") % {"ref": reference}
+    over = ""
+    if payments.is_limited(membership, wallet):  # locks the reseller's limits until commit
+        over = payments.over_staff_limit(user=actor, wallet=wallet, amount_minor=amount_minor)
+    if over:
+        pending = payments.pending_payment_create(
+            actor=actor,
+            wallet=wallet,
+            amount_minor=amount_minor,
+            method=method,
+            reference=reference,
+            memo=memo,
+            key=key,
+            over_limit=over,
+        )
+        return pending, True
     txn = ledger.ledger_post(
         kind=TransactionKind.TOP_UP,
         entries=[(wallet, amount_minor), (_funding_side(wallet), -amount_minor)],
@@ -114,7 +140,20 @@ def wallet_top_up(
         payment_reference=reference,
         created_by=actor,
     )
+    audit_record(
+        action=Action.PAYMENT_RECORD, target=txn, actor=actor, changes=_payment_facts(txn, wallet)
+    )
     return txn, True
+
+
+def _payment_facts(txn: LedgerTransaction, wallet: LedgerAccount) -> dict:
+    amount = txn.postings.get(account=wallet).amount_minor
+    return {
+        "amount": format_money(from_minor(amount, wallet.currency), wallet.currency),
+        "method": txn.payment_method,
+        "reference": txn.payment_reference,
+        "wallet": str(wallet),
+    }
 
 
 def _may_reverse(actor: User, membership: Membership | None, wallet: LedgerAccount) -> bool:
@@ -156,7 +195,7 @@ def wallet_payment_reverse(
     (the money was spent already): nothing is written."""
     if not _may_reverse(actor, membership, wallet):
         raise PermissionDenied
-    wallet_action_require(membership=membership, wallet=wallet, action=Action.PAYMENT_REVERSE)
+    wallet_action_require(membership=membership, wallet=wallet, action=TenantAction.PAYMENT_REVERSE)
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError({"reason": _("Say why this payment is reversed.")})
@@ -183,6 +222,12 @@ def wallet_payment_reverse(
             payment_reference=payment.payment_reference,
             created_by=actor,
         )
+        audit_record(
+            action=Action.PAYMENT_REVERSE,
+            target=reversal,
+            actor=actor,
+            changes={"reverses": payment.pk, "reason": reason, **_payment_facts(reversal, wallet)},
+        )
     except ledger.InsufficientBalance as error:
         short = format_money(from_minor(error.short_minor, wallet.currency), wallet.currency)
         raise ValidationError(
@@ -205,13 +250,22 @@ def wallet_credit_limit_set(
         raise PermissionDenied
     if wallet.kind == AccountKind.CLIENT_WALLET and not membership.is_reseller_owner:
         raise PermissionDenied  # credit is the owner's decision; staff record payments
-    wallet_action_require(membership=membership, wallet=wallet, action=Action.CREDIT_LIMIT)
+    wallet_action_require(membership=membership, wallet=wallet, action=TenantAction.CREDIT_LIMIT)
     if limit_minor < 0:
         raise ValidationError({"credit_limit": _("The credit limit cannot be negative.")})
     locked = ledger.lock_accounts([wallet])[wallet.pk]
     if locked.balance_minor < -limit_minor:
         raise ValidationError(
             {"credit_limit": _("The wallet already owes more than this; top it up first.")}
+        )
+    old = format_money(from_minor(locked.credit_limit_minor, wallet.currency), wallet.currency)
+    new = format_money(from_minor(limit_minor, wallet.currency), wallet.currency)
+    if old != new:
+        audit_record(
+            actor=actor,
+            action=Action.CREDIT_LIMIT_SET,
+            target=locked,
+            changes={"credit_limit": [old, new]},
         )
     locked.credit_limit_minor = limit_minor
     locked.save(update_fields=["credit_limit_minor"])

@@ -5,6 +5,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditedAdminMixin
+
 from .domains import new_domain_token
 from .logos import logo_from_upload
 from .models import Client, Invitation, Membership, Reseller, User
@@ -19,7 +21,9 @@ class MembershipInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    audit_secret_fields = ("password",)
+
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "membership__role"]
@@ -71,7 +75,7 @@ class ResellerAdminForm(forms.ModelForm):
 
 
 @admin.register(Reseller)
-class ResellerAdmin(admin.ModelAdmin):
+class ResellerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = ResellerAdminForm
     list_display = [
         "name",
@@ -116,7 +120,7 @@ class ResellerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "reseller", "contact_email", "billing_country", "status", "created_at"]
     list_filter = ["status", "reseller"]
     search_fields = ["name", "contact_name", "contact_email", "reseller__name"]
@@ -135,7 +139,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "role", "reseller", "client", "created_at"]
     list_filter = ["role", "reseller"]
     search_fields = ["user__email", "reseller__name", "client__name"]
@@ -144,7 +148,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["email", "role", "reseller", "client", "status", "created_at", "expires_at"]
     list_filter = ["role", "reseller", ("accepted_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "reseller__name", "client__name"]

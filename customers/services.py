@@ -18,6 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import Action
+from audit.services import audit_record, field_changes, snapshot
+
 from .models import (
     CLIENT_ROLES,
     RESELLER_ROLES,
@@ -29,7 +32,8 @@ from .models import (
     User,
 )
 from .services_domains import reseller_domain_set
-from .tenant_status import Action, tenant_action_require
+from .tenant_status import Action as TenantAction
+from .tenant_status import tenant_action_require
 
 INVITATION_TTL = timedelta(days=7)
 _INVITATION_SALT = "didhub.invitation"
@@ -73,8 +77,9 @@ def reseller_create(
 def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
     if not actor.is_reseller_owner:
         raise PermissionDenied
-    tenant_action_require(membership=actor, action=Action.BRANDING)
+    tenant_action_require(membership=actor, action=TenantAction.BRANDING)
     reseller = Reseller.objects.select_for_update().get(pk=actor.reseller_id)
+    before = snapshot(reseller, fields)
     for field, value in fields.items():
         if field not in BRANDING_FIELDS:
             raise ValueError(f"not a branding field: {field}")
@@ -84,6 +89,15 @@ def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
             setattr(reseller, field, value)
     _full_clean(reseller)
     reseller.save()
+    changes = field_changes(before, snapshot(reseller, fields))
+    if domain := changes.pop("domain", None):
+        audit_record(
+            actor=actor.user, action=Action.DOMAIN_SET, target=reseller, changes={"domain": domain}
+        )
+    if changes:
+        audit_record(
+            actor=actor.user, action=Action.BRANDING_UPDATE, target=reseller, changes=changes
+        )
     return reseller
 
 
@@ -91,7 +105,7 @@ def reseller_update_branding(*, actor: Membership, **fields: Any) -> Reseller:
 def client_create(*, actor: Membership, **fields: Any) -> Client:
     if not actor.is_reseller:
         raise PermissionDenied
-    tenant_action_require(membership=actor, action=Action.CLIENT_CREATE)
+    tenant_action_require(membership=actor, action=TenantAction.CLIENT_CREATE)
     client = Client(reseller=actor.reseller)
     _apply_client_fields(client, fields)
     client.save()
@@ -109,7 +123,7 @@ def client_update(*, actor: Membership, client: Client, **fields: Any) -> Client
             raise PermissionDenied
     elif not (actor.is_client_admin and actor.client_id == client.pk):
         raise PermissionDenied
-    tenant_action_require(membership=actor, action=Action.CLIENT_EDIT, client=client)
+    tenant_action_require(membership=actor, action=TenantAction.CLIENT_EDIT, client=client)
     client = Client.objects.select_for_update().get(pk=client.pk)
     _apply_client_fields(client, fields)
     client.save()
@@ -157,7 +171,7 @@ def invitation_create(
         client = None
     if not _may_invite(actor, role, client):
         raise PermissionDenied
-    tenant_action_require(membership=actor, action=Action.INVITE, client=client)
+    tenant_action_require(membership=actor, action=TenantAction.INVITE, client=client)
     if _account_in_use(email):
         raise ValidationError(
             {"email": _("Someone with this email address already has an account.")}
@@ -179,6 +193,12 @@ def invitation_create(
     invitation.expires_at = timezone.now() + INVITATION_TTL
     invitation.full_clean(exclude=["invited_by"], validate_constraints=False)
     invitation.save()
+    audit_record(
+        actor=actor.user,
+        action=Action.INVITATION_CREATE,
+        target=invitation,
+        changes={"email": email, "role": role, "renewed": open_invitation is not None},
+    )
 
     from .tasks import send_invitation_email_task
 
@@ -195,11 +215,19 @@ def invitation_revoke_allowed(*, actor: Membership, invitation: Invitation) -> N
 @transaction.atomic
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
     invitation_revoke_allowed(actor=actor, invitation=invitation)
-    tenant_action_require(membership=actor, action=Action.ACCESS_REMOVE, client=invitation.client)
+    tenant_action_require(
+        membership=actor, action=TenantAction.ACCESS_REMOVE, client=invitation.client
+    )
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor.user,
+            action=Action.INVITATION_REVOKE,
+            target=invitation,
+            changes={"email": invitation.email, "role": invitation.role},
+        )
     return invitation
 
 
@@ -278,6 +306,12 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str) 
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
+    audit_record(
+        action=Action.INVITATION_ACCEPT,
+        target=invitation,
+        actor=user,
+        changes={"email": invitation.email, "role": invitation.role},
+    )
     return user
 
 
@@ -368,12 +402,21 @@ def membership_remove_allowed(*, actor: Membership, member: Membership) -> None:
 def membership_remove(*, actor: Membership, member: Membership) -> User:
     """End ``member``'s access: the membership goes, the account is deactivated."""
     membership_remove_allowed(actor=actor, member=member)
-    tenant_action_require(membership=actor, action=Action.ACCESS_REMOVE, client=member.client)
+    tenant_action_require(membership=actor, action=TenantAction.ACCESS_REMOVE, client=member.client)
     if member.pk == actor.pk:
         raise ValidationError(_("You cannot remove yourself."))
     team, member = _team_locked(actor, member)
     _refuse_last_leader(member, team)
     user = User.objects.select_for_update().get(pk=member.user_id)
+    audit_record(
+        actor=actor.user,
+        action=Action.MEMBER_REMOVE,
+        target=user,
+        target_label=user.email,
+        reseller=member.reseller,
+        client=member.client,
+        changes={"role": [member.role, None]},
+    )
     member.delete()
     # One membership per person: without it the account reaches nothing, and a deactivated one
     # cannot sign in, so a session still open elsewhere is signed out on its next request.
@@ -387,7 +430,7 @@ def membership_role_set(*, actor: Membership, member: Membership, role: str) -> 
     """Owner ↔ staff in a reseller's team, admin ↔ user in a client's."""
     if not _may_manage(actor, member):
         raise PermissionDenied
-    tenant_action_require(membership=actor, action=Action.TEAM, client=member.client)
+    tenant_action_require(membership=actor, action=TenantAction.TEAM, client=member.client)
     family = CLIENT_ROLES if member.client_id else RESELLER_ROLES
     if role not in family:
         raise ValidationError({"role": _("Choose one of the roles offered.")})
@@ -395,6 +438,13 @@ def membership_role_set(*, actor: Membership, member: Membership, role: str) -> 
     if member.role == role:
         return member
     _refuse_last_leader(member, team)
+    audit_record(
+        actor=actor.user,
+        action=Action.MEMBER_ROLE_SET,
+        target=member,
+        target_label=member.user.email,
+        changes={"role": [member.role, role]},
+    )
     member.role = role
     member.save(update_fields=["role"])
     return member
@@ -407,7 +457,7 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
     from .tasks import send_invitation_email_task
 
     invitation_revoke_allowed(actor=actor, invitation=invitation)
-    tenant_action_require(membership=actor, action=Action.INVITE, client=invitation.client)
+    tenant_action_require(membership=actor, action=TenantAction.INVITE, client=invitation.client)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError(_("This invitation was accepted or revoked: invite them again."))
@@ -419,5 +469,11 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
         )
     invitation.expires_at = timezone.now() + INVITATION_TTL
     invitation.save(update_fields=["expires_at"])
+    audit_record(
+        actor=actor.user,
+        action=Action.INVITATION_RESEND,
+        target=invitation,
+        changes={"email": invitation.email, "role": invitation.role},
+    )
     transaction.on_commit(lambda: send_invitation_email_task.delay(invitation.pk))
     return invitation

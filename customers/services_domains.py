@@ -11,9 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import Action
+from audit.services import audit_record
+
 from .domains import clean_portal_domain, domain_proof_found, new_domain_token
 from .models import Membership, Reseller
-from .tenant_status import Action, tenant_action_require
+from .tenant_status import Action as TenantAction
+from .tenant_status import tenant_action_require
 
 # How long an unproved domain is re-checked on the hourly schedule; "Check now" works any time.
 RECHECK_FOR = timedelta(days=7)
@@ -56,7 +60,7 @@ def reseller_domain_check_request(*, actor: Membership) -> bool:
     check was queued in the last minute."""
     if not actor.is_reseller_owner:
         raise PermissionDenied
-    tenant_action_require(membership=actor, action=Action.BRANDING)
+    tenant_action_require(membership=actor, action=TenantAction.BRANDING)
     reseller = Reseller.objects.get(pk=actor.reseller_id)
     if not reseller.domain or reseller.domain_verified_at:
         return False
@@ -64,7 +68,14 @@ def reseller_domain_check_request(*, actor: Membership) -> bool:
         return False
     from .tasks import check_reseller_domain_task
 
-    transaction.on_commit(lambda: check_reseller_domain_task.delay(reseller.pk))
+    with transaction.atomic():
+        audit_record(
+            actor=actor.user,
+            action=Action.DOMAIN_CHECK_REQUEST,
+            target=reseller,
+            changes={"domain": reseller.domain},
+        )
+        transaction.on_commit(lambda: check_reseller_domain_task.delay(reseller.pk))
     return True
 
 
@@ -92,6 +103,7 @@ def reseller_domain_check(*, reseller_id: int) -> bool:
         reseller.domain_checked_at = now
         if found:
             reseller.domain_verified_at = now
+            audit_record(action=Action.DOMAIN_VERIFIED, target=reseller, changes={"domain": domain})
         reseller.save(update_fields=["domain_checked_at", "domain_verified_at", "updated_at"])
     return found
 

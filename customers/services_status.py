@@ -8,6 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actions import Action as AuditAction
+from audit.services import audit_record
+
 from .models import Client, Reseller, User
 from .tenant_status import Action, tenant_action_require
 
@@ -34,6 +37,12 @@ def client_status_set(*, actor: User, client: Client, status: str) -> Client:
         tenant_action_require(membership=membership, action=Action.CLIENT_STATUS, client=client)
     client = Client.objects.select_for_update().get(pk=client.pk)
     if client.status != status:
+        audit_record(
+            actor=actor,
+            action=AuditAction.CLIENT_STATUS_SET,
+            target=client,
+            changes={"status": [client.status, status]},
+        )
         client.status = status
         client.save(update_fields=["status"])
     return client
@@ -49,6 +58,12 @@ def reseller_status_set(*, actor: User, reseller: Reseller, status: str) -> Rese
         raise ValidationError({"status": _("Choose a status.")})
     reseller = Reseller.objects.select_for_update().get(pk=reseller.pk)
     if reseller.status != status:
+        audit_record(
+            actor=actor,
+            action=AuditAction.RESELLER_STATUS_SET,
+            target=reseller,
+            changes={"status": [reseller.status, status]},
+        )
         reseller.status = status
         reseller.save(update_fields=["status", "updated_at"])
     return reseller

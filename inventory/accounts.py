@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.actions import Action
+from audit.services import CHANGED, audit_record
+
 from .models import ProviderAccount, ProviderKind
 from .providers.errors import ProviderError
 from .providers.http import AccountConfig
@@ -106,6 +109,18 @@ def provider_account_create(
     if pycountry.currencies.get(alpha_3=account.currency) is None:
         raise ValidationError({"currency": f"unknown currency {account.currency!r}"})
     account.save()
+    audit_record(
+        action=Action.PROVIDER_ACCOUNT_CREATE,
+        target=account,
+        changes={
+            "kind": kind,
+            "base_url": account.base_url,
+            "sandbox": sandbox,
+            # that the secrets were set, never their values
+            **{f"credentials.{key}": CHANGED for key in sorted(credentials)},
+            **({"webhook_secret": CHANGED} if webhook_secret else {}),
+        },
+    )
     return account
 
 

@@ -3,6 +3,9 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from audit.actions import Action
+from audit.admin import AuditedAdminMixin
+
 from .accounts import REQUIRED_CREDENTIALS
 from .models import City, Country, DidGroup, NanpaPrefix, Number, ProviderAccount, Region, Sku
 from .tasks import provider_check_task, provider_sync_task
@@ -62,8 +65,11 @@ class ProviderAccountForm(forms.ModelForm):
 
 
 @admin.register(ProviderAccount)
-class ProviderAccountAdmin(admin.ModelAdmin):
+class ProviderAccountAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = ProviderAccountForm
+    audit_action = Action.PROVIDER_ACCOUNT_CHANGE
+    audit_delete_action = Action.PROVIDER_ACCOUNT_DELETE
+    audit_secret_fields = (*CREDENTIAL_KEYS, "new_webhook_secret")
     list_display = [
         "name", "kind", "sandbox", "enabled", "balance_display", "last_check_ok",
         "last_sync_at", "last_sync_status", "group_count",

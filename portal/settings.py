@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "audit",
     "customers",
     "inventory",
     "billing",
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "portal.sessions.IdleSessionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "customers.middleware.TenantMiddleware",
+    "audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -28,10 +28,11 @@ from customers.roles import client_required, reseller_required
 from customers.tenant_status import Action, tenant_action_require, tenant_actions
 from customers.views.common import add_service_errors, wants_fragment
 
+from .. import payments, wallets
 from .. import selectors_wallets as selectors
-from .. import wallets
 from ..forms_wallets import CreditLimitForm, ReversalForm, StatementFilterForm, TopUpForm
-from ..models import LedgerAccount
+from ..models import LedgerAccount, PendingPayment
+from ..money import format_minor
 
 WALLET = "billing/wallet.html"
 REVERSE = "billing/wallet_reverse.html"
@@ -194,9 +195,18 @@ def _client_wallet_page(
     if credit_form is None:
         limit = selectors.Money(wallet.credit_limit_minor, wallet.currency).amount
         credit_form = CreditLimitForm(initial={"credit_limit": limit}, currency=wallet.currency)
+    staff = {}
+    if payments.is_limited(request.membership, wallet):
+        limits = payments.staff_payment_limits(reseller=request.membership.reseller)
+        staff = {
+            "staff_limits": limits,
+            "staff_per_payment": format_minor(limits.per_payment_minor, limits.currency),
+            "staff_per_day": format_minor(limits.per_day_minor, limits.currency),
+        }
     return _wallet_page(
         request,
         wallet,
+        **staff,
         page_url=reverse("billing:client_wallet", args=[client.pk]),
         csv_url=reverse("billing:client_wallet_csv", args=[client.pk]),
         status=400 if failed else 200,
@@ -254,7 +264,7 @@ def reseller_client_top_up(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            _txn, created = wallets.wallet_top_up(
+            result, created = wallets.wallet_top_up(
                 actor=request.user,
                 membership=request.membership,
                 wallet=wallet,
@@ -268,7 +278,16 @@ def reseller_client_top_up(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             amount = selectors.Money(data["amount_minor"], wallet.currency)
-            if created:
+            if isinstance(result, PendingPayment):
+                messages.warning(
+                    request,
+                    _(
+                        "Payment of %(amount)s for %(client)s is above your limits: it waits "
+                        "for an owner's approval and is not in the wallet yet."
+                    )
+                    % {"amount": amount, "client": client.name},
+                )
+            elif created:
                 messages.success(
                     request,
                     _("Payment of %(amount)s recorded for %(client)s.")

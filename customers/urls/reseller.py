@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import client_status, reseller, team
+from ..views import audit, client_status, reseller, team
 
 app_name = "reseller"
 
@@ -18,5 +18,7 @@ urlpatterns = [
     path("members/<int:pk>/remove/", team.reseller_member_remove, name="member_remove"),
     path("members/<int:pk>/role/", team.reseller_member_role, name="member_role"),
     path("branding/", reseller.branding, name="branding"),
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/export.csv", audit.audit_log_csv, name="audit_log_csv"),
     path("branding/domain/check/", reseller.branding_domain_check, name="branding_domain_check"),
 ]

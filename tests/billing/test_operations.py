@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from billing.models import ItemState, Order, OrderItem
 from billing.selectors_operations import operations_counts, operations_overview
 from inventory.models import DidGroup, ProviderAccount
@@ -234,6 +235,9 @@ def test_retry_sends_a_dead_letter_back_where_it_stopped(
     assert dead.state == ItemState.SUBMITTING and dead.attempts == 0
     assert no_provisioning == [[dead.pk]]
     assert "sent back to provisioning" in response.content.decode()
+    [event] = AuditEvent.objects.filter(action="order_item.retry")  # who retried it, and where
+    assert event.target_id == str(dead.pk) and event.reseller_id == dead.order.reseller_id
+    assert event.actor_role == "platform_admin" and event.changes["state"][0] == "dead_letter"
 
 
 def test_retry_of_an_item_that_is_not_dead_lettered_changes_nothing(superuser, trouble):
@@ -242,6 +246,7 @@ def test_retry_of_an_item_that_is_not_dead_lettered_changes_nothing(superuser, t
     assert "was not retried" in response.content.decode()
     item.refresh_from_db()
     assert item.state == ItemState.PENDING_UPSTREAM
+    assert not AuditEvent.objects.filter(action="order_item.retry").exists()
     assert superuser.get(reverse("admin_operations_retry", args=[item.pk])).status_code == 405
     assert superuser.post(reverse("admin_operations_retry", args=[10**9])).status_code == 404
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.context import acting_from_cli
 from billing.models import ExchangeRate
 from billing.services import exchange_rate_set
 
@@ -26,9 +27,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"{fx}  (updated {fx.updated_at:%Y-%m-%d %H:%M} UTC)")
             return
         try:
-            fx = exchange_rate_set(
-                base=options["base"], quote=options["quote"], rate=options["rate"]
-            )
+            with acting_from_cli("fx set"):
+                fx = exchange_rate_set(
+                    base=options["base"], quote=options["quote"], rate=options["rate"]
+                )
         except ValidationError as error:
             raise CommandError(
                 "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())

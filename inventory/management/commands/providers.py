@@ -17,6 +17,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.context import acting_from_cli
 from inventory.accounts import provider_account_check, provider_account_create
 from inventory.models import ProviderAccount
 from inventory.sync import CatalogSyncFailed, catalog_sync
@@ -52,7 +53,8 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         # Retries are logged by stamina as they happen; here the one-line outcome is what counts.
         logging.getLogger("stamina").setLevel(logging.ERROR)
-        getattr(self, f"_{action}")(**options)
+        with acting_from_cli(f"providers {action}"):
+            getattr(self, f"_{action}")(**options)
 
     def _account(self, name: str) -> ProviderAccount:
         try:
