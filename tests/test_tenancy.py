@@ -46,6 +46,9 @@ BILLING_OBJECT_FOR = {
     "billing:markup_delete": ("pk", "markup_rule"),
     # a payment into that tenant's client's wallet, through that client's URL
     "billing:client_payment_reverse": (("pk", "client"), ("txn", "payment")),
+    # a staff payment above the limits, waiting for that tenant's owner
+    "billing:payment_approve": ("pk", "pending_payment"),
+    "billing:payment_reject": ("pk", "pending_payment"),
 }
 # id-taking billing routes that name no tenant's object, or that need more than this file builds
 BILLING_NOT_SWEPT = {
@@ -57,9 +60,10 @@ BILLING_NOT_SWEPT = {
 # to staff. The answer is the same for any id, so it reveals nothing.
 RESELLER_ONLY = {
     "billing:client_wallet", "billing:client_wallet_csv", "billing:client_top_up",
-    "billing:markup_delete", "billing:client_payment_reverse",
+    "billing:markup_delete", "billing:client_payment_reverse", "billing:payment_approve",
+    "billing:payment_reject",
 }  # fmt: skip
-OWNER_ONLY = {"billing:markup_delete"}
+OWNER_ONLY = {"billing:markup_delete", "billing:payment_approve", "billing:payment_reject"}
 
 
 def tenant_routes(namespace: str) -> list[tuple[str, URLPattern]]:
@@ -90,6 +94,19 @@ def _payment(client) -> int:
     return txn.pk
 
 
+def _pending_payment(client) -> int:
+    import uuid
+
+    from billing import ledger, wallets
+
+    staff = reseller_member(client.reseller, Role.RESELLER_STAFF)
+    pending, _created = wallets.wallet_top_up(
+        actor=staff.user, membership=staff, wallet=ledger.client_wallet(client),
+        amount_minor=10**7, method="cash", reference="sweep", idempotency_key=uuid.uuid4().hex,
+    )  # fmt: skip
+    return pending.pk
+
+
 def _billing_kwargs(name: str, objects: dict) -> dict:
     spec = BILLING_OBJECT_FOR[name]
     pairs = spec if isinstance(spec[0], tuple) else (spec,)
@@ -116,6 +133,7 @@ def other_tenant_objects():
             "order": _order(their_client),
             "markup_rule": rule.pk,
             "payment": _payment(their_client),
+            "pending_payment": _pending_payment(their_client),
             "reseller_member": reseller_member(theirs, Role.RESELLER_STAFF).pk,
             "client_member": client_member(their_client, Role.CLIENT_USER).pk,
         },
@@ -128,6 +146,7 @@ def other_tenant_objects():
             "order": _order(sibling_client),
             "markup_rule": MarkupRule.objects.create(level="retail", reseller=mine, percent=5).pk,
             "payment": _payment(sibling_client),
+            "pending_payment": _pending_payment(sibling_client),
             "reseller_member": reseller_member(mine, Role.RESELLER_STAFF).pk,
             "client_member": client_member(sibling_client, Role.CLIENT_USER).pk,
         },
