@@ -5,12 +5,14 @@ from .tenant_status import tenant_actions, tenant_notice
 
 
 def tenant(request: HttpRequest) -> dict:
-    # A lazy object: it stands for None (a platform admin, a visitor) without being None.
-    membership = getattr(request, "membership", None) or None
+    # A lazy object, read only by a template that uses it (an HTMX partial may not): it stands
+    # for None (a platform admin, a visitor) without being None.
+    membership = getattr(request, "membership", None)
     return {
         "brand": brand_for_request(request),
         "membership": membership,
-        # What the tenant's status allows now ({action: bool}); the role is checked apart.
-        "tenant_can": tenant_actions(membership),
-        "tenant_notice": tenant_notice(membership),
+        # Templates call these when they use them: what the tenant's status allows now
+        # ({action: bool}; the role is checked apart), and the paused tenant's banner.
+        "tenant_can": lambda: tenant_actions(membership or None),
+        "tenant_notice": lambda: tenant_notice(membership or None),
     }
