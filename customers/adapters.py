@@ -75,3 +75,12 @@ class MFAAdapter(DefaultMFAAdapter):
         if user is not None and user.is_authenticated:
             return str(brand_for_user(user).name)
         return super().get_totp_issuer()
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """Someone who must use two-factor authentication cannot turn it off (they may still
+        regenerate recovery codes, and an admin can reset a lost authenticator)."""
+        from .mfa import mfa_required_for
+
+        if authenticator.type == authenticator.Type.TOTP and mfa_required_for(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)

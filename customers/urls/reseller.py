@@ -17,5 +17,6 @@ urlpatterns = [
     path("members/<int:pk>/remove/", team.reseller_member_remove, name="member_remove"),
     path("members/<int:pk>/role/", team.reseller_member_role, name="member_role"),
     path("branding/", reseller.branding, name="branding"),
+    path("security/", reseller.security, name="security"),
     path("branding/domain/check/", reseller.branding_domain_check, name="branding_domain_check"),
 ]
