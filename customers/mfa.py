@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -67,7 +66,7 @@ def enrolment_reason(user: User, membership: Membership | None) -> str:
 
 class MFAEnrolmentMiddleware:
     """Sends a person who must use two-factor authentication, and has not set it up, to the
-    enrolment page, with one sentence why. HTMX requests are told to load that page instead."""
+    enrolment page. HTMX requests are told to load that page instead."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -80,16 +79,13 @@ class MFAEnrolmentMiddleware:
             and not request.path.startswith(ALLOWED_PREFIXES)
             and mfa_enrolment_missing(user, getattr(request, "membership", None))
         ):
-            return self._to_enrolment(request, user)
+            return self._to_enrolment(request)
         return self.get_response(request)
 
-    def _to_enrolment(self, request: HttpRequest, user: User) -> HttpResponse:
+    def _to_enrolment(self, request: HttpRequest) -> HttpResponse:
+        # The pages on the way (reauthentication, enrolment) say why: see
+        # templates/mfa/totp/activate_form.html and templates/account/base_reauthenticate.html.
         url = reverse("mfa_activate_totp")
-        messages.warning(
-            request,
-            _("%(reason)s Set up an authenticator app to continue.")
-            % {"reason": enrolment_reason(user, getattr(request, "membership", None))},
-        )
         if getattr(request, "htmx", False):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = url

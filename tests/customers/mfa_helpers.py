@@ -12,10 +12,11 @@ from allauth.mfa.totp.internal.auth import (
 )
 
 
-def totp_code(secret: str) -> str:
-    """The code an authenticator app shows now (the middle of allauth's accepted window)."""
+def totp_code(secret: str, step: int = 0) -> str:
+    """The code an authenticator app shows now (the middle of allauth's accepted window), or
+    ``step`` periods away from it (still accepted within MFA_TOTP_TOLERANCE)."""
     counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2] + step))
 
 
 def enrol_totp(user) -> str:

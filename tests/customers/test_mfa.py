@@ -192,6 +192,7 @@ def test_signing_in_with_a_recovery_code_works_once(client, owner):
     codes = recovery_codes(owner.user)
     assert len(codes) >= 10
     _sign_in_with_password(client, owner.user)
+    assert "recovery codes" in client.get(reverse("mfa_authenticate")).text
     response = client.post(reverse("mfa_authenticate"), {"code": codes[0]})
     assert response.status_code == 302
     assert response["Location"] == reverse("reseller_dashboard")
