@@ -71,3 +71,14 @@ def test_address_changes_are_rate_limited(client, staff):
     assert statuses[:10] == [302] * 10
     assert statuses[10:] == [429, 429]
     assert len(mail.outbox) <= 10
+
+
+def test_an_address_of_another_account_gets_no_mail_and_the_same_answer(client, owner, staff):
+    client.force_login(staff.user)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    taken = _add(client, owner.user.email)
+    free = _add(client, "free@example.com")
+    assert (taken.status_code, taken["Location"]) == (free.status_code, free["Location"])
+    assert [m.to for m in mail.outbox] == [["free@example.com"]]
+    owner.user.refresh_from_db()
+    assert EmailAddress.objects.get(email=owner.user.email).user == owner.user
