@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils.encoding import force_str
 
 from .branding import Brand, brand_for_recipient, brand_for_user, mail_sender
+from .models import User
 from .notifications import site_url
 from .roles import home_url_for
 
@@ -43,6 +45,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_email_confirmation_url(self, request: HttpRequest | None, emailconfirmation) -> str:
         return site_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
 
+    def send_confirmation_mail(self, request: HttpRequest, emailconfirmation, signup: bool) -> None:
+        """Someone changing their address to one that already belongs to another account gets
+        the same answer as for a free one (no probing), and that account's owner gets no mail:
+        it could not be confirmed for them anyway (one account per address)."""
+        address = emailconfirmation.email_address
+        if _address_of_another_account(address.email, user_id=address.user_id):
+            return
+        super().send_confirmation_mail(request, emailconfirmation, signup)
+
     def format_email_subject(self, subject: str) -> str:
         return force_str(subject)  # send_mail names the brand instead of the request's host
 
@@ -64,6 +75,12 @@ class AccountAdapter(DefaultAccountAdapter):
         message.send()
 
 
+def _address_of_another_account(email: str, *, user_id: int) -> bool:
+    others = User.objects.filter(email__iexact=email).exclude(pk=user_id)
+    verified = EmailAddress.objects.filter(email__iexact=email, verified=True)
+    return others.exists() or verified.exclude(user_id=user_id).exists()
+
+
 def _domain_of(brand: Brand) -> str:
     return brand.domain or urlsplit(settings.SITE_URL).hostname or ""
 
@@ -75,3 +92,12 @@ class MFAAdapter(DefaultMFAAdapter):
         if user is not None and user.is_authenticated:
             return str(brand_for_user(user).name)
         return super().get_totp_issuer()
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """Someone who must use two-factor authentication cannot turn it off (they may still
+        regenerate recovery codes, and an admin can reset a lost authenticator)."""
+        from .mfa import mfa_required_for
+
+        if authenticator.type == authenticator.Type.TOTP and mfa_required_for(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)

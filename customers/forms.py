@@ -158,3 +158,15 @@ class AcceptInvitationForm(SingleLineTextMixin, forms.Form):
 class ProfileForm(SingleLineTextMixin, forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
+
+class SecurityPolicyForm(forms.Form):
+    staff_required = forms.BooleanField(
+        label=_("Require two-factor authentication of our staff"),
+        required=False,
+    )
+    clients_required = forms.BooleanField(
+        label=_("Require two-factor authentication of our clients' people"),
+        required=False,
+        help_text=_("Admins and users of every client you serve."),
+    )

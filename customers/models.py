@@ -109,6 +109,14 @@ class Reseller(models.Model):
         default=True,
         help_text=_("Send the support address an email when a client's order completes or fails."),
     )
+    # Owners must use two-factor authentication outside the demo (MFA_REQUIRED_FOR_LEADERS); an
+    # owner may require it of the rest of its team and of its clients' people as well.
+    mfa_required_for_staff = models.BooleanField(
+        _("require two-factor authentication of our staff"), default=False
+    )
+    mfa_required_for_clients = models.BooleanField(
+        _("require two-factor authentication of our clients' people"), default=False
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -250,10 +258,21 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # One open invitation per address and tenant (a reseller's team, or one client):
+            # another tenant inviting the same address neither sees nor blocks this one.
             models.UniqueConstraint(
                 Lower("email"),
-                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
-                name="invitation_one_open_per_email",
+                "reseller",
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True, client__isnull=True),
+                name="invitation_one_open_per_email_and_reseller_team",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                "client",
+                condition=Q(
+                    accepted_at__isnull=True, revoked_at__isnull=True, client__isnull=False
+                ),
+                name="invitation_one_open_per_email_and_client",
             ),
             models.CheckConstraint(
                 condition=CLIENT_MATCHES_ROLE,

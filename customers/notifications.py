@@ -31,10 +31,16 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     )
     if invitation is None or not invitation.is_open:
         return False  # revoked or accepted before the job ran: nothing to send
+    from .services import invitation_address_taken
+
+    # Decided here, after the inviter had their answer: an address that already has an account
+    # gets the invitation with what to do instead of a link it could not use.
+    taken = invitation_address_taken(invitation)
     context = {
         "invitation": invitation,
         "brand": invitation.reseller,
-        "url": invitation_url(invitation),
+        "url": "" if taken else invitation_url(invitation),
+        "address_taken": taken,
     }
     subject = render_to_string("customers/email/invitation_subject.txt", context).strip()
     sender = mail_sender(brand_for_reseller(invitation.reseller))

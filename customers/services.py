@@ -14,9 +14,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from audit.actions import Action
 from audit.services import audit_record, field_changes, snapshot
@@ -161,8 +162,13 @@ def invitation_create(
 ) -> Invitation:
     """Invite someone into the actor's reseller team or into a client; emails the link.
 
-    Inviting an address that already has an open invitation from the same tenant renews and
-    resends it instead of failing.
+    Invitations are per tenant (a reseller's team, or one client): inviting an address that
+    already has an open invitation from the same tenant renews and resends it; another tenant's
+    invitation to the same address is neither seen nor in the way. Whether the address has an
+    account elsewhere is never part of the answer: the invitation is made and mailed either way,
+    and the mail itself tells an invitee who already has an account what to do
+    (customers/notifications.py). Only someone already in this very team is refused, which the
+    inviter can see on the team's page anyway.
     """
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Role.values:
@@ -172,27 +178,27 @@ def invitation_create(
     if not _may_invite(actor, role, client):
         raise PermissionDenied
     tenant_action_require(membership=actor, action=TenantAction.INVITE, client=client)
-    if _account_in_use(email):
-        raise ValidationError(
-            {"email": _("Someone with this email address already has an account.")}
-        )
+    team = Membership.objects.filter(reseller_id=actor.reseller_id, user__email__iexact=email)
+    if team.filter(client=client).exists():
+        raise ValidationError({"email": _("This person is already on this team.")})
     open_invitation = (
         Invitation.objects.select_for_update()
-        .filter(email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True)
+        .filter(email__iexact=email, reseller_id=actor.reseller_id, client=client)
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True)
         .first()
     )
-    if open_invitation and (
-        open_invitation.reseller_id != actor.reseller_id
-        or open_invitation.client_id != (client.pk if client else None)
-    ):
-        # The address was invited elsewhere; that invitation is not ours to see or change.
-        raise ValidationError({"email": _("This email address has already been invited.")})
     invitation = open_invitation or Invitation(email=email, reseller=actor.reseller, client=client)
     invitation.role = role
     invitation.invited_by = actor.user
     invitation.expires_at = timezone.now() + INVITATION_TTL
     invitation.full_clean(exclude=["invited_by"], validate_constraints=False)
-    invitation.save()
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:  # the same tenant invited the same address at the same moment
+        raise ValidationError(
+            {"email": _("This address was invited a moment ago; reload the page.")}
+        ) from None
     audit_record(
         actor=actor.user,
         action=Action.INVITATION_CREATE,
@@ -243,6 +249,19 @@ def invitation_paused(invitation: Invitation) -> bool:
     )
 
 
+# Shown to the invitee only (the accept page, the mail): the inviter is never told.
+ADDRESS_TAKEN = _lazy(
+    "This email address already has an account, and an address can belong to one organisation "
+    "only. Ask for the invitation to be sent to another address of yours."
+)
+
+
+def invitation_address_taken(invitation: Invitation) -> bool:
+    """Whether the invited address already has an account someone uses (the invitation cannot
+    be accepted with it)."""
+    return _account_in_use(invitation.email)
+
+
 def _account_in_use(email: str) -> bool:
     """An account that is someone's now: a platform admin, a member, or active. A deactivated
     account without a membership (someone removed from a team) may be invited again."""
@@ -281,8 +300,8 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str) 
         raise ValidationError(
             _("This invitation cannot be used right now. Ask the person who invited you.")
         )
-    if _account_in_use(invitation.email):
-        raise ValidationError(_("An account with this email address already exists."))
+    if invitation_address_taken(invitation):
+        raise ValidationError(ADDRESS_TAKEN)
     # Someone removed from a team keeps a deactivated account (their past actions point at
     # it): invited again, they get it back with the new role and the password they choose now.
     user = User.objects.filter(email__iexact=invitation.email).first() or User(

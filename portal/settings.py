@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "customers.middleware.TenantMiddleware",
     "audit.context.AuditContextMiddleware",
+    "customers.mfa.MFAEnrolmentMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -138,7 +139,19 @@ ACCOUNT_ADAPTER = "customers.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
+# Changing the email address, adding or removing one, asks for the password again (allauth's
+# reauthentication; MFA changes ask for it by default, MFA_REAUTHENTICATION_REQUIRED). One address
+# per person: a new one is pending until its owner confirms it, and only then replaces the old one,
+# so nobody can attach a stranger's address; the rate limit bounds the mail such attempts send.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_RATE_LIMITS = {"manage_email": "10/h/user"}  # a change through reauth counts twice
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Platform admins and reseller owners must enrol TOTP before they reach anything but the sign-in
+# and MFA pages (customers.mfa.MFAEnrolmentMiddleware). Off in the demo, whose users sign in with
+# public passwords and no authenticator. A reseller may require it of its staff or clients too.
+MFA_REQUIRED_FOR_LEADERS = env.bool("MFA_REQUIRED_FOR_LEADERS", default=not DEMO_MODE)
+MFA_TOTP_TOLERANCE = 1  # the code of the 30 s before or after counts too (a phone's clock drifts)
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="didhub")
 MFA_ADAPTER = "customers.adapters.MFAAdapter"  # the issuer is the person's brand
 

@@ -35,3 +35,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Most tests sign owners and admins in with force_login and no authenticator; the tests of the
+# MFA rule (tests/customers/test_mfa*.py, the hostile crawl, the e2e enrolment) turn it on.
+MFA_REQUIRED_FOR_LEADERS = False

@@ -19,15 +19,18 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client as WebClient
+from django.urls import reverse
 
 from billing import ledger, wallets
 from billing.models import MarkupRule, Order
-from customers.models import Membership, Role
+from customers.mfa import ALLOWED_PREFIXES
+from customers.models import Membership, Reseller, Role
 from inventory.accounts import provider_account_create
 from inventory.models import DidGroup
 from tests import hostile_crawl
 from tests.billing.conftest import catalog, selling_reseller  # noqa: F401 (a fixture)
 from tests.billing.orders_helpers import add_to_cart, fund
+from tests.customers.mfa_helpers import enrol_totp
 from tests.factories import (
     InvitationFactory,
     UserFactory,
@@ -89,11 +92,23 @@ def _world() -> dict:
     }
 
 
+def _everyone_enrolled_in_mfa(settings, world: dict) -> None:
+    """Two-factor authentication required of every role (as production does of leaders, and a
+    reseller may of the rest), and everyone enrolled: the crawl passes the enforcement and keeps
+    its coverage."""
+    settings.MFA_REQUIRED_FOR_LEADERS = True
+    Reseller.objects.update(mfa_required_for_staff=True, mfa_required_for_clients=True)
+    for user in world["people"].values():
+        if user is not None:
+            enrol_totp(user)
+
+
 @pytest.mark.usefixtures("catalog")
-def test_no_url_answers_5xx_to_hostile_input_as_any_role():
+def test_no_url_answers_5xx_to_hostile_input_as_any_role(settings):
     if os.environ.get("DIDHUB_CRAWL_CHILD"):
         assert connection.vendor == "sqlite"
     world = _world()
+    _everyone_enrolled_in_mfa(settings, world)
     failures: list[hostile_crawl.Failure] = []
     for role_index, (role, user) in enumerate(world["people"].items()):
         web = WebClient(raise_request_exception=False)
@@ -101,6 +116,32 @@ def test_no_url_answers_5xx_to_hostile_input_as_any_role():
     report = "\n".join(str(f) for f in failures[:40])
     assert not failures, f"{len(failures)} answers >= 500 on {connection.vendor}:\n{report}"
     assert len(hostile_crawl.crawl_paths(world["real_ids"])) > 60
+
+
+@pytest.mark.usefixtures("catalog")
+def test_a_leader_without_mfa_reaches_only_the_enrolment_and_account_pages(settings):
+    """Every URL, as an owner and as a platform admin who must enrol and has not: each answers
+    the enrolment redirect or a refusal, or is an account page (allauth's) or an asset; never a
+    5xx."""
+    settings.MFA_REQUIRED_FOR_LEADERS = True
+    world = _world()
+    enrolment = reverse("mfa_activate_totp")
+    failures, reached = [], []
+    for role in ("reseller_owner", "platform_admin"):
+        web = WebClient(raise_request_exception=False)
+        web.force_login(world["people"][role])
+        for path in hostile_crawl.crawl_paths(world["real_ids"]):
+            for method in ("get", "post"):
+                response = getattr(web, method)(path)
+                if response.status_code >= 500:
+                    failures.append(f"{role} {method} {path[:80]} -> {response.status_code}")
+                elif response.status_code < 400 and response.get("Location") != enrolment:
+                    reached.append(path)  # (a 4xx, e.g. NUL in the path, reaches nothing)
+            web.force_login(world["people"][role])  # the crawl passes through sign-out
+    assert not failures, "\n".join(failures[:40])
+    elsewhere = sorted({p for p in reached if not p.startswith(ALLOWED_PREFIXES)})
+    assert not elsewhere, elsewhere[:20]
+    assert any(p.startswith("/accounts/") for p in reached)
 
 
 def test_no_webhook_answers_5xx_to_hostile_bodies():

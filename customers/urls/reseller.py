@@ -20,5 +20,6 @@ urlpatterns = [
     path("branding/", reseller.branding, name="branding"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("audit/export.csv", audit.audit_log_csv, name="audit_log_csv"),
+    path("security/", reseller.security, name="security"),
     path("branding/domain/check/", reseller.branding_domain_check, name="branding_domain_check"),
 ]

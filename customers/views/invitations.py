@@ -13,8 +13,13 @@ from django.views.decorators.http import require_http_methods
 from ..branding import brand_for_invitation_token, brand_for_reseller
 from ..forms import AcceptInvitationForm
 from ..roles import home_url_for
+from ..services import (
+    ADDRESS_TAKEN,
+    invitation_address_taken,
+    invitation_from_token,
+    invitation_paused,
+)
 from ..services import invitation_accept as accept
-from ..services import invitation_from_token, invitation_paused
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,9 +30,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         brand = brand_for_invitation_token(token)
         context = {"brand": brand} if brand else {}
         return render(request, "customers/invitation_invalid.html", context, status=404)
+    brand = brand_for_reseller(invitation.reseller)
     if invitation_paused(invitation):  # said before the form is filled in, not after
-        brand = {"brand": brand_for_reseller(invitation.reseller)}
-        return render(request, "customers/invitation_invalid.html", brand | {"paused": True})
+        return render(
+            request, "customers/invitation_invalid.html", {"brand": brand, "paused": True}
+        )
+    if invitation_address_taken(invitation):
+        # Only the invitee holds this link: it may be told that its address has an account.
+        context = {"invitation": invitation, "brand": brand, "address_taken": ADDRESS_TAKEN}
+        return render(request, "customers/invitation_accept.html", context, status=409)
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -50,6 +61,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "customers/invitation_accept.html",
-        {"form": form, "invitation": invitation, "brand": brand_for_reseller(invitation.reseller)},
+        {"form": form, "invitation": invitation, "brand": brand},
         status=400 if form.errors else 200,
     )

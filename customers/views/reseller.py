@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,10 +14,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors, services, services_domains
+from .. import selectors, services, services_domains, services_security
 from ..colours import accent_palette
 from ..domains import domain_proof
-from ..forms import BrandingForm, ClientForm, ClientSearchForm, InvitationForm
+from ..forms import (
+    BrandingForm,
+    ClientForm,
+    ClientSearchForm,
+    InvitationForm,
+    SecurityPolicyForm,
+)
 from ..logos import LogoSizeLimitHandler
 from ..models import CLIENT_ROLES, RESELLER_ROLES, Client, Reseller
 from ..roles import reseller_owner_required, reseller_required
@@ -198,3 +205,21 @@ def branding_domain_check(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("A check was started less than a minute ago, or none is needed."))
     return redirect("reseller:branding")
+
+
+@require_http_methods(["GET", "POST"])
+@reseller_owner_required
+def security(request: HttpRequest) -> HttpResponse:
+    """The owner's security settings: who else must use two-factor authentication."""
+    reseller = request.membership.reseller
+    initial = {
+        "staff_required": reseller.mfa_required_for_staff,
+        "clients_required": reseller.mfa_required_for_clients,
+    }
+    form = SecurityPolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services_security.reseller_mfa_policy_set(actor=request.membership, **form.cleaned_data)
+        messages.success(request, _("Security settings saved."))
+        return redirect("reseller:security")
+    context = {"form": form, "owners_required": settings.MFA_REQUIRED_FOR_LEADERS}
+    return render(request, "customers/reseller/security.html", context)

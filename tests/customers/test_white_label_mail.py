@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from customers.branding import NEUTRAL_BRAND, PLATFORM_BRAND, Brand, mail_sender
 from customers.services import invitation_create
-from tests.factories import ResellerFactory, UserFactory
+from tests.factories import PASSWORD, ResellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,7 @@ def test_password_reset_for_an_unknown_address_elsewhere_names_nobody(client, db
 
 def test_email_confirmation(client, client_admin):
     client.force_login(client_admin.user)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     client.post(reverse("account_email"), {"action_add": "", "email": "second@example.com"})
     assert EmailAddress.objects.filter(email="second@example.com", verified=False).exists()
     (message,) = mail.outbox

@@ -174,7 +174,7 @@ def test_reseller_pages_fit_and_show_their_prices(sized_page, shop_with_order):
     client = shop["client"]
     sign_in(page, shop["owner"].email, PASSWORD)
     fits(page, "reseller-dashboard")
-    for name in ("Clients", "Wallets", "Pricing", "Team", "Branding"):
+    for name in ("Clients", "Wallets", "Pricing", "Team", "Branding", "Security"):
         nav_link(page, name)
         page.keyboard.press("Escape")
     nav_link(page, "Clients").click()
@@ -192,6 +192,8 @@ def test_reseller_pages_fit_and_show_their_prices(sized_page, shop_with_order):
     fits(page, "reseller-branding")
     page.goto("/reseller/team/")
     fits(page, "reseller-team")
+    page.goto("/reseller/security/")
+    fits(page, "reseller-security")
     page.goto("/orders/")
     fits(page, "reseller-orders", "td.num")
     page.goto(f"/orders/{shop['order'].reference}/")
