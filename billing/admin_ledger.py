@@ -22,7 +22,7 @@ from .models_ledger import (
     Posting,
     TransactionKind,
 )
-from .models_payments import PendingPayment
+from .models_payments import PendingPayment, StaffPaymentLimits
 from .money import format_money, from_minor
 from .selectors_wallets import wallet_summary
 from .wallets import wallet_credit_limit_set, wallet_payment_reverse, wallet_top_up
@@ -274,3 +274,20 @@ class PendingPaymentAdmin(ReadOnlyAdmin):
     @admin.display(description=_("amount"))
     def amount(self, pending: PendingPayment) -> str:
         return minor_money(pending.amount_minor, pending.currency)
+
+
+@admin.register(StaffPaymentLimits)
+class StaffPaymentLimitsAdmin(ReadOnlyAdmin):
+    """Set by each reseller's owner in the portal (and written to the audit log there)."""
+
+    list_display = ["reseller", "per_payment", "per_day", "updated_by", "updated_at"]
+    list_select_related = ["reseller", "updated_by"]
+    search_fields = ["reseller__name"]
+
+    @admin.display(description=_("per payment"))
+    def per_payment(self, limits: StaffPaymentLimits) -> str:
+        return minor_money(limits.per_payment_minor, limits.currency)
+
+    @admin.display(description=_("per staff member per day"))
+    def per_day(self, limits: StaffPaymentLimits) -> str:
+        return minor_money(limits.per_day_minor, limits.currency)
