@@ -278,17 +278,16 @@ class PendingPaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(StaffPaymentLimits)
 class StaffPaymentLimitsAdmin(ReadOnlyAdmin):
-    """Each reseller's limits for its staff's payments. Read-only here: the owner sets them on
-    the portal's Payments page (audited there); a row exists once they were first read."""
+    """Set by each reseller's owner in the portal (and written to the audit log there)."""
 
     list_display = ["reseller", "per_payment", "per_day", "updated_by", "updated_at"]
-    search_fields = ["reseller__name"]
     list_select_related = ["reseller", "updated_by"]
+    search_fields = ["reseller__name"]
 
     @admin.display(description=_("per payment"))
     def per_payment(self, limits: StaffPaymentLimits) -> str:
         return minor_money(limits.per_payment_minor, limits.currency)
 
-    @admin.display(description=_("per day"))
+    @admin.display(description=_("per staff member per day"))
     def per_day(self, limits: StaffPaymentLimits) -> str:
         return minor_money(limits.per_day_minor, limits.currency)

@@ -12,7 +12,7 @@ from tests.factories import ClientFactory, InvitationFactory, client_member
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("customers", "inventory", "billing")
+OUR_APPS = ("audit", "customers", "inventory", "billing")
 
 
 @pytest.fixture
