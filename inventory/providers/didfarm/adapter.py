@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..errors import InvalidRequest, NotFound
 from ..http import AccountConfig
@@ -67,6 +67,14 @@ class DidfarmAdapter:
     # The order's billing_cycle: "monthly (default), quarterly, or annual" (API reference).
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly", "quarterly", "annual"})
     max_quantity: ClassVar[int] = 100
+    # Suspension unroutes the number (the documented did-routing call with no trunk) and restore
+    # routes it back. Neither document gives a release call, so a release is an admin's task
+    # in DIDfarm's portal ("release these upstream"), marked done in didhub.
+    upstream_actions: ClassVar[Mapping[str, str]] = {
+        "suspend": "api",
+        "restore": "api",
+        "release": "manual",
+    }
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
@@ -334,6 +342,27 @@ class DidfarmAdapter:
         if did.status == "released":
             return  # already given back: releasing is idempotent for us
         self.client.release(did.id)
+
+    # --- suspension ------------------------------------------------------------------------
+
+    def suspension_snapshot(self, number: str) -> dict[str, Any]:
+        did = self._owned(number)
+        if did.status == "released":
+            raise NotFound(f"{LABEL}: {did.number} was released")
+        return {"did_number_id": did.id, "sip_trunk_id": did.sip_trunk_id}
+
+    def suspend(self, number: str) -> None:
+        did = self._owned(number)
+        if did.sip_trunk_id:  # an unrouted number has nothing to remove
+            self.client.route(did.id, None)
+
+    def restore(self, number: str, snapshot: Mapping[str, Any]) -> None:
+        trunk = str(snapshot.get("sip_trunk_id") or "")
+        if not trunk:
+            return  # it was not routed before the suspension: nothing to put back
+        did = self._owned(number)
+        if did.sip_trunk_id != trunk:
+            self.client.route(did.id, trunk)
 
     def _owned(self, number: str) -> wire.OwnedDid:
         try:

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .. import errors
 from ..http import AccountConfig
@@ -54,6 +54,14 @@ class PbxmeAdapter:
     capabilities: ClassVar[frozenset[str]] = frozenset({"pick_number", "forwarding"})
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # numbers bill monthly
     max_quantity: ClassVar[int] = 100
+    # Suspension re-forwards the number to nowhere (or the configured announcement) and restore
+    # forwards it back; PBXme renews a number as long as it is on the account, so only release
+    # (did/release) stops the charges.
+    upstream_actions: ClassVar[Mapping[str, str]] = {
+        "suspend": "api",
+        "restore": "api",
+        "release": "api",
+    }
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
@@ -293,16 +301,49 @@ class PbxmeAdapter:
     def release(self, number: str) -> None:
         self.client.release(self._did_id(number))
 
-    def _did_id(self, number: str) -> str:
-        """The did_id of an owned number (E.164 or as PBXme writes it)."""
+    # --- suspension ------------------------------------------------------------------------
+
+    def suspension_snapshot(self, number: str) -> dict[str, Any]:
+        did = self._owned_did(number)
+        return {
+            "did_id": did.did_id,
+            "forward_type": did.forward_type,
+            "forward_destination": did.forward_destination,
+        }
+
+    def suspend(self, number: str) -> None:
+        """Forward to the announcement destination, or clear the forward (an empty destination
+        and type: the document names no "nowhere" type, this is our reading of it)."""
+        did_id = self._did_id(number)
+        if self.config.suspended_forward:
+            forward_type, target = forward_target(self.config.suspended_forward)
+            self.client.forward(did_id, target, forward_type)
+        else:
+            self.client.forward(did_id, "", "")
+
+    def restore(self, number: str, snapshot: Mapping[str, Any]) -> None:
+        did_id = self._did_id(number)
+        destination = str(snapshot.get("forward_destination") or "")
+        forward_type = str(snapshot.get("forward_type") or "")
+        if destination and forward_type:
+            self.client.forward(did_id, destination, forward_type)
+        elif "forward_destination" in snapshot:
+            self.client.forward(did_id, "", "")  # it forwarded nowhere before the suspension
+        # No snapshot (the suspension never landed): the forward was never changed.
+
+    def _owned_did(self, number: str) -> wire.OwnedDid:
         try:
             wanted = to_e164(number)
         except ValueError as exc:
             raise errors.InvalidRequest(f"{LABEL}: {exc}", field="number") from exc
         for did in self._owned():
             if self._e164(did) == wanted:
-                return did.did_id
+                return did
         raise errors.NotFound(f"{LABEL}: the account owns no DID {wanted}")
+
+    def _did_id(self, number: str) -> str:
+        """The did_id of an owned number (E.164 or as PBXme writes it)."""
+        return self._owned_did(number).did_id
 
 
 def _status(found: int, asked: int) -> OrderStatus:
