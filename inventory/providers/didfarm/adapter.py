@@ -14,7 +14,7 @@ import dataclasses
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ..errors import InvalidRequest, NotFound
 from ..http import AccountConfig
@@ -31,6 +31,7 @@ from ..types import (
 )
 from . import groups, wire
 from .client import DidfarmClient
+from .suspension import DidfarmSuspension
 from .wire import LABEL
 
 logger = logging.getLogger("didhub.providers")
@@ -57,7 +58,7 @@ _OWNED_STATUS = {
 }
 
 
-class DidfarmAdapter:
+class DidfarmAdapter(DidfarmSuspension):
     kind: ClassVar[str] = "didfarm"
     # No "forwarding": DIDfarm routes numbers to SIP trunks only (set_routing takes a trunk).
     # "reference": our reference rides in checkout metadata, so find_order needs nothing else.
@@ -342,27 +343,6 @@ class DidfarmAdapter:
         if did.status == "released":
             return  # already given back: releasing is idempotent for us
         self.client.release(did.id)
-
-    # --- suspension ------------------------------------------------------------------------
-
-    def suspension_snapshot(self, number: str) -> dict[str, Any]:
-        did = self._owned(number)
-        if did.status == "released":
-            raise NotFound(f"{LABEL}: {did.number} was released")
-        return {"did_number_id": did.id, "sip_trunk_id": did.sip_trunk_id}
-
-    def suspend(self, number: str) -> None:
-        did = self._owned(number)
-        if did.sip_trunk_id:  # an unrouted number has nothing to remove
-            self.client.route(did.id, None)
-
-    def restore(self, number: str, snapshot: Mapping[str, Any]) -> None:
-        trunk = str(snapshot.get("sip_trunk_id") or "")
-        if not trunk:
-            return  # it was not routed before the suspension: nothing to put back
-        did = self._owned(number)
-        if did.sip_trunk_id != trunk:
-            self.client.route(did.id, trunk)
 
     def _owned(self, number: str) -> wire.OwnedDid:
         try:

@@ -21,11 +21,10 @@ order reference. So:
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from .. import errors
 from ..http import AccountConfig
@@ -42,12 +41,14 @@ from ..types import (
 )
 from . import groups, wire
 from .client import LABEL, PbxmeClient
+from .forwarding import forward_target
 from .picks import ORDER_PREFIX, REQUESTED, e164_or_raw, order_tokens, persisted_picks
+from .suspension import PbxmeSuspension
 
 logger = logging.getLogger("didhub.providers")
 
 
-class PbxmeAdapter:
+class PbxmeAdapter(PbxmeSuspension):
     kind: ClassVar[str] = "pbxme"
     # No "reference": nothing of ours travels upstream, so a lost order is found again only by
     # exact picks (see find_order); callers pick with available_numbers and send the picks.
@@ -301,46 +302,6 @@ class PbxmeAdapter:
     def release(self, number: str) -> None:
         self.client.release(self._did_id(number))
 
-    # --- suspension ------------------------------------------------------------------------
-
-    def suspension_snapshot(self, number: str) -> dict[str, Any]:
-        did = self._owned_did(number)
-        return {
-            "did_id": did.did_id,
-            "forward_type": did.forward_type,
-            "forward_destination": did.forward_destination,
-        }
-
-    def suspend(self, number: str) -> None:
-        """Forward to the announcement destination, or clear the forward (an empty destination
-        and type: the document names no "nowhere" type, this is our reading of it)."""
-        did_id = self._did_id(number)
-        if self.config.suspended_forward:
-            forward_type, target = forward_target(self.config.suspended_forward)
-            self.client.forward(did_id, target, forward_type)
-        else:
-            self.client.forward(did_id, "", "")
-
-    def restore(self, number: str, snapshot: Mapping[str, Any]) -> None:
-        did_id = self._did_id(number)
-        destination = str(snapshot.get("forward_destination") or "")
-        forward_type = str(snapshot.get("forward_type") or "")
-        if destination and forward_type:
-            self.client.forward(did_id, destination, forward_type)
-        elif "forward_destination" in snapshot:
-            self.client.forward(did_id, "", "")  # it forwarded nowhere before the suspension
-        # No snapshot (the suspension never landed): the forward was never changed.
-
-    def _owned_did(self, number: str) -> wire.OwnedDid:
-        try:
-            wanted = to_e164(number)
-        except ValueError as exc:
-            raise errors.InvalidRequest(f"{LABEL}: {exc}", field="number") from exc
-        for did in self._owned():
-            if self._e164(did) == wanted:
-                return did
-        raise errors.NotFound(f"{LABEL}: the account owns no DID {wanted}")
-
     def _did_id(self, number: str) -> str:
         """The did_id of an owned number (E.164 or as PBXme writes it)."""
         return self._owned_did(number).did_id
@@ -350,39 +311,3 @@ def _status(found: int, asked: int) -> OrderStatus:
     if asked and found >= asked:
         return OrderStatus.COMPLETED
     return OrderStatus.PARTIAL if found else OrderStatus.CANCELED
-
-
-def forward_target(destination: str) -> tuple[str, str]:
-    """didhub's routing destination as PBXme's forward ``type`` and ``destination``.
-
-    ``sip:user@host`` / ``user@host`` -> ``sip``; an IP address -> ``ip``; ``ext:101`` or up to six
-    digits -> ``extension``; ``access:<number>`` -> ``access_number``; any phone number -> ``pstn``
-    (sent in E.164, as the document's example does).
-    """
-    text = destination.strip()
-    lower = text.lower()
-    if not text:
-        raise errors.InvalidRequest(
-            f"{LABEL}: the forwarding destination is empty", field="destination"
-        )
-    if lower.startswith("sip:") or "@" in text:
-        return "sip", text.removeprefix("sip:").removeprefix("SIP:")
-    if lower.startswith("ext:") or (text.isdigit() and len(text) <= 6):
-        return "extension", text.split(":", 1)[-1]
-    if lower.startswith("access:"):
-        return "access_number", _phone(text.split(":", 1)[1])
-    try:
-        return "ip", str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
-    return "pstn", _phone(text)
-
-
-def _phone(text: str) -> str:
-    try:
-        return to_e164(text)
-    except ValueError as exc:
-        raise errors.InvalidRequest(
-            f"{LABEL}: {text!r} is not a SIP address, IP, extension or phone number",
-            field="destination",
-        ) from exc
