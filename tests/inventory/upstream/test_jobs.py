@@ -273,3 +273,30 @@ def test_a_refusal_only_a_person_can_fix_is_dead_at_once():
         assert upstream_action_run(action_id=action.pk) == "dead"
     action.refresh_from_db()
     assert "AuthFailed" in action.last_error and "wrong" not in action.last_error
+
+
+def test_the_sandbox_faults_meet_upstream_calls_and_the_job_gets_through():
+    """The simulators' configurable faults (5xx, timeouts, 429 bursts) apply to every call the
+    adapters make; the job retries through them and each change lands once."""
+    account = make_account(
+        "didww",
+        faults={
+            "error_rate": 0.4,
+            "timeout_rate": 0.2,
+            "burst_429": 4,
+            "retry_after": 0,
+            "seed": 3,
+        },
+    )
+    number = make_number(account, "+12125550100")
+    did = plant_didww(simulator(account), cycles=2, trunk="trunk-7")
+    suspend = request(number, "suspend")
+    suspended = run_until_settled(suspend, limit=60)
+    release = request(number, "release")
+    released = run_until_settled(release, limit=60)
+    assert suspended[-1] == released[-1] == "done"
+    assert set(suspended[:-1] + released[:-1]) <= {"retry", "throttled"}
+    assert len(suspended) + len(released) > 2  # the faults were met
+    suspend.refresh_from_db()
+    assert suspend.details["before"]["billing_cycles_count"] == 2
+    assert (did.billing_cycles_count, did.voice_in_trunk_id, did.terminated) == (0, None, True)

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from inventory.models import UpstreamAction, UpstreamKind, UpstreamState
 from inventory.upstream import upstream_action_request
 
-from .conftest import make_number
+from .conftest import make_account, make_number
 
 
 @pytest.fixture(autouse=True)
@@ -96,8 +96,6 @@ def test_an_unknown_kind_is_a_programming_error(didww_account):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_job_is_enqueued_only_on_commit(monkeypatch):
-    from .conftest import make_account
-
     queued: list[int] = []
     monkeypatch.setattr("inventory.upstream._enqueue", queued.append)
     number = make_number(make_account("didww"))
