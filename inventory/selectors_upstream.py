@@ -34,3 +34,13 @@ def upstream_attention_rows(*, state: str, limit: int = ROW_LIMIT) -> list[Upstr
         .order_by("updated_at", "pk")
     )
     return list(rows[:limit])
+
+
+def upstream_releases_done(*, number_ids: list[int]) -> set[int]:
+    """Which of these numbers the provider has released (or an admin released by hand): billing
+    moves a number from "releasing" to "released" only for these."""
+    return set(
+        UpstreamAction.objects.filter(
+            number_id__in=number_ids, kind="release", state=UpstreamState.DONE
+        ).values_list("number_id", flat=True)
+    )

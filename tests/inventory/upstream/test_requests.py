@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from inventory.models import UpstreamAction, UpstreamKind, UpstreamState
+from inventory.selectors_upstream import upstream_releases_done
 from inventory.upstream import upstream_action_request
 
 from .conftest import make_account, make_number
@@ -108,3 +109,13 @@ def test_the_job_is_enqueued_only_on_commit(monkeypatch):
         transaction.set_rollback(True)  # the caller's transaction failed: nothing was asked
     assert queued == [UpstreamAction.objects.get(number=number).pk]
     assert kinds(number) == [("suspend", "pending")]
+
+
+def test_billing_learns_which_releases_landed(didww_account):
+    landed, waiting, never = (make_number(didww_account) for _ in range(3))
+    upstream_action_request(number=landed, kind="release")
+    upstream_action_request(number=waiting, kind="release")
+    UpstreamAction.objects.filter(number=landed).update(state=UpstreamState.DONE)
+    UpstreamAction.objects.filter(number=waiting).update(state=UpstreamState.MANUAL)
+    ids = [landed.pk, waiting.pk, never.pk]
+    assert upstream_releases_done(number_ids=ids) == {landed.pk}
