@@ -15,6 +15,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from inventory.models import UpstreamAction
+from inventory.upstream_run import upstream_action_mark_done, upstream_action_retry
+
 from .models import OrderItem
 from .provisioning import order_item_retry
 from .selectors_operations import operations_overview
@@ -22,6 +25,7 @@ from .selectors_operations import operations_overview
 OPERATIONS = "admin/operations.html"
 VIEW_PERMISSIONS = ("billing.view_orderitem", "inventory.view_provideraccount")
 RETRY_PERMISSION = "billing.change_orderitem"
+UPSTREAM_PERMISSION = "inventory.change_upstreamaction"  # the upstream actions' admin actions
 
 
 def can_see_operations(user) -> bool:
@@ -37,6 +41,7 @@ def operations(request: HttpRequest) -> HttpResponse:
         "title": _("Operations"),
         "ops": operations_overview(),
         "can_retry": request.user.has_perm(RETRY_PERMISSION),
+        "can_act_upstream": request.user.has_perm(UPSTREAM_PERMISSION),
     }
     return TemplateResponse(request, OPERATIONS, context)
 
@@ -56,5 +61,38 @@ def operations_retry(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("%(item)s was not retried: it is no longer waiting in the dead-letter state.")
             % {"item": item.reference},
+        )
+    return redirect("admin_operations")
+
+
+@require_POST
+def operations_upstream_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """The upstream actions' "Retry" action, for one dead action."""
+    if not request.user.has_perm(UPSTREAM_PERMISSION):
+        raise PermissionDenied
+    action = get_object_or_404(UpstreamAction.objects.select_related("number"), pk=pk)
+    label = {"kind": action.get_kind_display(), "number": action.number.e164}
+    if upstream_action_retry(action_id=action.pk):
+        messages.success(request, _("%(kind)s of %(number)s sent back to its job.") % label)
+    else:
+        messages.warning(
+            request, _("%(kind)s of %(number)s was not retried: it is not dead any more.") % label
+        )
+    return redirect("admin_operations")
+
+
+@require_POST
+def operations_upstream_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """The upstream actions' "Mark done" action: an admin did it in the provider's portal."""
+    if not request.user.has_perm(UPSTREAM_PERMISSION):
+        raise PermissionDenied
+    action = get_object_or_404(UpstreamAction.objects.select_related("number"), pk=pk)
+    label = {"kind": action.get_kind_display(), "number": action.number.e164}
+    if upstream_action_mark_done(action_id=action.pk, user=request.user):
+        messages.success(request, _("%(kind)s of %(number)s marked done upstream.") % label)
+    else:
+        messages.warning(
+            request,
+            _("%(kind)s of %(number)s was left alone: it is not waiting for an admin.") % label,
         )
     return redirect("admin_operations")

@@ -17,7 +17,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.models import ProviderAccount
+from inventory.models import ProviderAccount, UpstreamAction, UpstreamState
+from inventory.selectors_upstream import upstream_attention_counts, upstream_attention_rows
 
 from .models import ItemState, OrderItem
 from .selectors_orders import overdue_items_q
@@ -42,6 +43,8 @@ class OperationsCounts:
     sync_problems: int = 0
     check_failures: int = 0
     low_balances: int = 0
+    upstream_dead: int = 0  # suspend/restore/release jobs that gave up
+    upstream_manual: int = 0  # releases (…) an admin must do in the provider's portal
 
     @property
     def total(self) -> int:
@@ -51,6 +54,8 @@ class OperationsCounts:
             + self.sync_problems
             + self.check_failures
             + self.low_balances
+            + self.upstream_dead
+            + self.upstream_manual
         )
 
 
@@ -64,6 +69,8 @@ class Operations:
     check_failures: list[ProviderAccount] = field(default_factory=list)
     # Each account carries ``low_balance_limit``: its threshold, or the default.
     low_balances: list[ProviderAccount] = field(default_factory=list)
+    upstream_dead: list[UpstreamAction] = field(default_factory=list)
+    upstream_manual: list[UpstreamAction] = field(default_factory=list)
 
 
 # --- order items ------------------------------------------------------------------------------
@@ -160,6 +167,7 @@ def _survey(now: datetime):
     sync, check, low = _split_accounts(list(_accounts(now)))
     counts = OperationsCounts(
         **_item_counts(now),
+        **upstream_attention_counts(),
         sync_problems=len(sync),
         check_failures=len(check),
         low_balances=len(low),
@@ -168,13 +176,14 @@ def _survey(now: datetime):
 
 
 def operations_counts(*, now: datetime | None = None) -> OperationsCounts:
-    """How many of each problem there are (two queries), for the admin's index page."""
+    """How many of each problem there are (three queries), for the admin's index page."""
     counts, *_accounts_found = _survey(now or timezone.now())
     return counts
 
 
 def operations_overview(*, now: datetime | None = None) -> Operations:
-    """Every problem with its rows (the first ``ROW_LIMIT`` of each kind): at most four queries."""
+    """Every problem with its rows (the first ``ROW_LIMIT`` of each kind): three queries for the
+    counts and one per kind of order item or upstream action that has rows."""
     now = now or timezone.now()
     counts, sync, check, low = _survey(now)
     dead_letters: list[OrderItem] = []
@@ -186,8 +195,16 @@ def operations_overview(*, now: datetime | None = None) -> Operations:
             item.stopped_in = ItemState(before).label if before in ItemState.values else before
     if counts.overdue:
         overdue = _item_rows(overdue_items_q(now=now), order_by=("order__created_at", "pk"))
+    upstream_dead = (
+        upstream_attention_rows(state=UpstreamState.DEAD) if counts.upstream_dead else []
+    )
+    upstream_manual = (
+        upstream_attention_rows(state=UpstreamState.MANUAL) if counts.upstream_manual else []
+    )
     return Operations(
         counts=counts,
+        upstream_dead=upstream_dead,
+        upstream_manual=upstream_manual,
         dead_letters=dead_letters,
         overdue=overdue,
         sync_problems=sync,

@@ -145,6 +145,7 @@ def account_config(account: ProviderAccount, **overrides: Any) -> AccountConfig:
         "rate_limit_storage": settings.RATE_LIMIT_STORAGE_URL,
         "countries": tuple(account.countries),
         "transport": transport,
+        "suspended_forward": getattr(settings, "UPSTREAM_SUSPENDED_FORWARD", ""),
     }
     values.update(overrides)
     return AccountConfig(**values)

@@ -198,3 +198,7 @@ class NumberAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# The upstream action queue has its own module; importing it registers it.
+from . import admin_upstream  # noqa: E402, F401

@@ -274,3 +274,4 @@ class Sku(models.Model):
 
 # Owned numbers live in their own module; importing them here registers the model.
 from .models_numbers import Number, NumberStatus  # noqa: E402, F401
+from .models_upstream import UpstreamAction, UpstreamKind, UpstreamState  # noqa: E402, F401

@@ -5,6 +5,7 @@ from celery import shared_task
 from .accounts import provider_account_check
 from .models import ProviderAccount
 from .sync import CatalogSyncFailed, catalog_sync
+from .upstream_run import due_upstream_action_ids, upstream_action_run
 
 
 @shared_task(name="inventory.provider_check_task")
@@ -37,3 +38,23 @@ def check_all_providers_task() -> None:
     checks the admin's operations page shows are at most an hour old."""
     for account_id in ProviderAccount.objects.filter(enabled=True).values_list("id", flat=True):
         provider_check_task.delay(account_id)
+
+
+# Short waits ride on the task itself; anything later is the sweeper's.
+COUNTDOWN_LIMIT_SECONDS = 15
+
+
+@shared_task(name="inventory.upstream_action_task")
+def upstream_action_task(action_id: int) -> str:
+    """Carry one suspend/restore/release to the provider (inventory.upstream_run)."""
+    return upstream_action_run(action_id=action_id)
+
+
+@shared_task(name="inventory.upstream_sweep_task")
+def upstream_sweep_task() -> int:
+    """Every minute (beat): queue every upstream action whose next attempt is due; catches what
+    a lost task or a killed worker left behind, and the retries too long for a countdown."""
+    ids = due_upstream_action_ids()
+    for action_id in ids:
+        upstream_action_task.delay(action_id)
+    return len(ids)

@@ -226,6 +226,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# Where a suspended number's calls go at providers that suspend by forwarding (PBXme), as a
+# routing destination ("sip:closed@announce.example.com", a phone number); empty = nowhere.
+UPSTREAM_SUSPENDED_FORWARD = env.str("UPSTREAM_SUSPENDED_FORWARD", default="")
+
 # Inventory size of the built-in provider simulators (the benchmark raises it).
 SANDBOX_SCALE = env.int("SANDBOX_SCALE", default=1)
 

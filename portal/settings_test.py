@@ -28,6 +28,7 @@ if os.environ.get("DIDHUB_TEST_WORKER_MAIL_DIR"):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = os.environ["DIDHUB_TEST_WORKER_MAIL_DIR"]
     CELERY_TASK_ALWAYS_EAGER = False
+    CELERY_TASK_DEFAULT_QUEUE = os.environ.get("DIDHUB_TEST_WORKER_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -2,7 +2,12 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from billing.admin_operations import operations, operations_retry
+from billing.admin_operations import (
+    operations,
+    operations_retry,
+    operations_upstream_done,
+    operations_upstream_retry,
+)
 from customers.urls import client as client_urls
 from customers.urls import reseller as reseller_urls
 from customers.views.invitations import invitation_accept
@@ -33,6 +38,16 @@ urlpatterns = [
         "admin/operations/retry/<int:pk>/",
         admin.site.admin_view(operations_retry),
         name="admin_operations_retry",
+    ),
+    path(
+        "admin/operations/upstream/<int:pk>/retry/",
+        admin.site.admin_view(operations_upstream_retry),
+        name="admin_operations_upstream_retry",
+    ),
+    path(
+        "admin/operations/upstream/<int:pk>/done/",
+        admin.site.admin_view(operations_upstream_done),
+        name="admin_operations_upstream_done",
     ),
     path("admin/", admin.site.urls),
 ]

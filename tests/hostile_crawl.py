@@ -168,6 +168,9 @@ def crawl_paths(real_ids: dict[str, int]) -> list[str]:
     paths.add("/admin/operations/")
     paths.add(f"/admin/operations/retry/{HUGE}/")
     paths.add("/admin/operations/retry/0/")
+    for action in ("retry", "done"):
+        paths.add(f"/admin/operations/upstream/{HUGE}/{action}/")
+        paths.add(f"/admin/operations/upstream/0/{action}/")
     return sorted(paths)
 
 

@@ -24,6 +24,8 @@ def celery_worker(mail_dir: Path, *, queue: str) -> Iterator[subprocess.Popen]:
         "DJANGO_SETTINGS_MODULE": "portal.settings_test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "DIDHUB_TEST_WORKER_MAIL_DIR": str(mail_dir),
+        # What the worker enqueues itself (retries with a countdown) stays on this queue.
+        "DIDHUB_TEST_WORKER_QUEUE": queue,
     }
     process = subprocess.Popen(
         [

@@ -44,6 +44,9 @@ class AccountConfig:
     countries: tuple[str, ...] = ()  # countries to search, for providers without a coverage listing
     transport: httpx.BaseTransport | None = field(default=None, compare=False)  # sandbox in-process
     retry_reads: bool = True
+    # Where a suspended number's calls go, as a routing destination ("" = nowhere), for
+    # providers that suspend by forwarding (PBXme); from the UPSTREAM_SUSPENDED_FORWARD setting.
+    suspended_forward: str = ""
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

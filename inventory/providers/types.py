@@ -8,11 +8,11 @@ the fixed vocabularies below.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 class NumberType(enum.StrEnum):
@@ -137,6 +137,13 @@ class OwnedNumber:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+# What we may ask a provider to do to a number we own (``inventory.upstream``), and how each
+# provider does it: through its API, here only (it has no API for it: the action completes at
+# once without a call) or by an admin upstream (an admin task list with a "done" action).
+UPSTREAM_KINDS = ("suspend", "restore", "release")
+UPSTREAM_MODES = ("api", "local", "manual")
+
+
 class ProviderAdapter(Protocol):
     """What didhub asks of every provider (DESIGN.md §2).
 
@@ -149,6 +156,10 @@ class ProviderAdapter(Protocol):
       number alone (DIDWW's available DID id).
     - ``"backorder"``: the provider accepts an order it cannot fill yet (``allow_backorder``) and
       fills it later; only such groups are offered "on request" when out of stock.
+
+    ``upstream_actions`` maps each of ``UPSTREAM_KINDS`` to one of ``UPSTREAM_MODES``: callers
+    call ``suspension_snapshot``/``suspend``/``restore``/``release`` only for kinds marked
+    ``"api"`` and never guess what a provider can do.
 
     ``billing_cycles`` are the cycles ``place_order`` accepts and ``max_quantity`` the most
     numbers one order may ask for; ``inventory.buying`` offers only what these allow.
@@ -165,6 +176,7 @@ class ProviderAdapter(Protocol):
     capabilities: ClassVar[frozenset[str]]
     billing_cycles: ClassVar[frozenset[str]]  # of "monthly", "quarterly", "annual"
     max_quantity: ClassVar[int]
+    upstream_actions: ClassVar[Mapping[str, str]]  # kind -> "api" | "local" | "manual"
 
     def check(self) -> AccountStatus: ...
     def coverage(self) -> Iterator[CoverageRecord]: ...
@@ -194,4 +206,27 @@ class ProviderAdapter(Protocol):
 
     def owned_numbers(self) -> Iterator[OwnedNumber]: ...
     def set_routing(self, number: str, destination: str) -> None: ...
-    def release(self, number: str) -> None: ...
+    def suspension_snapshot(self, number: str) -> dict[str, Any]:
+        """What ``suspend`` is about to change on ``number`` (E.164), JSON-ready, read only.
+
+        The caller stores it *before* calling ``suspend`` and keeps the first one it took, so a
+        suspension retried after a lost answer never records the suspended state as the one to
+        go back to. ``NotFound`` when the account does not own the number.
+        """
+
+    def suspend(self, number: str) -> None:
+        """Stop the provider renewing and routing ``number`` without giving it up.
+
+        Repeating it is harmless. Typed errors as everywhere (``Unavailable``/``RateLimited``:
+        try again later; ``NotFound``, ``InvalidRequest``, ``AuthFailed``: a person must look).
+        """
+
+    def restore(self, number: str, snapshot: Mapping[str, Any]) -> None:
+        """Undo ``suspend``: put back what ``suspension_snapshot`` recorded. An empty snapshot
+        (no suspension ever landed) restores the defaults we buy with (renew forever) and
+        leaves the routing alone. Repeating it is harmless."""
+
+    def release(self, number: str) -> None:
+        """Give ``number`` back to the provider for good. ``NotFound`` when the account no
+        longer holds it as active (already released, or never ours): callers treat that as
+        done, so a release retried after a lost answer is never an error."""

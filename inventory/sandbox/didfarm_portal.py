@@ -31,7 +31,10 @@ class PortalHandlers:
     # --- routing and trunks -----------------------------------------------------------------
 
     def _route(self, body: dict[str, Any]) -> httpx.Response:
-        for name in ("did_number_id", "sip_trunk_id"):
+        # ``"sip_trunk_id": null`` unroutes the number: not in the documents, the call didhub
+        # uses to suspend (a missing or empty trunk id is still refused).
+        unroute = "sip_trunk_id" in body and body["sip_trunk_id"] is None
+        for name in ("did_number_id",) if unroute else ("did_number_id", "sip_trunk_id"):
             if body.get(name) in (None, ""):
                 return invalid(f"The {name} field is required.")
         did = self._owned(body["did_number_id"])
@@ -39,6 +42,11 @@ class PortalHandlers:
             return error(404, "DID number not found.")
         if did.status not in ("active", "pending_regulatory"):
             return invalid("The number is not active yet.", "number_not_active")
+        if unroute:
+            did.sip_trunk_id = None
+            return ok(
+                {"data": {"did_number_id": did.id, "sip_trunk_id": None, "status": "unrouted"}}
+            )
         trunk = self._trunk(body["sip_trunk_id"])
         if trunk is None:
             return error(404, "SIP trunk not found.")

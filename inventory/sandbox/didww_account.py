@@ -129,7 +129,7 @@ class AccountEndpoints:
                 "awaiting_registration",
             ),
         )
-        inc = j.includes(params, ("did_group", "order"))
+        inc = j.includes(params, ("did_group", "order", *_TRUNK_RELATIONS))
         title = self._title_case(request)
         if rid is not None:
             included: dict[tuple[str, str], dict] = {}
@@ -164,6 +164,10 @@ class AccountEndpoints:
             included[("orders", d.order_id)] = self._render_order(
                 self.state.orders[d.order_id], title
             )
+        for name, rtype in _TRUNK_RELATIONS.items():
+            rid = getattr(d, f"{name}_id")
+            if name in inc and rid:
+                included[(rtype, rid)] = {"id": rid, "type": rtype, "attributes": {"name": rid}}
         return {
             "id": d.id,
             "type": "dids",
@@ -195,10 +199,47 @@ class AccountEndpoints:
                 "order": j.rel(
                     "dids", d.id, "order", j.linkage("orders", d.order_id), show="order" in inc
                 ),
-                "voice_in_trunk": j.rel("dids", d.id, "voice_in_trunk"),
-                "voice_in_trunk_group": j.rel("dids", d.id, "voice_in_trunk_group"),
+                **{
+                    name: j.rel(
+                        "dids",
+                        d.id,
+                        name,
+                        j.linkage(rtype, getattr(d, f"{name}_id")),
+                        show=name in inc,
+                    )
+                    for name, rtype in _TRUNK_RELATIONS.items()
+                },
             },
         }
+
+    def _patch_routing(self, did: DidRecord, data: dict[str, Any]) -> None:
+        """``relationships.voice_in_trunk`` / ``voice_in_trunk_group``: a linkage or null."""
+        relationships = data.get("relationships") or {}
+        if not isinstance(relationships, dict):
+            raise ApiError(400, "data.relationships is not an object", code="100")
+        for name, value in relationships.items():
+            if name not in _TRUNK_RELATIONS:
+                raise ApiError(403, f"{name} can not be changed", code="100")
+            linkage = value.get("data", ...) if isinstance(value, dict) else ...
+            if linkage is None:
+                setattr(did, f"{name}_id", None)
+                continue
+            rtype = _TRUNK_RELATIONS[name]
+            if (
+                not isinstance(linkage, dict)
+                or linkage.get("type") != rtype
+                or not isinstance(linkage.get("id"), str)
+                or not linkage["id"]
+            ):
+                raise ApiError(
+                    422,
+                    f"{name} - is invalid",
+                    code="100",
+                    pointer=f"/data/relationships/{name}",
+                )
+            # One route at a time: assigning a trunk unassigns the group, and the reverse.
+            did.voice_in_trunk_id = did.voice_in_trunk_group_id = None
+            setattr(did, f"{name}_id", linkage["id"])
 
     def _patch_did(self, request: httpx.Request, did_id: str) -> httpx.Response:
         did = self._did(did_id)
@@ -213,6 +254,7 @@ class AccountEndpoints:
                 raise ApiError(
                     422, f"{name} - is invalid", code="100", pointer=f"/data/attributes/{name}"
                 )
+        self._patch_routing(did, data)
         if "terminated" in attrs:
             did.terminated = attrs["terminated"]
         if "billing_cycles_count" in attrs:
@@ -228,6 +270,12 @@ class AccountEndpoints:
         if "description" in attrs:
             did.description = attrs["description"]
         return j.document(self._render_did(did, frozenset(), {}, self._title_case(request)))
+
+
+_TRUNK_RELATIONS = {
+    "voice_in_trunk": "voice_in_trunks",
+    "voice_in_trunk_group": "voice_in_trunk_groups",
+}
 
 
 def _match(wanted: str, actual: str) -> bool:

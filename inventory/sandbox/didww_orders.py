@@ -80,6 +80,10 @@ class DidRecord:
     terminated: bool = False
     billing_cycles_count: int | None = None
     description: str | None = None
+    # Routing: a DID goes to one voice-in trunk or one trunk group (assigning one clears the
+    # other). The simulator keeps no trunk resources; any id of the right type is accepted.
+    voice_in_trunk_id: str | None = None
+    voice_in_trunk_group_id: str | None = None
 
 
 @dataclass

@@ -243,6 +243,10 @@ class PbxmeSandbox:
             return _fail("DID not found")
         destination = form.get("destination", "").strip()
         forward_type = form.get("type", "").strip().lower()
+        if not destination and not forward_type and "destination" in form:
+            # Forward to nothing (a suspended number): not in the document, our reading of it.
+            owned.forward_type = owned.forward_destination = ""
+            return _ok({"message": "Forwarding removed"})
         if not destination:
             return _fail("Missing parameter: destination")
         if forward_type not in FORWARD_TYPES:

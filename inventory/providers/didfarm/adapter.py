@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import ClassVar
 
@@ -31,6 +31,7 @@ from ..types import (
 )
 from . import groups, wire
 from .client import DidfarmClient
+from .suspension import DidfarmSuspension
 from .wire import LABEL
 
 logger = logging.getLogger("didhub.providers")
@@ -57,7 +58,7 @@ _OWNED_STATUS = {
 }
 
 
-class DidfarmAdapter:
+class DidfarmAdapter(DidfarmSuspension):
     kind: ClassVar[str] = "didfarm"
     # No "forwarding": DIDfarm routes numbers to SIP trunks only (set_routing takes a trunk).
     # "reference": our reference rides in checkout metadata, so find_order needs nothing else.
@@ -67,6 +68,14 @@ class DidfarmAdapter:
     # The order's billing_cycle: "monthly (default), quarterly, or annual" (API reference).
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly", "quarterly", "annual"})
     max_quantity: ClassVar[int] = 100
+    # Suspension unroutes the number (the documented did-routing call with no trunk) and restore
+    # routes it back. Neither document gives a release call, so a release is an admin's task
+    # in DIDfarm's portal ("release these upstream"), marked done in didhub.
+    upstream_actions: ClassVar[Mapping[str, str]] = {
+        "suspend": "api",
+        "restore": "api",
+        "release": "manual",
+    }
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config

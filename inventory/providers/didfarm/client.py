@@ -186,13 +186,15 @@ class DidfarmClient:
         """Give a number back. Not in either document: ``DELETE`` on the documented ``/numbers``."""
         self.http.write("DELETE", f"/numbers/{did_number_id}")
 
-    def route(self, did_number_id: str, sip_trunk_id: str) -> None:
+    def route(self, did_number_id: str, sip_trunk_id: str | None) -> None:
+        """Route a number to a trunk; ``None`` unroutes it (``sip_trunk_id: null`` on the
+        documented call: the documents give no other way to remove a routing)."""
         self.http.write(
             "POST",
             "/portal/did-routing",
             json={
                 "did_number_id": _id_value(did_number_id),
-                "sip_trunk_id": _id_value(sip_trunk_id),
+                "sip_trunk_id": None if sip_trunk_id is None else _id_value(sip_trunk_id),
             },
         )
 

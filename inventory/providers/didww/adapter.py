@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
@@ -22,6 +22,7 @@ from ..types import (
 )
 from . import coverage, wire
 from .client import LABEL, DidwwClient, one
+from .suspension import DidwwSuspension
 
 logger = logging.getLogger("didhub.providers")
 
@@ -34,7 +35,7 @@ _STATUSES = {
 MAX_AVAILABLE_PAGE = 1000
 
 
-class DidwwAdapter:
+class DidwwAdapter(DidwwSuspension):
     kind: ClassVar[str] = "didww"
     # No "forwarding"/"trunks": DIDWW routes a DID to a voice-in trunk, and the trunk API is not
     # part of the documents we build against (see set_routing). "reference": orders carry our
@@ -47,6 +48,13 @@ class DidwwAdapter:
     # renews, it does not prepay a longer period.
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})
     max_quantity: ClassVar[int] = 100
+    # Suspension stops the renewal (billing_cycles_count 0) and unassigns the voice-in trunk
+    # (or trunk group); release cancels the DID (terminated: true).
+    upstream_actions: ClassVar[Mapping[str, str]] = {
+        "suspend": "api",
+        "restore": "api",
+        "release": "api",
+    }
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
@@ -275,13 +283,3 @@ class DidwwAdapter:
     def release(self, number: str) -> None:
         did_id = self._did_id(number)
         self.client.patch(f"/v3/dids/{did_id}", "dids", did_id, {"terminated": True})
-
-    def _did_id(self, number: str) -> str:
-        """A DID's id from its E.164 number (or DIDWW's digits); other text is taken as the id."""
-        digits = number.strip().removeprefix("+")
-        if not digits.isdigit():
-            return number
-        for item in self.client.collection("/v3/dids", {"filter[number]": digits}, one(wire.did)):
-            if item.number.removeprefix("+") == digits and not item.terminated:
-                return item.id
-        raise errors.NotFound(f"{LABEL}: the account owns no active DID {number}")

@@ -157,8 +157,19 @@ class DidwwClient:
                 f"{LABEL} accepted the order but its answer could not be read ({exc})"
             ) from exc
 
-    def patch(self, path: str, rtype: str, rid: str, attributes: Mapping[str, Any]) -> None:
-        payload = {"data": {"id": rid, "type": rtype, "attributes": dict(attributes)}}
+    def patch(
+        self,
+        path: str,
+        rtype: str,
+        rid: str,
+        attributes: Mapping[str, Any],
+        relationships: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Update a resource; ``relationships`` maps a to-one name to its linkage or None."""
+        data: dict[str, Any] = {"id": rid, "type": rtype, "attributes": dict(attributes)}
+        if relationships:
+            data["relationships"] = {name: {"data": v} for name, v in relationships.items()}
+        payload = {"data": data}
         self.http.write("PATCH", path, json=payload, headers={"Content-Type": MEDIA_TYPE})
 
 

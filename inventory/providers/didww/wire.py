@@ -322,6 +322,9 @@ class Did:
     expires_at: datetime | None
     did_group_id: str | None
     order_id: str | None
+    # Set only when the request included them (``include=voice_in_trunk,voice_in_trunk_group``).
+    voice_in_trunk_id: str | None = None
+    voice_in_trunk_group_id: str | None = None
 
 
 def did(item: Resource) -> Did:
@@ -337,6 +340,8 @@ def did(item: Resource) -> Did:
         expires_at=_time(a.get("expires_at") or a.get("expire_at")),
         did_group_id=item.related_id("did_group"),
         order_id=item.related_id("order"),
+        voice_in_trunk_id=item.related_id("voice_in_trunk"),
+        voice_in_trunk_group_id=item.related_id("voice_in_trunk_group"),
     )
 
 

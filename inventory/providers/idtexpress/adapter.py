@@ -8,9 +8,9 @@ for our reference on an order (see ``journal.py`` for how a lost order is found 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .. import errors
 from ..http import AccountConfig
@@ -44,6 +44,13 @@ class IdtExpressAdapter:
     )
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # fees are monthly
     max_quantity: ClassVar[int] = MAX_QUANTITY
+    # IDT has no routing API, so a suspension is ours alone (the number is flagged here and
+    # billing keeps its grace short); a release is DELETE /v1/dids/numbers/{number}.
+    upstream_actions: ClassVar[Mapping[str, str]] = {
+        "suspend": "local",
+        "restore": "local",
+        "release": "api",
+    }
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
@@ -302,6 +309,15 @@ class IdtExpressAdapter:
 
     def release(self, number: str) -> None:
         self.client.delete_number(idt_number(number))
+
+    def suspension_snapshot(self, number: str) -> dict[str, Any]:
+        raise errors.InvalidRequest(f"{LABEL} has no routing API: suspension is local only")
+
+    def suspend(self, number: str) -> None:
+        raise errors.InvalidRequest(f"{LABEL} has no routing API: suspension is local only")
+
+    def restore(self, number: str, snapshot: Mapping[str, Any]) -> None:
+        raise errors.InvalidRequest(f"{LABEL} has no routing API: suspension is local only")
 
 
 def idt_number(number: str) -> str:

@@ -21,9 +21,8 @@ order reference. So:
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import ClassVar
 
@@ -42,18 +41,28 @@ from ..types import (
 )
 from . import groups, wire
 from .client import LABEL, PbxmeClient
+from .forwarding import forward_target
 from .picks import ORDER_PREFIX, REQUESTED, e164_or_raw, order_tokens, persisted_picks
+from .suspension import PbxmeSuspension
 
 logger = logging.getLogger("didhub.providers")
 
 
-class PbxmeAdapter:
+class PbxmeAdapter(PbxmeSuspension):
     kind: ClassVar[str] = "pbxme"
     # No "reference": nothing of ours travels upstream, so a lost order is found again only by
     # exact picks (see find_order); callers pick with available_numbers and send the picks.
     capabilities: ClassVar[frozenset[str]] = frozenset({"pick_number", "forwarding"})
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # numbers bill monthly
     max_quantity: ClassVar[int] = 100
+    # Suspension re-forwards the number to nowhere (or the configured announcement) and restore
+    # forwards it back; PBXme renews a number as long as it is on the account, so only release
+    # (did/release) stops the charges.
+    upstream_actions: ClassVar[Mapping[str, str]] = {
+        "suspend": "api",
+        "restore": "api",
+        "release": "api",
+    }
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
@@ -295,53 +304,10 @@ class PbxmeAdapter:
 
     def _did_id(self, number: str) -> str:
         """The did_id of an owned number (E.164 or as PBXme writes it)."""
-        try:
-            wanted = to_e164(number)
-        except ValueError as exc:
-            raise errors.InvalidRequest(f"{LABEL}: {exc}", field="number") from exc
-        for did in self._owned():
-            if self._e164(did) == wanted:
-                return did.did_id
-        raise errors.NotFound(f"{LABEL}: the account owns no DID {wanted}")
+        return self._owned_did(number).did_id
 
 
 def _status(found: int, asked: int) -> OrderStatus:
     if asked and found >= asked:
         return OrderStatus.COMPLETED
     return OrderStatus.PARTIAL if found else OrderStatus.CANCELED
-
-
-def forward_target(destination: str) -> tuple[str, str]:
-    """didhub's routing destination as PBXme's forward ``type`` and ``destination``.
-
-    ``sip:user@host`` / ``user@host`` -> ``sip``; an IP address -> ``ip``; ``ext:101`` or up to six
-    digits -> ``extension``; ``access:<number>`` -> ``access_number``; any phone number -> ``pstn``
-    (sent in E.164, as the document's example does).
-    """
-    text = destination.strip()
-    lower = text.lower()
-    if not text:
-        raise errors.InvalidRequest(
-            f"{LABEL}: the forwarding destination is empty", field="destination"
-        )
-    if lower.startswith("sip:") or "@" in text:
-        return "sip", text.removeprefix("sip:").removeprefix("SIP:")
-    if lower.startswith("ext:") or (text.isdigit() and len(text) <= 6):
-        return "extension", text.split(":", 1)[-1]
-    if lower.startswith("access:"):
-        return "access_number", _phone(text.split(":", 1)[1])
-    try:
-        return "ip", str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
-    return "pstn", _phone(text)
-
-
-def _phone(text: str) -> str:
-    try:
-        return to_e164(text)
-    except ValueError as exc:
-        raise errors.InvalidRequest(
-            f"{LABEL}: {text!r} is not a SIP address, IP, extension or phone number",
-            field="destination",
-        ) from exc
