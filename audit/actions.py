@@ -40,6 +40,8 @@ class Action(models.TextChoices):
     PROVIDER_ACCOUNT_CHANGE = "provider_account.change", _("Provider account changed")
     PROVIDER_ACCOUNT_DELETE = "provider_account.delete", _("Provider account deleted")
     ORDER_ITEM_RETRY = "order_item.retry", _("Provisioning retried")
+    UPSTREAM_RETRY = "upstream.retry", _("Upstream action retried")
+    UPSTREAM_DONE = "upstream.done", _("Upstream action done by hand")
     # Releases have no service yet: the one that releases a number records this in its
     # transaction (target=the Number, reseller/client its owner's), like the payments do.
     NUMBER_RELEASE = "number.release", _("Number released")

@@ -72,7 +72,7 @@ def operations_upstream_retry(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     action = get_object_or_404(UpstreamAction.objects.select_related("number"), pk=pk)
     label = {"kind": action.get_kind_display(), "number": action.number.e164}
-    if upstream_action_retry(action_id=action.pk):
+    if upstream_action_retry(action_id=action.pk, user=request.user):
         messages.success(request, _("%(kind)s of %(number)s sent back to its job.") % label)
     else:
         messages.warning(

@@ -44,7 +44,8 @@ class UpstreamActionAdmin(admin.ModelAdmin):
     @admin.action(description=_("Retry (dead actions)"), permissions=["change"])
     def retry(self, request, queryset) -> None:
         retried = sum(
-            upstream_action_retry(action_id=pk) for pk in queryset.values_list("pk", flat=True)
+            upstream_action_retry(action_id=pk, user=request.user)
+            for pk in queryset.values_list("pk", flat=True)
         )
         skipped = queryset.count() - retried
         self.message_user(

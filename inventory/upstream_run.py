@@ -28,6 +28,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from audit.actions import Action as AuditAction
+from audit.services import audit_record
+
 from .accounts import adapter_for
 from .models_upstream import (
     OPEN_STATES,
@@ -231,7 +234,7 @@ def _failed(action: UpstreamAction, error: Exception, now) -> tuple[str, float |
 # --- admin -------------------------------------------------------------------------------------
 
 
-def upstream_action_retry(*, action_id: int) -> bool:
+def upstream_action_retry(*, action_id: int, user=None) -> bool:
     """Send a dead action back to its job with fresh attempts; False if it is not dead."""
     with transaction.atomic():
         action = UpstreamAction.objects.select_for_update().filter(pk=action_id).first()
@@ -244,6 +247,7 @@ def upstream_action_retry(*, action_id: int) -> bool:
         action.save(
             update_fields=["state", "attempts", "lease_until", "next_attempt_at", "updated_at"]
         )
+        _audit(action, AuditAction.UPSTREAM_RETRY, UpstreamState.DEAD, actor=user)
         transaction.on_commit(lambda: _enqueue_now(action_id))
     return True
 
@@ -255,12 +259,27 @@ def upstream_action_mark_done(*, action_id: int, user) -> bool:
         action = UpstreamAction.objects.select_for_update().filter(pk=action_id).first()
         if action is None or action.state not in (UpstreamState.MANUAL, UpstreamState.DEAD):
             return False
+        before = action.state
         action.state = UpstreamState.DONE
         action.done_at = timezone.now()
         action.done_by = user
         action.next_attempt_at = None
         action.save(update_fields=["state", "done_at", "done_by", "next_attempt_at", "updated_at"])
+        _audit(action, AuditAction.UPSTREAM_DONE, before, actor=user)
     return True
+
+
+def _audit(action: UpstreamAction, code: str, before: str, actor=None) -> None:
+    number = action.number
+    audit_record(
+        action=code,
+        target=action,
+        target_label=f"{action.get_kind_display()} {number.e164}",
+        reseller=number.reseller,
+        client=number.client,
+        changes={"state": [before, action.state]},
+        actor=actor,
+    )
 
 
 def due_upstream_action_ids(*, limit: int = 500) -> list[int]:

@@ -9,6 +9,8 @@ import pytest
 import stamina
 from django.utils import timezone
 
+from audit.actions import Action as AuditAction
+from audit.models import AuditEvent
 from inventory.accounts import provider_account_create
 from inventory.models import UpstreamAction, UpstreamState
 from inventory.sandbox.didww import DidwwSandbox
@@ -132,6 +134,14 @@ def test_didfarm_release_is_an_admins_task():
     release.refresh_from_db()
     assert (release.state, release.done_by) == ("done", admin)
     assert upstream_action_mark_done(action_id=release.pk, user=admin) is False
+    # The admin's hand is in the audit log once, in the number's tenant; the refusal adds nothing.
+    [event] = AuditEvent.objects.filter(action=AuditAction.UPSTREAM_DONE)
+    assert (event.actor_id, event.reseller_id, event.client_id) == (
+        admin.pk,
+        number.reseller_id,
+        number.client_id,
+    )
+    assert event.changes == {"state": ["manual", "done"]}
 
 
 def test_a_restore_waits_for_the_suspend_before_it():
@@ -251,8 +261,11 @@ def test_an_action_that_keeps_failing_is_dead_then_an_admin_retries_it():
     assert action.pk not in due_upstream_action_ids()
     assert did.terminated is False
 
-    assert upstream_action_retry(action_id=action.pk) is True
-    assert upstream_action_retry(action_id=action.pk) is False  # not dead any more
+    admin = UserFactory(is_staff=True)
+    assert upstream_action_retry(action_id=action.pk, user=admin) is True
+    assert upstream_action_retry(action_id=action.pk, user=admin) is False  # not dead any more
+    [event] = AuditEvent.objects.filter(action=AuditAction.UPSTREAM_RETRY)
+    assert (event.actor_id, event.changes) == (admin.pk, {"state": ["dead", "pending"]})
     action.refresh_from_db()
     assert (action.state, action.attempts) == ("pending", 0)
     assert action.pk in due_upstream_action_ids()
