@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from .colours import accent_palette
 from .models import Invitation, Reseller, User
 from .selectors import membership_for_user, reseller_for_domain
-from .services import _INVITATION_SALT as INVITATION_SALT
+from .services_invitations import _INVITATION_SALT as INVITATION_SALT
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ def site_url(path: str) -> str:
 
 
 def invitation_url(invitation: Invitation) -> str:
-    from .services import invitation_token
+    from .services_invitations import invitation_token
 
     return site_url(reverse("invitation_accept", args=[invitation_token(invitation)]))
 
@@ -31,7 +31,7 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     )
     if invitation is None or not invitation.is_open:
         return False  # revoked or accepted before the job ran: nothing to send
-    from .services import invitation_address_taken
+    from .services_invitations import invitation_address_taken
 
     # Decided here, after the inviter had their answer: an address that already has an account
     # gets the invitation with what to do instead of a link it could not use.

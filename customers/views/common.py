@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from .. import services
+from .. import services_invitations
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -23,7 +23,7 @@ def send_invitation(request: HttpRequest, form: forms.Form, *, client=None) -> b
     if not form.is_valid():
         return False
     try:
-        invitation = services.invitation_create(
+        invitation = services_invitations.invitation_create(
             actor=request.membership, client=client, **form.cleaned_data
         )
     except ValidationError as error:

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_http_methods
 from ..branding import brand_for_invitation_token, brand_for_reseller
 from ..forms import AcceptInvitationForm
 from ..roles import home_url_for
-from ..services import (
+from ..services_invitations import (
     ADDRESS_TAKEN,
     invitation_address_taken,
     invitation_from_token,
     invitation_paused,
 )
-from ..services import invitation_accept as accept
+from ..services_invitations import invitation_accept as accept
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import selectors, services
+from .. import selectors, services, services_invitations
 from ..models import Invitation, Membership
 from ..roles import client_admin_required, reseller_required
 
@@ -89,7 +89,7 @@ def _invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.membership
     invitation = selectors.invitation_get(actor=actor, pk=pk)
     try:
-        services.invitation_resend(actor=actor, invitation=invitation)
+        services_invitations.invitation_resend(actor=actor, invitation=invitation)
     except ValidationError as error:
         _errors(request, error)
     else:
@@ -104,7 +104,7 @@ def _invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation: Invitation = selectors.invitation_get(actor=actor, pk=pk)
     back = _back(actor, invitation.client_id)
     if request.method == "GET":
-        services.invitation_revoke_allowed(actor=actor, invitation=invitation)
+        services_invitations.invitation_revoke_allowed(actor=actor, invitation=invitation)
         return _confirm(
             request,
             title=_("Revoke the invitation to %(email)s?") % {"email": invitation.email},
@@ -112,7 +112,7 @@ def _invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             button=_("Revoke"),
             back=back,
         )
-    services.invitation_revoke(actor=actor, invitation=invitation)
+    services_invitations.invitation_revoke(actor=actor, invitation=invitation)
     messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
     return redirect(back)
 

@@ -20,7 +20,7 @@ from audit.services import CHANGED
 from billing import ledger, wallets
 from billing.models import MarkupRule
 from billing.services import markup_rule_delete, markup_rule_save
-from customers import services, services_domains
+from customers import services, services_domains, services_invitations
 from customers.models import Client, Role
 from customers.services_status import client_status_set
 from inventory.accounts import provider_account_create
@@ -201,16 +201,20 @@ def test_a_domain_check_request_and_its_success_are_recorded(owner, monkeypatch)
 
 def test_invitations_from_sent_to_accepted(owner, acme, monkeypatch):
     monkeypatch.setattr("customers.tasks.send_invitation_email_task.delay", lambda pk: None)
-    invitation = services.invitation_create(
+    invitation = services_invitations.invitation_create(
         actor=owner, email="Nia@Example.com", role=Role.CLIENT_USER, client=acme
     )
-    services.invitation_resend(actor=owner, invitation=invitation)
-    user = services.invitation_accept(
+    services_invitations.invitation_resend(actor=owner, invitation=invitation)
+    user = services_invitations.invitation_accept(
         invitation=invitation, full_name="Nia", password="s3cure-pass-phrase"
     )
-    other = services.invitation_create(actor=owner, email="x@example.com", role="reseller_staff")
-    services.invitation_revoke(actor=owner, invitation=other)
-    services.invitation_revoke(actor=owner, invitation=other)  # already revoked: no event
+    other = services_invitations.invitation_create(
+        actor=owner, email="x@example.com", role="reseller_staff"
+    )
+    services_invitations.invitation_revoke(actor=owner, invitation=other)
+    services_invitations.invitation_revoke(
+        actor=owner, invitation=other
+    )  # already revoked: no event
     [sent, sent_other] = events(Action.INVITATION_CREATE)
     assert sent.changes["email"] == "nia@example.com" and sent.client_id == acme.pk
     assert sent_other.client_id is None and sent_other.reseller_id == owner.reseller_id
@@ -222,7 +226,9 @@ def test_invitations_from_sent_to_accepted(owner, acme, monkeypatch):
 
 def test_an_invitation_refused_writes_nothing(owner):
     with pytest.raises(ValidationError):
-        services.invitation_create(actor=owner, email=owner.user.email, role="reseller_staff")
+        services_invitations.invitation_create(
+            actor=owner, email=owner.user.email, role="reseller_staff"
+        )
     assert not AuditEvent.objects.exists()
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from audit.actions import Action
 from audit.services import audit_record
 from billing import ledger, wallets
-from customers import services
+from customers import services_invitations
 from customers.models import Role
 from tests.factories import ClientFactory, ResellerFactory, client_member, reseller_member
 
@@ -78,7 +78,7 @@ def test_filters_by_action_person_client_and_dates(client, tenants, monkeypatch)
     monkeypatch.setattr("customers.tasks.send_invitation_email_task.delay", lambda pk: None)
     pay(tenants["owner_a"], tenants["acme"], 1_000, "ACME-1")
     pay(tenants["staff_a"], tenants["zeta"], 2_000, "ZETA-1")
-    services.invitation_create(
+    services_invitations.invitation_create(
         actor=tenants["owner_a"], email="new@x.example", role=Role.CLIENT_USER,
         client=tenants["acme"],
     )  # fmt: skip

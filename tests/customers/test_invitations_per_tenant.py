@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client as WebClient
 from django.test.utils import CaptureQueriesContext
 
-from customers import services
+from customers import services, services_invitations
 from customers.models import Invitation, Role
 from tests.factories import ClientFactory, ResellerFactory, client_member, reseller_member
 
@@ -60,10 +60,10 @@ def test_the_invitee_with_an_account_is_told_what_to_do_and_gets_no_link(
 ):
     taken = client_member(ClientFactory(), Role.CLIENT_USER).user
     with django_capture_on_commit_callbacks(execute=True):
-        services.invitation_create(
+        services_invitations.invitation_create(
             actor=owner, email=taken.email, role=Role.CLIENT_USER, client=acme_client
         )
-        services.invitation_create(
+        services_invitations.invitation_create(
             actor=owner, email="fresh@example.com", role=Role.CLIENT_USER, client=acme_client
         )
     to_taken, to_fresh = mail.outbox
@@ -80,19 +80,23 @@ def test_two_tenants_can_invite_the_same_address(owner, acme_client):
     other_owner = reseller_member(ResellerFactory())
     other_client = ClientFactory(reseller=owner.reseller, name="Initech")
     staff_role = Role.RESELLER_STAFF
-    first = services.invitation_create(actor=other_owner, email="a@example.com", role=staff_role)
-    second = services.invitation_create(actor=owner, email="A@example.com", role=staff_role)
-    third = services.invitation_create(
+    first = services_invitations.invitation_create(
+        actor=other_owner, email="a@example.com", role=staff_role
+    )
+    second = services_invitations.invitation_create(
+        actor=owner, email="A@example.com", role=staff_role
+    )
+    third = services_invitations.invitation_create(
         actor=owner, email="a@example.com", role=Role.CLIENT_USER, client=acme_client
     )
-    fourth = services.invitation_create(
+    fourth = services_invitations.invitation_create(
         actor=owner, email="a@example.com", role=Role.CLIENT_USER, client=other_client
     )
     assert len({first.pk, second.pk, third.pk, fourth.pk}) == 4
     assert all(i.is_open for i in Invitation.objects.all())
     assert first.reseller == other_owner.reseller and second.reseller == owner.reseller
     # the same tenant again renews its own
-    again = services.invitation_create(
+    again = services_invitations.invitation_create(
         actor=owner, email="a@example.com", role=Role.CLIENT_ADMIN, client=acme_client
     )
     assert again.pk == third.pk
@@ -124,15 +128,17 @@ def test_the_database_holds_one_open_invitation_per_address_and_tenant(owner, ac
 
 def test_someone_already_on_this_team_is_refused_clearly(owner, staff, client_admin, acme_client):
     with pytest.raises(ValidationError) as exc:
-        services.invitation_create(actor=owner, email=staff.user.email, role="reseller_staff")
+        services_invitations.invitation_create(
+            actor=owner, email=staff.user.email, role="reseller_staff"
+        )
     assert exc.value.error_dict["email"][0].message == "This person is already on this team."
     with pytest.raises(ValidationError):
-        services.invitation_create(
+        services_invitations.invitation_create(
             actor=client_admin, email=client_admin.user.email, role=Role.CLIENT_USER,
             client=acme_client,
         )  # fmt: skip
     # a member of the reseller's team invited into one of its clients is an ordinary invitation
-    invitation = services.invitation_create(
+    invitation = services_invitations.invitation_create(
         actor=owner, email=staff.user.email, role=Role.CLIENT_USER, client=acme_client
     )
     assert invitation.is_open
@@ -142,10 +148,10 @@ def test_accepting_with_an_address_that_has_an_account_is_refused_clearly(
     client, owner, acme_client
 ):
     taken = client_member(ClientFactory(), Role.CLIENT_USER).user
-    invitation = services.invitation_create(
+    invitation = services_invitations.invitation_create(
         actor=owner, email=taken.email, role=Role.CLIENT_USER, client=acme_client
     )
-    url = f"/invitations/{services.invitation_token(invitation)}/"
+    url = f"/invitations/{services_invitations.invitation_token(invitation)}/"
     page = client.get(url)
     assert page.status_code == 409
     assert "already has an account" in page.text
@@ -154,7 +160,7 @@ def test_accepting_with_an_address_that_has_an_account_is_refused_clearly(
     response = client.post(url, {"full_name": "X", "password1": password, "password2": password})
     assert response.status_code == 409
     with pytest.raises(ValidationError) as exc:
-        services.invitation_accept(
+        services_invitations.invitation_accept(
             invitation=invitation, full_name="X", password="s3cure-pass-phrase"
         )
     assert "another address" in exc.value.messages[0]
@@ -167,11 +173,11 @@ def test_accepting_with_an_address_that_has_an_account_is_refused_clearly(
 
 def test_a_removed_person_can_be_invited_and_accept_again(owner, staff, acme_client):
     services.membership_remove(actor=owner, member=staff)
-    invitation = services.invitation_create(
+    invitation = services_invitations.invitation_create(
         actor=owner, email=staff.user.email, role=Role.CLIENT_USER, client=acme_client
     )
-    assert not services.invitation_address_taken(invitation)
-    user = services.invitation_accept(
+    assert not services_invitations.invitation_address_taken(invitation)
+    user = services_invitations.invitation_accept(
         invitation=invitation, full_name="Back", password="s3cure-pass-phrase"
     )
     assert user.pk == staff.user.pk

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import services
+from customers import services, services_invitations
 from customers.models import Client, Invitation, Membership, Role, User
 from customers.roles import home_url_for
 from tests.factories import ClientFactory, ResellerFactory, UserFactory, reseller_member
@@ -75,13 +75,13 @@ def test_who_may_invite_whom(request, acme_client, actor_fixture, role, allowed)
     actor = request.getfixturevalue(actor_fixture)
     client = acme_client if role in (Role.CLIENT_ADMIN, Role.CLIENT_USER) else None
     if allowed:
-        invitation = services.invitation_create(
+        invitation = services_invitations.invitation_create(
             actor=actor, email="new@example.com", role=role, client=client
         )
         assert invitation.reseller == actor.reseller
     else:
         with pytest.raises(PermissionDenied):
-            services.invitation_create(
+            services_invitations.invitation_create(
                 actor=actor, email="new@example.com", role=role, client=client
             )
         assert not Invitation.objects.exists()
@@ -90,7 +90,7 @@ def test_who_may_invite_whom(request, acme_client, actor_fixture, role, allowed)
 def test_reseller_cannot_invite_into_another_resellers_client(owner):
     foreign = ClientFactory()
     with pytest.raises(PermissionDenied):
-        services.invitation_create(
+        services_invitations.invitation_create(
             actor=owner, email="x@example.com", role=Role.CLIENT_USER, client=foreign
         )
 
@@ -99,7 +99,7 @@ def test_invitation_email_is_sent_on_commit_with_a_working_link(
     owner, acme_client, django_capture_on_commit_callbacks, client
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.invitation_create(
+        invitation = services_invitations.invitation_create(
             actor=owner, email="New@Example.com", role=Role.CLIENT_USER, client=acme_client
         )
     assert invitation.email == "new@example.com"
@@ -112,10 +112,10 @@ def test_invitation_email_is_sent_on_commit_with_a_working_link(
 
 
 def test_inviting_again_renews_the_open_invitation(owner, acme_client):
-    first = services.invitation_create(
+    first = services_invitations.invitation_create(
         actor=owner, email="a@example.com", role=Role.CLIENT_USER, client=acme_client
     )
-    again = services.invitation_create(
+    again = services_invitations.invitation_create(
         actor=owner, email="A@example.com", role=Role.CLIENT_ADMIN, client=acme_client
     )
     assert again.pk == first.pk
@@ -124,12 +124,12 @@ def test_inviting_again_renews_the_open_invitation(owner, acme_client):
 
 
 def test_accepting_creates_a_verified_member(owner, acme_client):
-    invitation = services.invitation_create(
+    invitation = services_invitations.invitation_create(
         actor=owner, email="new@example.com", role=Role.CLIENT_USER, client=acme_client
     )
-    token = services.invitation_token(invitation)
-    found = services.invitation_from_token(token)
-    user = services.invitation_accept(
+    token = services_invitations.invitation_token(invitation)
+    found = services_invitations.invitation_from_token(token)
+    user = services_invitations.invitation_accept(
         invitation=found, full_name=" Nia New ", password="s3cure-pass-phrase"
     )
     assert user.full_name == "Nia New"
@@ -137,15 +137,15 @@ def test_accepting_creates_a_verified_member(owner, acme_client):
     assert user.membership.client == acme_client
     assert user.membership.role == Role.CLIENT_USER
     assert EmailAddress.objects.get(user=user).verified
-    assert services.invitation_from_token(token) is None  # used up
+    assert services_invitations.invitation_from_token(token) is None  # used up
 
 
 def test_weak_password_creates_nothing(owner):
-    invitation = services.invitation_create(
+    invitation = services_invitations.invitation_create(
         actor=owner, email="new@example.com", role=Role.RESELLER_STAFF
     )
     with pytest.raises(ValidationError) as exc:
-        services.invitation_accept(invitation=invitation, full_name="N", password="123")
+        services_invitations.invitation_accept(invitation=invitation, full_name="N", password="123")
     assert "password" in exc.value.error_dict
     assert not User.objects.filter(email="new@example.com").exists()
     invitation.refresh_from_db()
@@ -154,19 +154,19 @@ def test_weak_password_creates_nothing(owner):
 
 @pytest.mark.parametrize("how", ["revoked", "expired", "tampered"])
 def test_dead_links_find_nothing(owner, how):
-    invitation = services.invitation_create(
+    invitation = services_invitations.invitation_create(
         actor=owner, email="new@example.com", role=Role.RESELLER_STAFF
     )
-    token = services.invitation_token(invitation)
+    token = services_invitations.invitation_token(invitation)
     if how == "revoked":
-        services.invitation_revoke(actor=owner, invitation=invitation)
+        services_invitations.invitation_revoke(actor=owner, invitation=invitation)
     elif how == "expired":
         Invitation.objects.filter(pk=invitation.pk).update(
             expires_at=timezone.now() - timedelta(minutes=1)
         )
     else:
         token = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    assert services.invitation_from_token(token) is None
+    assert services_invitations.invitation_from_token(token) is None
 
 
 def test_each_role_lands_on_its_home(owner, staff, client_admin, client_user):

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.db import transaction
 
-from customers import services
+from customers import services_invitations
 from customers.models import Role
 from portal.celery import app
 from tests.factories import ResellerFactory, reseller_member
@@ -35,7 +35,7 @@ def test_a_real_worker_sends_the_invitation_after_commit(real_broker, tmp_path):
     owner = reseller_member(ResellerFactory(display_name="Wave Voice"))
     with celery_worker(tmp_path, queue=real_broker):
         with transaction.atomic():
-            invitation = services.invitation_create(
+            invitation = services_invitations.invitation_create(
                 actor=owner, email="worker@example.com", role=Role.RESELLER_STAFF
             )
             # Nothing is enqueued before the row is committed: the worker could not see it.
@@ -44,4 +44,4 @@ def test_a_real_worker_sends_the_invitation_after_commit(real_broker, tmp_path):
     assert len(sent) == 1
     assert "worker@example.com" in sent[0]
     assert "Wave Voice" in sent[0]
-    assert f"/invitations/{services.invitation_token(invitation)[:10]}" in sent[0]
+    assert f"/invitations/{services_invitations.invitation_token(invitation)[:10]}" in sent[0]

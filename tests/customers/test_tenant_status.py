@@ -25,7 +25,7 @@ from billing.checkout import CheckoutError, cart_prices_refresh, order_place
 from billing.models import AccountKind, CartItem, MarkupRule, TransactionKind
 from billing.pricing import PriceBook
 from billing.services import cart_item_add, cart_item_remove, markup_rule_delete, markup_rule_save
-from customers import services, services_domains
+from customers import services, services_domains, services_invitations
 from customers.models import Client, Invitation, Membership, Reseller, Role
 from customers.services_status import client_status_set
 from inventory.models import DidGroup
@@ -144,21 +144,23 @@ CASES = {
     ),
     "invite_into_client": (
         "reseller",
-        lambda w: services.invitation_create(
+        lambda w: services_invitations.invitation_create(
             actor=w.staff, email="new@globex.example", role=Role.CLIENT_USER, client=w.client
         ),
         lambda w: Invitation.objects.count(),
     ),
     "invite_staff": (
         "reseller",
-        lambda w: services.invitation_create(
+        lambda w: services_invitations.invitation_create(
             actor=w.owner, email="colleague@wave.example", role=Role.RESELLER_STAFF
         ),
         lambda w: Invitation.objects.count(),
     ),
     "resend_client_invitation": (
         "reseller",
-        lambda w: services.invitation_resend(actor=w.staff, invitation=w.client_invitation),
+        lambda w: services_invitations.invitation_resend(
+            actor=w.staff, invitation=w.client_invitation
+        ),
         lambda w: Invitation.objects.get(pk=w.client_invitation.pk).expires_at,
     ),
     "client_role_by_reseller": (
@@ -187,7 +189,9 @@ CASES = {
     ),
     "revoke_staff_invitation": (
         "reseller",
-        lambda w: services.invitation_revoke(actor=w.owner, invitation=w.staff_invitation),
+        lambda w: services_invitations.invitation_revoke(
+            actor=w.owner, invitation=w.staff_invitation
+        ),
         lambda w: Invitation.objects.get(pk=w.staff_invitation.pk).revoked_at,
     ),
     "top_up": (
@@ -263,7 +267,7 @@ CASES = {
     ),
     "invite_by_client": (
         "client",
-        lambda w: services.invitation_create(
+        lambda w: services_invitations.invitation_create(
             actor=w.client_admin,
             email="new@globex.example",
             role=Role.CLIENT_USER,
@@ -273,7 +277,9 @@ CASES = {
     ),
     "resend_by_client": (
         "client",
-        lambda w: services.invitation_resend(actor=w.client_admin, invitation=w.client_invitation),
+        lambda w: services_invitations.invitation_resend(
+            actor=w.client_admin, invitation=w.client_invitation
+        ),
         lambda w: Invitation.objects.get(pk=w.client_invitation.pk).expires_at,
     ),
     "role_by_client": (
@@ -290,7 +296,9 @@ CASES = {
     ),
     "revoke_by_client": (
         "client",
-        lambda w: services.invitation_revoke(actor=w.client_admin, invitation=w.client_invitation),
+        lambda w: services_invitations.invitation_revoke(
+            actor=w.client_admin, invitation=w.client_invitation
+        ),
         lambda w: Invitation.objects.get(pk=w.client_invitation.pk).revoked_at,
     ),
     "cart_add": (
@@ -327,7 +335,7 @@ CASES = {
     ),
     "join_client": (
         "client",
-        lambda w: services.invitation_accept(
+        lambda w: services_invitations.invitation_accept(
             invitation=w.client_invitation, full_name="New Person", password="a-Long-pass-9731"
         ),
         lambda w: Membership.objects.filter(client=w.client).count(),
@@ -389,7 +397,7 @@ def test_each_service_follows_the_tenant_status(world, case, reseller_status, cl
 def test_a_refusal_says_why_in_a_plain_sentence(world):
     _set_state(world, "suspended", "active")
     with pytest.raises(PermissionDenied, match="paused on this account"):
-        services.invitation_create(
+        services_invitations.invitation_create(
             actor=world.client_admin, email="x@globex.example", role=Role.CLIENT_USER,
             client=world.client,
         )  # fmt: skip
@@ -467,7 +475,7 @@ def test_reactivation_restores_everything(world):
     client_status_set(actor=world.owner.user, client=world.client, status="active")
     _set_state(world, "active", "active")
     services.reseller_update_branding(actor=world.owner, display_name="Back Again")
-    services.invitation_create(
+    services_invitations.invitation_create(
         actor=world.client_admin, email="back@globex.example", role=Role.CLIENT_USER,
         client=world.client,
     )  # fmt: skip

@@ -226,7 +226,7 @@ def test_the_client_form_has_no_status_field(client, tenant):
 
 
 def test_an_invitation_into_a_paused_client_says_so_before_the_form(client, tenant):
-    from customers.services import invitation_token
+    from customers.services_invitations import invitation_token
     from tests.factories import InvitationFactory
 
     invitation = InvitationFactory(

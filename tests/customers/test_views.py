@@ -169,7 +169,7 @@ def test_profile_rejects_unknown_time_zone(client, client_user):
 
 
 def test_accept_invitation_page_signs_the_person_in(client, owner, acme_client):
-    from customers.services import invitation_create, invitation_token
+    from customers.services_invitations import invitation_create, invitation_token
 
     invitation = invitation_create(
         actor=owner, email="new@example.com", role="client_user", client=acme_client

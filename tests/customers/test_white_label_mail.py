@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.branding import NEUTRAL_BRAND, PLATFORM_BRAND, Brand, mail_sender
-from customers.services import invitation_create
+from customers.services_invitations import invitation_create
 from tests.factories import PASSWORD, ResellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.utils import timezone
 from customers.adapters import MFAAdapter
 from customers.colours import AA_TEXT, contrast
 from customers.models import Invitation
-from customers.services import invitation_accept, invitation_create, invitation_token
+from customers.services_invitations import invitation_accept, invitation_create, invitation_token
 from tests.factories import PASSWORD, ResellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

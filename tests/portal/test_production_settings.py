@@ -134,7 +134,11 @@ def test_seed_demo_refuses_to_run_outside_the_demo(settings):
 
 @pytest.mark.django_db
 def test_an_invitation_signed_with_the_demo_key_is_refused(settings):
-    from customers.services import _INVITATION_SALT, invitation_from_token, invitation_token
+    from customers.services_invitations import (
+        _INVITATION_SALT,
+        invitation_from_token,
+        invitation_token,
+    )
     from tests.factories import InvitationFactory
 
     assert settings.SECRET_KEY != DEMO_SECRET_KEY
