@@ -235,3 +235,4 @@ from .models_orders import (  # noqa: E402, F401
     OrderStatus,
     ProviderEvent,
 )
+from .renewals.models import RenewalCharge, RenewalNotice  # noqa: E402, F401

@@ -25,6 +25,7 @@ from customers.models import Client, Membership, Reseller, User
 from . import ledger
 from .models import AccountKind, LedgerAccount, LedgerTransaction, PaymentMethod, TransactionKind
 from .money import exponent, format_money, from_minor, to_minor
+from .renewals.services import renewals_retry_enqueue
 
 MAX_TOP_UP = Decimal("1000000")
 REASON_MAX = 200
@@ -109,6 +110,7 @@ def wallet_top_up(
         payment_reference=reference,
         created_by=actor,
     )
+    renewals_retry_enqueue(wallet)  # what the wallet's numbers owe is retried at once
     return txn, True
 
 
@@ -209,6 +211,7 @@ def wallet_credit_limit_set(
     locked.credit_limit_minor = limit_minor
     locked.save(update_fields=["credit_limit_minor"])
     wallet.credit_limit_minor = limit_minor
+    renewals_retry_enqueue(wallet)  # more credit may cover what the wallet's numbers owe
     return locked
 
 
