@@ -29,6 +29,9 @@ from ..money import round_even, to_minor
 from .models import NoticeKind, RenewalCharge
 from .schedule import local_midnight, period_start
 
+# Due numbers advanced per database transaction (each with its own ledger transaction).
+CHARGE_CHUNK = 100
+
 
 @dataclass
 class RunResult:
@@ -75,8 +78,85 @@ def renewals_run(*, now: dt.datetime | None = None, batch_size: int | None = Non
         if not ids:
             return result
         last_id = ids[-1]
-        for number_id in ids:
-            result.add(number_advance(number_id=number_id, now=now, accounts=accounts))
+        for start in range(0, len(ids), CHARGE_CHUNK):
+            result.add(_advance_many(ids[start : start + CHARGE_CHUNK], now, accounts))
+
+
+def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunResult:
+    """Advance a chunk of due numbers in one database transaction: the plain case (a paid-up
+    number whose next period is due) is charged in bulk, one ledger transaction per number,
+    and everything else (a short wallet, grace, suspension, release) one number at a time.
+    Numbers another job holds are skipped; what this one takes, it finishes or rolls back."""
+    result = RunResult()
+    with transaction.atomic():
+        numbers = list(
+            Number.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("reseller", "client", "provider_account")
+            .filter(pk__in=ids, renewal_due_at__lte=now)
+            .order_by("pk")
+        )
+        result.skipped_locked += len(ids) - len(numbers)
+        plain = [n for n in numbers if _plain(n, now)]
+        rest = [n for n in numbers if not _plain(n, now)]
+        charged, short = _charge_many(plain, accounts) if plain else ([], [])
+        result.charged += len(charged)
+        result.numbers += len(charged)
+        for number in charged:
+            zone = number.reseller.time_zone
+            number.renewal_due_at = local_midnight(number.next_period_start, zone)
+        Number.objects.bulk_update(
+            charged, ["renewal_period", "next_period_start", "paid_until", "renewal_due_at"]
+        )
+        for number in short + rest:
+            result.numbers += 1
+            _advance(number, now, accounts, result)
+    return result
+
+
+def _plain(number: Number, now: dt.datetime) -> bool:
+    """Paid up, renewing, one period due (not two: a moved clock walks those one by one)."""
+    if (
+        number.status != NumberStatus.ACTIVE
+        or not number.auto_renew
+        or number.provider_blocked
+        or number.client.status == Client.Status.CLOSED
+    ):
+        return False
+    tz = number.reseller.time_zone
+    following = period_start(number.renewal_anchor, number.billing_cycle, number.renewal_period + 1)
+    return local_midnight(number.next_period_start, tz) <= now < local_midnight(following, tz)
+
+
+def _charge_many(numbers: list[Number], accounts: _Accounts) -> tuple[list[Number], list[Number]]:
+    """Charge each number's due period (bulk writes); returns (charged, short of money)."""
+    requests = [
+        (
+            TransactionKind.RENEWAL,
+            _entries(number, accounts),
+            _memo(number),
+            {
+                "idempotency_key": RenewalCharge.idempotency_key(
+                    number.pk, number.next_period_start
+                ),
+                "reseller_id": number.reseller_id,
+                "client_id": number.client_id,
+            },
+        )
+        for number in numbers
+    ]
+    free = [not any(amount for _, amount in entries) for _, entries, _, _ in requests]
+    paying = [r for r, is_free in zip(requests, free, strict=True) if not is_free]
+    posted = iter(ledger.ledger_post_many(paying))
+    charged, short, rows = [], [], []
+    for number, is_free in zip(numbers, free, strict=True):
+        txn = None if is_free else next(posted)
+        if isinstance(txn, ledger.InsufficientBalance):
+            short.append(number)
+            continue
+        rows.append(_period_row(number, txn=txn))
+        charged.append(number)
+    RenewalCharge.objects.bulk_create(rows)
+    return charged, short
 
 
 def number_advance(
@@ -209,11 +289,16 @@ def _amounts(number: Number) -> tuple[int, int, int]:
 
 def _record_period(number: Number, accounts: _Accounts, *, waived: bool = False, txn=None):
     """Write the period's charge row and move the number to its next period."""
+    _period_row(number, waived=waived, txn=txn).save()
+
+
+def _period_row(number: Number, *, waived: bool = False, txn=None) -> RenewalCharge:
+    """The period's charge row (unsaved); the number moves on to its next period."""
     k = number.renewal_period
     start = number.next_period_start
     following = period_start(number.renewal_anchor, number.billing_cycle, k + 1)
     retail, wholesale, cost = (0, 0, 0) if waived else _amounts(number)
-    RenewalCharge.objects.create(
+    row = RenewalCharge(
         number=number,
         reseller_id=number.reseller_id,
         client_id=number.client_id,
@@ -231,48 +316,42 @@ def _record_period(number: Number, accounts: _Accounts, *, waived: bool = False,
     number.renewal_period = k + 1
     number.next_period_start = following
     number.paid_until = following - dt.timedelta(days=1)
+    return row
+
+
+def _entries(number: Number, accounts: _Accounts) -> list[tuple[ledger.LedgerAccount, int]]:
+    """The period's postings: client → reseller revenue (retail), reseller → platform revenue
+    (wholesale), platform revenue → provider payable (cost)."""
+    retail, wholesale, cost = _amounts(number)
+    currency, cost_currency = number.currency, number.cost_currency
+    reseller = number.reseller
+    return [
+        (accounts.get(("cw", number.client_id), lambda: ledger.client_wallet(number.client)),
+         -retail),
+        (accounts.get(("rr", reseller.pk, currency),
+                      lambda: ledger.reseller_revenue(reseller, currency)), retail),
+        (accounts.get(("rw", reseller.pk), lambda: ledger.reseller_wallet(reseller)), -wholesale),
+        (accounts.get(("pr", currency), lambda: ledger.platform_account(
+            AccountKind.PLATFORM_REVENUE, currency)), wholesale),
+        (accounts.get(("pr", cost_currency), lambda: ledger.platform_account(
+            AccountKind.PLATFORM_REVENUE, cost_currency)), -cost),
+        (accounts.get(("pp", number.provider_account_id, cost_currency),
+                      lambda: ledger.provider_payable(number.provider_account, cost_currency)),
+         cost),
+    ]  # fmt: skip
+
+
+def _memo(number: Number) -> str:
+    return _("Renewal of %(number)s from %(start)s") % {
+        "number": number.e164,
+        "start": number.next_period_start.isoformat(),
+    }
 
 
 def _charge(number: Number, accounts: _Accounts) -> str | None:
     """Charge the number's next period: None when charged, else which wallet was short
     (nothing is posted then, on either wallet)."""
-    retail, wholesale, cost = _amounts(number)
-    currency, cost_currency = number.currency, number.cost_currency
-    reseller = number.reseller
-    entries = [
-        (
-            accounts.get(("cw", number.client_id), lambda: ledger.client_wallet(number.client)),
-            -retail,
-        ),
-        (
-            accounts.get(
-                ("rr", reseller.pk, currency), lambda: ledger.reseller_revenue(reseller, currency)
-            ),
-            retail,
-        ),
-        (accounts.get(("rw", reseller.pk), lambda: ledger.reseller_wallet(reseller)), -wholesale),
-        (
-            accounts.get(
-                ("pr", currency),
-                lambda: ledger.platform_account(AccountKind.PLATFORM_REVENUE, currency),
-            ),
-            wholesale,
-        ),
-        (
-            accounts.get(
-                ("pr", cost_currency),
-                lambda: ledger.platform_account(AccountKind.PLATFORM_REVENUE, cost_currency),
-            ),
-            -cost,
-        ),
-        (
-            accounts.get(
-                ("pp", number.provider_account_id, cost_currency),
-                lambda: ledger.provider_payable(number.provider_account, cost_currency),
-            ),
-            cost,
-        ),
-    ]
+    entries = _entries(number, accounts)
     if not any(amount for _, amount in entries):
         _record_period(number, accounts)  # a free number: the period is recorded, nothing posted
         return None
@@ -281,8 +360,7 @@ def _charge(number: Number, accounts: _Accounts) -> str | None:
         txn = ledger.ledger_post(
             kind=TransactionKind.RENEWAL,
             entries=entries,
-            memo=_("Renewal of %(number)s from %(start)s")
-            % {"number": number.e164, "start": start.isoformat()},
+            memo=_memo(number),
             idempotency_key=RenewalCharge.idempotency_key(number.pk, start),
             reseller_id=number.reseller_id,
             client_id=number.client_id,
