@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Client, Reseller
 
+from .bulk import rows_set
 from .models import AccountKind, LedgerAccount, LedgerTransaction, Posting
 from .money import format_money, from_minor
 
@@ -246,5 +247,5 @@ def ledger_post_many(
             for txn, rows in written
             for pk, amount, after in rows
         )
-        LedgerAccount.objects.bulk_update([locked[pk] for pk in changed], ["balance_minor"])
+        rows_set(LedgerAccount, [locked[pk] for pk in changed], ["balance_minor"])
     return results

@@ -24,6 +24,7 @@ from inventory.models import Number, NumberStatus, StateReason
 from inventory.upstream import upstream_action_request
 
 from .. import ledger
+from ..bulk import rows_set
 from ..models import CYCLE_MONTHS, AccountKind, TransactionKind
 from ..money import round_even, to_minor
 from .models import NoticeKind, RenewalCharge
@@ -104,8 +105,8 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
         for number in charged:
             zone = number.reseller.time_zone
             number.renewal_due_at = local_midnight(number.next_period_start, zone)
-        Number.objects.bulk_update(
-            charged, ["renewal_period", "next_period_start", "paid_until", "renewal_due_at"]
+        rows_set(
+            Number, charged, ["renewal_period", "next_period_start", "paid_until", "renewal_due_at"]
         )
         for number in short + rest:
             result.numbers += 1
