@@ -180,8 +180,8 @@ class StaffPaymentLimitsForm(forms.Form):
     per_day = _amount_field(
         label=_("Limit per staff member per day"),
         help_text=_(
-            "What one staff member may record in a day (UTC) before payments wait for an "
-            "owner's approval. 0 in either field: only owners record payments."
+            "What one staff member may record in a day (in your time zone) before payments "
+            "wait for an owner's approval. 0 in either field: only owners record payments."
         ),
     )
 

@@ -94,6 +94,8 @@ class TransactionKind(models.TextChoices):
     REFUND = "refund", _("Order refund")
     ADJUSTMENT = "adjustment", _("Adjustment")
     REVERSAL = "reversal", _("Reversal")
+    RENEWAL = "renewal", _("Renewal")
+    CREDIT = "credit", _("Credit")
 
 
 class PaymentMethod(models.TextChoices):

@@ -26,9 +26,9 @@ DEFAULT_PER_DAY = Decimal("5000.00")
 
 class StaffPaymentLimits(models.Model):
     """How much one staff member may record without an owner: per payment, and per day (summed
-    over the UTC day). 0 means staff may not record payments at all. The row is also the lock
-    that serializes a reseller's staff payments, so two at once cannot both slip under the
-    daily limit."""
+    over the reseller's day, in its time zone). 0 means staff may not record payments at all.
+    The row is also the lock that serializes a reseller's staff payments, so two at once cannot
+    both slip under the daily limit."""
 
     reseller = models.OneToOneField(
         Reseller, on_delete=models.PROTECT, related_name="staff_payment_limits"

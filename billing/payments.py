@@ -1,10 +1,10 @@
 """Staff payment limits and the payments that wait for an owner's approval (issue 10).
 
 A reseller's owner records payments without limit. Its staff record a payment directly only
-within the owner's limits: per payment, and per day per staff member (the UTC day, summing the
-payments that staff member posted without approval). Anything above is kept as a
-``PendingPayment`` (nothing posts) and the owners are emailed; an owner approves it (it posts now,
-showing who recorded it and who approved it) or rejects it with a reason.
+within the owner's limits: per payment, and per day per staff member (the reseller's day, in
+its time zone, summing the payments that staff member posted without approval). Anything above
+is kept as a ``PendingPayment`` (nothing posts) and the owners are emailed; an owner approves it
+(it posts now, showing who recorded it and who approved it) or rejects it with a reason.
 
 Lock order: a top-up locks the wallet, then the reseller's limits row (which serializes its staff
 payments, so two at once cannot both pass under the daily limit); an approval locks the pending
@@ -14,7 +14,8 @@ row, then the wallet. No path takes them the other way round.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -37,6 +38,7 @@ from .models_payments import (
     StaffPaymentLimits,
 )
 from .money import format_minor, to_minor
+from .renewals.services import renewals_retry_enqueue
 from .tenant_wallets import wallet_action_require
 
 REASON_MAX = 200
@@ -123,9 +125,11 @@ def is_limited(membership: Membership | None, wallet: LedgerAccount) -> bool:
 
 
 def recorded_today_minor(*, user: User, wallet: LedgerAccount) -> int:
-    """What ``user`` posted today (UTC) into the reseller's client wallets on their own
-    authority (approved payments were the owner's decision and do not count)."""
-    start = datetime.combine(timezone.now().astimezone(UTC).date(), time.min, tzinfo=UTC)
+    """What ``user`` posted today (the reseller's day, in its time zone) into the reseller's
+    client wallets on their own authority (approved payments were the owner's decision and do
+    not count)."""
+    zone = ZoneInfo(Reseller.objects.values_list("time_zone", flat=True).get(pk=wallet.reseller_id))
+    start = datetime.combine(timezone.now().astimezone(zone).date(), time.min, tzinfo=zone)
     total = Posting.objects.filter(
         transaction__kind=TransactionKind.TOP_UP,
         transaction__created_by=user,
@@ -259,6 +263,7 @@ def pending_payment_approve(
     pending.decided_at = timezone.now()
     pending.transaction = txn
     pending.save(update_fields=["status", "decided_by", "decided_at", "transaction"])
+    renewals_retry_enqueue(wallet)  # what the wallet's numbers owe is retried at once
     recorded_by = User.objects.get(pk=pending.recorded_by_id).email
     audit_record(
         actor=actor.user,

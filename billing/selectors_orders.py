@@ -186,7 +186,7 @@ def numbers_for(
     if search:
         digits = "".join(ch for ch in search if ch.isdigit())
         numbers = numbers.filter(e164__contains=digits) if digits else numbers.none()
-    return numbers.select_related("client").order_by("e164")
+    return numbers.select_related("client", "reseller").order_by("e164")
 
 
 # --- the reseller's dashboard ---------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dateutil.relativedelta import relativedelta
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -30,6 +29,7 @@ from .models import (
     TransactionKind,
 )
 from .money import round_even, to_minor
+from .renewals.schedule import local_date, local_midnight, period_start
 
 
 def item_settle(item: OrderItem, delivered: list[str]) -> None:
@@ -104,9 +104,11 @@ def _cost_minor(item: OrderItem) -> int:
 def numbers_create(item: OrderItem, delivered: list[str]) -> None:
     """The client's numbers, from the day they are charged (regulated ones: once approved)."""
     now = timezone.now()
-    months = CYCLE_MONTHS[item.billing_cycle]
-    paid_until = (now + relativedelta(months=months)).date() - dt.timedelta(days=1)
     order = item.order
+    # The first period is paid by the order; renewals start at period 1 of the anchor, the
+    # activation day in the reseller's time zone.
+    anchor = local_date(now, order.reseller.time_zone)
+    next_start = period_start(anchor, item.billing_cycle, 1)
     group = item.group
     existing = set(
         Number.objects.filter(provider_account=item.provider_account, e164__in=delivered)
@@ -135,7 +137,11 @@ def numbers_create(item: OrderItem, delivered: list[str]) -> None:
             cost_currency=item.cost_currency,
             status=NumberStatus.ACTIVE,
             activated_at=now,
-            paid_until=paid_until,
+            paid_until=next_start - dt.timedelta(days=1),
+            renewal_anchor=anchor,
+            renewal_period=1,
+            next_period_start=next_start,
+            renewal_due_at=local_midnight(next_start, order.reseller.time_zone),
         )
         for e164 in dict.fromkeys(delivered)
         if e164 not in existing

@@ -68,3 +68,40 @@ def pending_payment_email_task(pending_id: int) -> bool:
     from .notifications import pending_payment_email_send
 
     return pending_payment_email_send(pending_id=pending_id)
+
+
+# --- renewals (billing/renewals/) ---------------------------------------------------------------
+
+
+@shared_task(name="billing.renewals_run_task")
+def renewals_run_task() -> int:
+    """Every few minutes (beat): charge what is due, move unpaid numbers on by time. Cheap when
+    nothing is due (one indexed query)."""
+    from .renewals.charging import renewals_run
+
+    return renewals_run(now=timezone.now()).numbers
+
+
+@shared_task(name="billing.renewals_warn_task")
+def renewals_warn_task() -> int:
+    """Hourly (beat): warn clients whose wallet will not cover the next 7 days' renewals."""
+    from .renewals.notices import renewals_warn_upcoming
+
+    return renewals_warn_upcoming(now=timezone.now())
+
+
+@shared_task(name="billing.renewals_retry_task")
+def renewals_retry_task(*, client_id: int | None = None, reseller_id: int | None = None) -> int:
+    """After a top-up or a raised credit limit: charge what the wallet's numbers owe."""
+    from .renewals.services import renewals_retry_owed
+
+    return renewals_retry_owed(client_id=client_id, reseller_id=reseller_id).charged
+
+
+@shared_task(
+    name="billing.renewal_notice_task", autoretry_for=(OSError,), retry_backoff=60, max_retries=8
+)
+def renewal_notice_task(number_id: int, period_start: str, kind: str) -> bool:
+    from .renewals.notices import renewal_notice_send
+
+    return renewal_notice_send(number_id=number_id, period_start=period_start, kind=kind)

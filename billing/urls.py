@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, checkout, markups, orders, payments, wallets, webhooks
+from .views import browse, checkout, markups, orders, payments, renewals, wallets, webhooks
 
 app_name = "billing"
 
@@ -15,6 +15,10 @@ urlpatterns = [
     path("orders/", orders.order_list, name="orders"),
     path("orders/<str:reference>/", orders.order_detail, name="order"),
     path("numbers/", orders.number_list, name="numbers"),
+    path("numbers/<int:pk>/auto-renew/", renewals.number_auto_renew, name="number_auto_renew"),
+    path("numbers/<int:pk>/release/", renewals.number_release, name="number_release"),
+    path("reseller/renewals/at-risk/", renewals.at_risk, name="renewals_at_risk"),
+    path("reseller/renewals/settings/", renewals.renewal_settings, name="renewal_settings"),
     path("wallet/", wallets.client_wallet, name="wallet"),
     path("wallet/export.csv", wallets.client_wallet_csv, name="wallet_csv"),
     path("reseller/wallets/", wallets.reseller_wallets, name="reseller_wallets"),

@@ -29,6 +29,7 @@ from . import ledger, payments
 from .models import AccountKind, LedgerAccount, LedgerTransaction, PaymentMethod, TransactionKind
 from .models_payments import PendingPayment
 from .money import exponent, format_money, from_minor, to_minor
+from .renewals.services import renewals_retry_enqueue
 from .tenant_wallets import wallet_action_require
 
 MAX_TOP_UP = Decimal("1000000")
@@ -143,6 +144,7 @@ def wallet_top_up(
     audit_record(
         action=Action.PAYMENT_RECORD, target=txn, actor=actor, changes=_payment_facts(txn, wallet)
     )
+    renewals_retry_enqueue(wallet)  # what the wallet's numbers owe is retried at once
     return txn, True
 
 
@@ -270,6 +272,7 @@ def wallet_credit_limit_set(
     locked.credit_limit_minor = limit_minor
     locked.save(update_fields=["credit_limit_minor"])
     wallet.credit_limit_minor = limit_minor
+    renewals_retry_enqueue(wallet)  # more credit may cover what the wallet's numbers owe
     return locked
 
 

@@ -117,6 +117,31 @@ class Reseller(models.Model):
     mfa_required_for_clients = models.BooleanField(
         _("require two-factor authentication of our clients' people"), default=False
     )
+    # Renewals: dates (period starts, due times) are in this zone; a period falls due at local
+    # midnight. Grace keeps an unpaid number in service, suspension keeps it (out of service)
+    # for the client to pay before it is released; both within the platform's caps
+    # (settings.RENEWAL_MAX_UNPAID_DAYS, below one upstream period).
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    renewal_grace_days = models.PositiveSmallIntegerField(
+        _("grace days"),
+        default=3,
+        help_text=_("Days an unpaid number keeps working before it is suspended."),
+    )
+    renewal_suspension_days = models.PositiveSmallIntegerField(
+        _("suspension days"),
+        default=11,
+        help_text=_("Days a suspended number is kept for the client before it is released."),
+    )
+    release_prorated_credit = models.BooleanField(
+        _("credit unused days on early release"),
+        default=False,
+        help_text=_(
+            "When a client releases a number before its paid period ends, credit its wallet "
+            "the price of the unused days."
+        ),
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

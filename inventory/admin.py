@@ -182,10 +182,13 @@ class NumberAdmin(admin.ModelAdmin):
     """Numbers are created by provisioning and changed by their services: read-only here."""
 
     list_display = [
-        "e164", "client", "reseller", "provider_account", "status", "order_reference",
-        "activated_at", "paid_until",
+        "e164", "client", "reseller", "provider_account", "status", "state_reason",
+        "state_until", "provider_blocked", "auto_renew", "paid_until", "renewal_due_at",
     ]  # fmt: skip
-    list_filter = ["status", "provider_account", "reseller"]
+    # Numbers by state: the renewal states, why, and the provider's own blocks.
+    list_filter = [
+        "status", "state_reason", "provider_blocked", "auto_renew", "provider_account", "reseller",
+    ]  # fmt: skip
     search_fields = ["e164", "client__name", "order_reference"]
     list_select_related = ["client", "reseller", "provider_account"]
     show_full_result_count = False

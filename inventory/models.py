@@ -273,5 +273,12 @@ class Sku(models.Model):
 
 
 # Owned numbers live in their own module; importing them here registers the model.
-from .models_numbers import Number, NumberStatus  # noqa: E402, F401
+from .models_numbers import (  # noqa: E402, F401  # noqa: E402, F401
+    HELD,
+    IN_SERVICE,
+    OWING,
+    Number,
+    NumberStatus,
+    StateReason,
+)
 from .models_upstream import UpstreamAction, UpstreamKind, UpstreamState  # noqa: E402, F401

@@ -3,6 +3,17 @@
 A ``Number`` is created when provisioning delivers it. It carries the three prices it was sold at
 (cost in the provider's currency; wholesale and retail in the reseller's) so renewals and margins
 never re-price history. ``order_reference`` names the order item in billing without importing it.
+
+Renewals (issue 11): a number renews on its own anniversary. Period k starts at
+``renewal_anchor + k * cycle months`` (always counted from the anchor, never from the previous
+period) and falls due at local midnight in the reseller's time zone; ``renewal_period`` is the k
+of the first period not paid yet, ``next_period_start`` its first day and ``paid_until`` the day
+before. ``renewal_due_at`` is the one moment the renewal job must look at the number again (the
+next period's due time, or the end of grace or suspension); it is null when nothing is scheduled.
+The status says where the client's money has led the number:
+``active → grace → suspended → releasing → released``, plus ``cancel_scheduled`` (auto-renew off:
+released when the paid period ends). ``provider_blocked`` is separate: the provider stopped the
+number, which is the platform's problem and never the client's.
 """
 
 from __future__ import annotations
@@ -17,8 +28,28 @@ from customers.models import Client, Reseller
 class NumberStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     AWAITING_DOCUMENTS = "awaiting_documents", _("Documents required")
+    CANCEL_SCHEDULED = "cancel_scheduled", _("Cancels at period end")
+    GRACE = "grace", _("Renewal overdue")
     SUSPENDED = "suspended", _("Suspended")
+    RELEASING = "releasing", _("Releasing")
     RELEASED = "released", _("Released")
+
+
+# Service is on (calls ring) in these; the renewal job charges the ones it finds due.
+IN_SERVICE = (NumberStatus.ACTIVE, NumberStatus.CANCEL_SCHEDULED, NumberStatus.GRACE)
+# A period is owed (not paid) in these: a top-up retries them.
+OWING = (NumberStatus.GRACE, NumberStatus.SUSPENDED)
+# The client still holds the number: it can be released early.
+HELD = (*IN_SERVICE, NumberStatus.SUSPENDED)
+
+
+class StateReason(models.TextChoices):
+    NONE = "", _("None")
+    CLIENT_FUNDS = "client_funds", _("The wallet did not cover the renewal")
+    RESELLER_FUNDS = "reseller_funds", _("The reseller's wallet did not cover the renewal")
+    AUTO_RENEW_OFF = "auto_renew_off", _("Auto-renew is off")
+    CLIENT_CLOSED = "client_closed", _("The client's account is closed")
+    CLIENT_REQUEST = "client_request", _("Released at the client's request")
 
 
 class Number(models.Model):
@@ -50,6 +81,19 @@ class Number(models.Model):
     activated_at = models.DateTimeField()
     paid_until = models.DateField()
     released_at = models.DateTimeField(null=True, blank=True)
+    # Renewals (see the module's docstring).
+    auto_renew = models.BooleanField(_("auto-renew"), default=True)
+    renewal_anchor = models.DateField(_("renews on the anniversary of"))
+    renewal_period = models.PositiveIntegerField(default=1)
+    next_period_start = models.DateField()
+    renewal_due_at = models.DateTimeField(null=True, blank=True)
+    state_reason = models.CharField(
+        max_length=16, choices=StateReason.choices, blank=True, default=""
+    )
+    state_since = models.DateTimeField(null=True, blank=True)
+    state_until = models.DateTimeField(null=True, blank=True)
+    provider_blocked = models.BooleanField(_("blocked by the provider"), default=False)
+    provider_blocked_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["e164"]
@@ -62,10 +106,22 @@ class Number(models.Model):
                 name="number_owned_once",
             ),
         ]
-        indexes = [models.Index(fields=["client", "status"], name="number_client_status")]
+        indexes = [
+            models.Index(fields=["client", "status"], name="number_client_status"),
+            # The renewal job's one query: what is due now (cheap when nothing is).
+            models.Index(
+                fields=["renewal_due_at"],
+                condition=Q(renewal_due_at__isnull=False),
+                name="number_renewal_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.e164
+
+    @property
+    def in_service(self) -> bool:
+        return self.status in IN_SERVICE
 
     @property
     def order_code(self) -> str:

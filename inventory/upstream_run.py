@@ -39,6 +39,7 @@ from .models_upstream import (
     UpstreamMode,
     UpstreamState,
 )
+from .numbers import number_release_complete
 from .providers import errors
 from .providers.registry import adapter_class
 
@@ -203,6 +204,7 @@ def _apply(claimed: UpstreamAction, outcome: Outcome) -> str:
             action.last_error = ""
             action.details = {**action.details, **(outcome.details or {})}
             result = "done"
+            _release_landed(action)
         else:
             result, delay = _failed(action, outcome.error, now)
         action.save()
@@ -265,8 +267,16 @@ def upstream_action_mark_done(*, action_id: int, user) -> bool:
         action.done_by = user
         action.next_attempt_at = None
         action.save(update_fields=["state", "done_at", "done_by", "next_attempt_at", "updated_at"])
+        _release_landed(action)
         _audit(action, AuditAction.UPSTREAM_DONE, before, actor=user)
     return True
+
+
+def _release_landed(action: UpstreamAction) -> None:
+    """A release that landed upstream (by the job or an admin's hand) completes the number's
+    release here, in the same transaction: releasing → released."""
+    if action.kind == UpstreamKind.RELEASE:
+        number_release_complete(number_id=action.number_id)
 
 
 def _audit(action: UpstreamAction, code: str, before: str, actor=None) -> None:

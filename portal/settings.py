@@ -229,6 +229,11 @@ CELERY_TIMEZONE = "UTC"
 # Where a suspended number's calls go at providers that suspend by forwarding (PBXme), as a
 # routing destination ("sip:closed@announce.example.com", a phone number); empty = nowhere.
 UPSTREAM_SUSPENDED_FORWARD = env.str("UPSTREAM_SUSPENDED_FORWARD", default="")
+# Renewals: a reseller's grace + suspension days stay within this, below one upstream period
+# (the shortest, a month, is at least 28 days), so at most one upstream renewal is wasted.
+RENEWAL_MAX_UNPAID_DAYS = env.int("RENEWAL_MAX_UNPAID_DAYS", default=27)
+# How many due numbers the renewal job reads at a time (it never loads them all).
+RENEWAL_BATCH_SIZE = env.int("RENEWAL_BATCH_SIZE", default=500)
 
 # Inventory size of the built-in provider simulators (the benchmark raises it).
 SANDBOX_SCALE = env.int("SANDBOX_SCALE", default=1)

@@ -6,11 +6,14 @@ how to fill fails here until it is added to ``OBJECT_FOR``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
 from billing.models import MarkupRule, Order
 from customers.models import Role
+from tests.billing.renewals.helpers import make_number
 from tests.factories import (
     ClientFactory,
     InvitationFactory,
@@ -49,6 +52,8 @@ BILLING_OBJECT_FOR = {
     # a staff payment above the limits, waiting for that tenant's owner
     "billing:payment_approve": ("pk", "pending_payment"),
     "billing:payment_reject": ("pk", "pending_payment"),
+    "billing:number_auto_renew": ("pk", "number"),
+    "billing:number_release": ("pk", "number"),
 }
 # id-taking billing routes that name no tenant's object, or that need more than this file builds
 BILLING_NOT_SWEPT = {
@@ -64,6 +69,8 @@ RESELLER_ONLY = {
     "billing:payment_reject",
 }  # fmt: skip
 OWNER_ONLY = {"billing:markup_delete", "billing:payment_approve", "billing:payment_reject"}
+# A client admin's choices about its numbers: other roles are refused before any lookup.
+CLIENT_ADMIN_ONLY = {"billing:number_auto_renew", "billing:number_release"}
 
 
 def tenant_routes(namespace: str) -> list[tuple[str, URLPattern]]:
@@ -136,6 +143,7 @@ def other_tenant_objects():
             "pending_payment": _pending_payment(their_client),
             "reseller_member": reseller_member(theirs, Role.RESELLER_STAFF).pk,
             "client_member": client_member(their_client, Role.CLIENT_USER).pk,
+            "number": make_number(their_client, anchor=dt.date(2027, 1, 15)).pk,
         },
         "client_objects": {
             "client": sibling_client.pk,
@@ -149,6 +157,7 @@ def other_tenant_objects():
             "pending_payment": _pending_payment(sibling_client),
             "reseller_member": reseller_member(mine, Role.RESELLER_STAFF).pk,
             "client_member": client_member(sibling_client, Role.CLIENT_USER).pk,
+            "number": make_number(sibling_client, anchor=dt.date(2027, 1, 15)).pk,
         },
     }
 
@@ -218,10 +227,10 @@ def test_billing_urls_hide_other_tenants_objects(client, role):
     world = other_tenant_objects()
     if role in (Role.RESELLER_OWNER, Role.RESELLER_STAFF):
         member, objects = reseller_member(world["mine"], role), world["reseller_objects"]
-        refused = OWNER_ONLY if role == Role.RESELLER_STAFF else set()
+        refused = (OWNER_ONLY if role == Role.RESELLER_STAFF else set()) | CLIENT_ADMIN_ONLY
     else:
         member, objects = client_member(world["my_client"], role), world["client_objects"]
-        refused = RESELLER_ONLY
+        refused = RESELLER_ONLY | (CLIENT_ADMIN_ONLY if role == Role.CLIENT_USER else set())
     client.force_login(member.user)
     checked = []
     for name in billing_routes():

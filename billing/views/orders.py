@@ -13,6 +13,8 @@ from customers.views.common import wants_fragment
 from portal.params import int_param, safe_text
 
 from .. import selectors_orders as selectors
+from .. import selectors_wallets as wallet_selectors
+from ..renewals import selectors as renewal_selectors
 
 ORDERS = "billing/orders.html"
 ORDER = "billing/order_detail.html"
@@ -93,5 +95,21 @@ def number_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         _partial(request, NUMBERS, "results"),
-        {"page": page, "membership": membership, "q": request.GET.get("q", "")},
+        {
+            "page": page,
+            "rows": renewal_selectors.number_rows(page.object_list),
+            "due_soon": renewal_selectors.renewals_due_total(actor=membership),
+            "due_soon_days": renewal_selectors.DUE_SOON_DAYS,
+            "wallet": client_wallet_summary(membership),
+            "membership": membership,
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+def client_wallet_summary(membership):
+    if not membership.is_client:
+        return None
+    return wallet_selectors.wallet_summary(
+        wallet=wallet_selectors.member_client_wallet(actor=membership)
     )

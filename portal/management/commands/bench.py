@@ -22,6 +22,7 @@ from inventory.sandbox.registry import SANDBOXES, reset_sandboxes
 from inventory.sync import catalog_sync
 from portal.bench_browse import bench_browse
 from portal.bench_checkout import bench_checkout_and_provision
+from portal.bench_renewals import NUMBERS, bench_renewals
 
 SYNC_MIN_GROUPS = 250_000
 DEFAULT_SCALE = 20  # four simulators at this scale list a little over 250k groups
@@ -42,8 +43,16 @@ class Command(BaseCommand):
             "--scale", type=int, default=0, help="sandbox scale (0: enough for 250k groups)"
         )
         parser.add_argument("--keep-db", action="store_true")
+        parser.add_argument(
+            "--only", choices=["renewals"], default="", help="run one benchmark alone"
+        )
+        parser.add_argument(
+            "--renewal-numbers", type=int, default=NUMBERS, help="numbers due in the renewals run"
+        )
 
-    def handle(self, *args, scale: int, keep_db: bool, **options) -> None:
+    def handle(
+        self, *args, scale: int, keep_db: bool, only: str, renewal_numbers: int, **options
+    ) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("the benchmarks run on PostgreSQL: set DATABASE_URL (see README)")
         # A database of its own, never the test suite's (which may be running at the same time).
@@ -53,18 +62,26 @@ class Command(BaseCommand):
         # Always a fresh database; --keep-db only keeps it afterwards, for looking at plans.
         databases = setup_databases(verbosity=0, interactive=False, keepdb=False)
         try:
-            figures = {"sync": self._sync(scale)}
-            _drop_accounts("bench-seq-")  # browse the 250k groups of the other four accounts
-            # Pages name static files (flags): read them from the source folders, as the tests
-            # do, instead of a collectstatic manifest the bench never builds.
-            with override_settings(STORAGES=BENCH_STORAGES):
-                figures["browse"] = bench_browse()
-                figures.update(bench_checkout_and_provision())
+            if only == "renewals":
+                figures = {"renewals": bench_renewals(numbers=renewal_numbers)}
+            else:
+                figures = self._all(scale, renewal_numbers)
         finally:
             reset_sandboxes()
             if not keep_db:
                 teardown_databases(databases, verbosity=0)
         self.stdout.write(json.dumps(figures, indent=2))
+
+    def _all(self, scale: int, renewal_numbers: int) -> dict:
+        figures = {"sync": self._sync(scale)}
+        _drop_accounts("bench-seq-")  # browse the 250k groups of the other four accounts
+        # Pages name static files (flags): read them from the source folders, as the tests
+        # do, instead of a collectstatic manifest the bench never builds.
+        with override_settings(STORAGES=BENCH_STORAGES):
+            figures["browse"] = bench_browse()
+            figures.update(bench_checkout_and_provision())
+        figures["renewals"] = bench_renewals(numbers=renewal_numbers)
+        return figures
 
     def _sync(self, scale: int) -> dict:
         """First sync of four sandbox accounts, as the nightly job runs them (one process each,

@@ -1,0 +1,382 @@
+"""The renewal job: charge what is due, and walk unpaid numbers through grace → suspension →
+release by time (issue 11; DESIGN.md §4).
+
+``renewals_run`` streams the numbers whose ``renewal_due_at`` has passed in batches of ids
+(never all at once) and advances each in its own transaction under ``SELECT … FOR UPDATE SKIP
+LOCKED``: two jobs at once never touch the same number, and a number charged by one is no longer
+due for the other. Each period is one ledger transaction, posted with its ``RenewalCharge`` row
+(UNIQUE per number and period) and the number's next period in the same transaction, so a
+crash leaves either all three or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.actions import Action as AuditAction
+from audit.services import audit_record
+from customers.models import Client
+from inventory.models import Number, NumberStatus, StateReason
+from inventory.upstream import upstream_action_request
+
+from .. import ledger
+from ..bulk import rows_set
+from ..models import CYCLE_MONTHS, AccountKind, TransactionKind
+from ..money import round_even, to_minor
+from .models import NoticeKind, RenewalCharge
+from .schedule import local_midnight, period_start
+
+# Due numbers advanced per database transaction (each with its own ledger transaction).
+CHARGE_CHUNK = 100
+
+
+@dataclass
+class RunResult:
+    numbers: int = 0  # numbers advanced (taken and looked at)
+    charged: int = 0  # periods charged (ledger transactions written)
+    waived: int = 0
+    entered_grace: int = 0
+    suspended: int = 0
+    released: int = 0
+    restored: int = 0
+    skipped_locked: int = 0
+
+    def add(self, other: RunResult) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _Accounts:
+    """Ledger accounts already looked up in this run (they are locked fresh when posting)."""
+
+    found: dict[tuple, ledger.LedgerAccount] = field(default_factory=dict)
+
+    def get(self, key: tuple, make) -> ledger.LedgerAccount:
+        account = self.found.get(key)
+        if account is None:
+            account = self.found[key] = make()
+        return account
+
+
+def renewals_run(*, now: dt.datetime | None = None, batch_size: int | None = None) -> RunResult:
+    """Advance every number due at ``now``: the beat job and ``manage.py renewals run``."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.RENEWAL_BATCH_SIZE
+    result = RunResult()
+    accounts = _Accounts()
+    last_id = 0
+    while True:
+        ids = list(
+            Number.objects.filter(renewal_due_at__lte=now, pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return result
+        last_id = ids[-1]
+        for start in range(0, len(ids), CHARGE_CHUNK):
+            result.add(_advance_many(ids[start : start + CHARGE_CHUNK], now, accounts))
+
+
+def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunResult:
+    """Advance a chunk of due numbers in one database transaction: the plain case (a paid-up
+    number whose next period is due) is charged in bulk, one ledger transaction per number,
+    and everything else (a short wallet, grace, suspension, release) one number at a time.
+    Numbers another job holds are skipped; what this one takes, it finishes or rolls back."""
+    result = RunResult()
+    with transaction.atomic():
+        numbers = list(
+            Number.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("reseller", "client", "provider_account")
+            .filter(pk__in=ids, renewal_due_at__lte=now)
+            .order_by("pk")
+        )
+        result.skipped_locked += len(ids) - len(numbers)
+        plain = [n for n in numbers if _plain(n, now)]
+        rest = [n for n in numbers if not _plain(n, now)]
+        charged, short = _charge_many(plain, accounts) if plain else ([], [])
+        result.charged += len(charged)
+        result.numbers += len(charged)
+        for number in charged:
+            zone = number.reseller.time_zone
+            number.renewal_due_at = local_midnight(number.next_period_start, zone)
+        rows_set(
+            Number, charged, ["renewal_period", "next_period_start", "paid_until", "renewal_due_at"]
+        )
+        for number in short + rest:
+            result.numbers += 1
+            _advance(number, now, accounts, result)
+    return result
+
+
+def _plain(number: Number, now: dt.datetime) -> bool:
+    """Paid up, renewing, one period due (not two: a moved clock walks those one by one)."""
+    if (
+        number.status != NumberStatus.ACTIVE
+        or not number.auto_renew
+        or number.provider_blocked
+        or number.client.status == Client.Status.CLOSED
+    ):
+        return False
+    tz = number.reseller.time_zone
+    following = period_start(number.renewal_anchor, number.billing_cycle, number.renewal_period + 1)
+    return local_midnight(number.next_period_start, tz) <= now < local_midnight(following, tz)
+
+
+def _charge_many(numbers: list[Number], accounts: _Accounts) -> tuple[list[Number], list[Number]]:
+    """Charge each number's due period (bulk writes); returns (charged, short of money)."""
+    requests = [
+        (
+            TransactionKind.RENEWAL,
+            _entries(number, accounts),
+            _memo(number),
+            {
+                "idempotency_key": RenewalCharge.idempotency_key(
+                    number.pk, number.next_period_start
+                ),
+                "reseller_id": number.reseller_id,
+                "client_id": number.client_id,
+            },
+        )
+        for number in numbers
+    ]
+    free = [not any(amount for _, amount in entries) for _, entries, _, _ in requests]
+    paying = [r for r, is_free in zip(requests, free, strict=True) if not is_free]
+    posted = iter(ledger.ledger_post_many(paying))
+    charged, short, rows = [], [], []
+    for number, is_free in zip(numbers, free, strict=True):
+        txn = None if is_free else next(posted)
+        if isinstance(txn, ledger.InsufficientBalance):
+            short.append(number)
+            continue
+        rows.append(_period_row(number, txn=txn))
+        charged.append(number)
+    RenewalCharge.objects.bulk_create(rows)
+    return charged, short
+
+
+def number_advance(
+    *, number_id: int, now: dt.datetime, accounts: _Accounts | None = None
+) -> RunResult:
+    """Charge what ``number_id`` owes up to ``now`` and move it on by time; one transaction.
+    A number another job holds is skipped (that job is doing the same work)."""
+    result = RunResult()
+    with transaction.atomic():
+        number = (
+            Number.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("reseller", "client", "provider_account")
+            .filter(pk=number_id)
+            .first()
+        )
+        if number is None:
+            result.skipped_locked += 1
+            return result
+        result.numbers += 1
+        _advance(number, now, accounts or _Accounts(), result)
+    return result
+
+
+def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunResult) -> None:
+    reseller = number.reseller
+    tz = reseller.time_zone
+    fields = {"status", "state_reason", "state_since", "state_until", "renewal_due_at"}
+    while True:
+        if number.status in (NumberStatus.ACTIVE, NumberStatus.CANCEL_SCHEDULED):
+            due = local_midnight(number.next_period_start, tz)
+            if due > now:
+                number.renewal_due_at = due
+                break
+            if number.status == NumberStatus.CANCEL_SCHEDULED or not number.auto_renew:
+                _release(number, StateReason.AUTO_RENEW_OFF, due, result)
+                fields.add("released_at")
+                break
+            if number.client.status == Client.Status.CLOSED:
+                _release(number, StateReason.CLIENT_CLOSED, due, result)
+                fields.add("released_at")
+                break
+            if number.provider_blocked:
+                _record_period(number, accounts, waived=True)
+                result.waived += 1
+            else:
+                short = _charge(number, accounts)
+                if short is None:
+                    result.charged += 1
+                else:
+                    until = local_midnight(
+                        number.next_period_start + dt.timedelta(days=reseller.renewal_grace_days),
+                        tz,
+                    )
+                    _enter(number, NumberStatus.GRACE, short, due, until)
+                    _notify(number, NoticeKind.GRACE)
+                    result.entered_grace += 1
+            fields |= {"renewal_period", "next_period_start", "paid_until"}
+            continue
+        if number.status in (NumberStatus.GRACE, NumberStatus.SUSPENDED):
+            if number.client.status == Client.Status.CLOSED:
+                _release(number, StateReason.CLIENT_CLOSED, now, result)
+                fields.add("released_at")
+                break
+            was_suspended = number.status == NumberStatus.SUSPENDED
+            short = _charge(number, accounts)
+            if short is None:
+                result.charged += 1
+                fields |= {"renewal_period", "next_period_start", "paid_until"}
+                if was_suspended:
+                    upstream_action_request(number=number, kind="restore", reason="paid")
+                    result.restored += 1
+                _enter(number, NumberStatus.ACTIVE, StateReason.NONE, None, None)
+                continue
+            if number.state_reason != short:  # the other wallet is now the short one
+                number.state_reason = short
+            if number.state_until > now:
+                number.renewal_due_at = number.state_until
+                break
+            if not was_suspended:
+                until = local_midnight(
+                    number.next_period_start
+                    + dt.timedelta(
+                        days=reseller.renewal_grace_days + reseller.renewal_suspension_days
+                    ),
+                    tz,
+                )
+                _enter(number, NumberStatus.SUSPENDED, short, number.state_until, until)
+                upstream_action_request(number=number, kind="suspend", reason=short)
+                _notify(number, NoticeKind.SUSPENDED)
+                result.suspended += 1
+                continue
+            _release(number, short, number.state_until, result)
+            fields.add("released_at")
+            break
+        number.renewal_due_at = None  # releasing, released, awaiting documents: nothing to do
+        break
+    number.save(update_fields=sorted(fields))
+
+
+def _enter(number: Number, status: str, reason: str, since, until) -> None:
+    number.status, number.state_reason = status, reason
+    number.state_since, number.state_until = since, until
+
+
+def _release(number: Number, reason: str, at: dt.datetime, result: RunResult) -> None:
+    """Service ends; the provider is asked to release it (released once it confirms)."""
+    _enter(number, NumberStatus.RELEASING, reason, at, None)
+    number.released_at = at
+    number.renewal_due_at = None
+    upstream_action_request(number=number, kind="release", reason=reason)
+    audit_record(
+        action=AuditAction.NUMBER_RELEASE,
+        target=number,
+        target_label=number.e164,
+        changes={"reason": reason},
+    )
+    _notify(number, NoticeKind.RELEASED)
+    result.released += 1
+
+
+def _notify(number: Number, kind: str) -> None:
+    from .notices import enqueue_notice  # the notices import the selectors; keep this light
+
+    enqueue_notice(number=number, kind=kind)
+
+
+def _amounts(number: Number) -> tuple[int, int, int]:
+    currency, cost_currency = number.currency, number.cost_currency
+    months = CYCLE_MONTHS[number.billing_cycle]
+    return (
+        to_minor(round_even(number.retail_period, currency), currency),
+        to_minor(round_even(number.wholesale_period, currency), currency),
+        to_minor(round_even(number.cost_monthly * months, cost_currency), cost_currency),
+    )
+
+
+def _record_period(number: Number, accounts: _Accounts, *, waived: bool = False, txn=None):
+    """Write the period's charge row and move the number to its next period."""
+    _period_row(number, waived=waived, txn=txn).save()
+
+
+def _period_row(number: Number, *, waived: bool = False, txn=None) -> RenewalCharge:
+    """The period's charge row (unsaved); the number moves on to its next period."""
+    k = number.renewal_period
+    start = number.next_period_start
+    following = period_start(number.renewal_anchor, number.billing_cycle, k + 1)
+    retail, wholesale, cost = (0, 0, 0) if waived else _amounts(number)
+    row = RenewalCharge(
+        number=number,
+        reseller_id=number.reseller_id,
+        client_id=number.client_id,
+        period=k,
+        period_start=start,
+        period_end=following - dt.timedelta(days=1),
+        currency=number.currency,
+        retail_minor=retail,
+        wholesale_minor=wholesale,
+        cost_currency=number.cost_currency,
+        cost_minor=cost,
+        waived=waived,
+        transaction=txn,
+    )
+    number.renewal_period = k + 1
+    number.next_period_start = following
+    number.paid_until = following - dt.timedelta(days=1)
+    return row
+
+
+def _entries(number: Number, accounts: _Accounts) -> list[tuple[ledger.LedgerAccount, int]]:
+    """The period's postings: client → reseller revenue (retail), reseller → platform revenue
+    (wholesale), platform revenue → provider payable (cost)."""
+    retail, wholesale, cost = _amounts(number)
+    currency, cost_currency = number.currency, number.cost_currency
+    reseller = number.reseller
+    return [
+        (accounts.get(("cw", number.client_id), lambda: ledger.client_wallet(number.client)),
+         -retail),
+        (accounts.get(("rr", reseller.pk, currency),
+                      lambda: ledger.reseller_revenue(reseller, currency)), retail),
+        (accounts.get(("rw", reseller.pk), lambda: ledger.reseller_wallet(reseller)), -wholesale),
+        (accounts.get(("pr", currency), lambda: ledger.platform_account(
+            AccountKind.PLATFORM_REVENUE, currency)), wholesale),
+        (accounts.get(("pr", cost_currency), lambda: ledger.platform_account(
+            AccountKind.PLATFORM_REVENUE, cost_currency)), -cost),
+        (accounts.get(("pp", number.provider_account_id, cost_currency),
+                      lambda: ledger.provider_payable(number.provider_account, cost_currency)),
+         cost),
+    ]  # fmt: skip
+
+
+def _memo(number: Number) -> str:
+    return _("Renewal of %(number)s from %(start)s") % {
+        "number": number.e164,
+        "start": number.next_period_start.isoformat(),
+    }
+
+
+def _charge(number: Number, accounts: _Accounts) -> str | None:
+    """Charge the number's next period: None when charged, else which wallet was short
+    (nothing is posted then, on either wallet)."""
+    entries = _entries(number, accounts)
+    if not any(amount for _, amount in entries):
+        _record_period(number, accounts)  # a free number: the period is recorded, nothing posted
+        return None
+    start = number.next_period_start
+    try:
+        txn = ledger.ledger_post(
+            kind=TransactionKind.RENEWAL,
+            entries=entries,
+            memo=_memo(number),
+            idempotency_key=RenewalCharge.idempotency_key(number.pk, start),
+            reseller_id=number.reseller_id,
+            client_id=number.client_id,
+        )
+    except ledger.InsufficientBalance as error:
+        if error.account.kind == AccountKind.CLIENT_WALLET:
+            return StateReason.CLIENT_FUNDS
+        return StateReason.RESELLER_FUNDS
+    _record_period(number, accounts, txn=txn)
+    return None

@@ -1,0 +1,170 @@
+"""What the pages show about renewals; every query scoped to the viewer's tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from customers.models import Membership
+from inventory.models import HELD, OWING, Number, NumberStatus
+
+from .. import ledger
+from ..models import RenewalCharge
+from ..selectors_wallets import Money
+from .charging import _amounts
+from .schedule import local_date, local_midnight, period_start
+
+DUE_SOON_DAYS = 30
+AT_RISK_DAYS = 7
+
+
+def number_get(*, actor: Membership, pk: int) -> Number:
+    """One of the viewer's numbers (a client's own; a reseller's clients'); else a 404."""
+    numbers = Number.objects.exclude(status=NumberStatus.RELEASED).select_related(
+        "reseller", "client"
+    )
+    if actor.is_client:
+        numbers = numbers.filter(client_id=actor.client_id)
+    elif actor.is_reseller:
+        numbers = numbers.filter(reseller_id=actor.reseller_id)
+    else:
+        raise Http404
+    number = numbers.filter(pk=pk).first()
+    if number is None:
+        raise Http404
+    return number
+
+
+def next_charge(number: Number) -> tuple[dt.datetime | None, Money | None]:
+    """When the number is charged next and how much (None: it is not charged again)."""
+    if number.status not in (NumberStatus.ACTIVE, *OWING) or not number.auto_renew:
+        return None, None
+    when = local_midnight(number.next_period_start, number.reseller.time_zone)
+    return when, Money(_amounts(number)[0], number.currency)
+
+
+def _periods_due_by(number: Number, horizon: dt.datetime) -> int:
+    """How many of the number's periods fall due by ``horizon`` (owed ones included)."""
+    if number.status not in (NumberStatus.ACTIVE, *OWING) or not number.auto_renew:
+        return 0
+    count, k = 0, number.renewal_period
+    tz = number.reseller.time_zone
+    while local_midnight(period_start(number.renewal_anchor, number.billing_cycle, k), tz) <= (
+        horizon
+    ):
+        count, k = count + 1, k + 1
+    return count
+
+
+def renewals_due_total(
+    *, actor: Membership, now: dt.datetime | None = None, days: int = DUE_SOON_DAYS
+) -> Money | None:
+    """A client's renewals falling due in the next ``days`` days (overdue ones included), at
+    each number's retail period price; None for anyone but a client."""
+    if not actor.is_client:
+        return None
+    horizon = (now or timezone.now()) + dt.timedelta(days=days)
+    numbers = Number.objects.filter(
+        client_id=actor.client_id, status__in=(NumberStatus.ACTIVE, *OWING), auto_renew=True
+    ).select_related("reseller")
+    total = sum(_amounts(n)[0] * _periods_due_by(n, horizon) for n in numbers)
+    return Money(total, actor.reseller.currency)
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    number: Number
+    amount: Money  # the retail period price the client owes or will owe
+    due_at: dt.datetime
+    why: str  # the number's state reason, or "upcoming_short"
+
+
+def reseller_at_risk(*, actor: Membership, now: dt.datetime | None = None) -> list[AtRisk]:
+    """The reseller's numbers in grace or suspension, and those due within 7 days whose client's
+    wallet will not cover its renewals of those days; the most urgent first."""
+    if not actor.is_reseller:
+        raise Http404
+    now = now or timezone.now()
+    numbers = Number.objects.filter(reseller_id=actor.reseller_id).select_related(
+        "client", "reseller"
+    )
+    rows = [
+        AtRisk(n, Money(_amounts(n)[0], n.currency), n.state_since or now, n.state_reason)
+        for n in numbers.filter(status__in=OWING).order_by("state_until", "pk")[:200]
+    ]
+    upcoming = numbers.filter(
+        status=NumberStatus.ACTIVE,
+        auto_renew=True,
+        provider_blocked=False,
+        renewal_due_at__gt=now,
+        renewal_due_at__lte=now + dt.timedelta(days=AT_RISK_DAYS),
+    ).order_by("renewal_due_at", "pk")[:2000]
+    by_client: dict[int, list[Number]] = defaultdict(list)
+    for number in upcoming:
+        by_client[number.client_id].append(number)
+    for numbers_of_client in by_client.values():
+        wallet = ledger.client_wallet(numbers_of_client[0].client)
+        due = sum(_amounts(n)[0] for n in numbers_of_client)
+        if due > wallet.balance_minor + wallet.credit_limit_minor:
+            rows += [
+                AtRisk(n, Money(_amounts(n)[0], n.currency), n.renewal_due_at, "upcoming_short")
+                for n in numbers_of_client
+            ]
+    return rows
+
+
+def numbers_by_state() -> list[tuple[str, str, int]]:
+    """Admin: how many numbers are in each state (value, label, count)."""
+    counts = dict(
+        Number.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return [(value, label, counts.get(value, 0)) for value, label in NumberStatus.choices]
+
+
+def renewal_charges_for(*, actor: Membership) -> QuerySet[RenewalCharge]:
+    if actor.is_client:
+        return RenewalCharge.objects.filter(client_id=actor.client_id)
+    if actor.is_reseller:
+        return RenewalCharge.objects.filter(reseller_id=actor.reseller_id)
+    return RenewalCharge.objects.none()
+
+
+def releasable(number: Number) -> bool:
+    return number.status in HELD
+
+
+def is_paid(number: Number) -> bool:
+    """The current period is paid (so "at period end" means something)."""
+    return number.status in (NumberStatus.ACTIVE, NumberStatus.CANCEL_SCHEDULED)
+
+
+def release_credit(number: Number, now: dt.datetime | None = None) -> Money | None:
+    """What releasing now would credit the client (None: the reseller grants no credit)."""
+    from .services import release_credit_minor
+
+    if not number.reseller.release_prorated_credit:
+        return None
+    today = local_date(now or timezone.now(), number.reseller.time_zone)
+    return Money(release_credit_minor(number, today), number.currency)
+
+
+@dataclass(frozen=True)
+class NumberRow:
+    number: Number
+    next_charge_at: dt.datetime | None
+    next_charge: Money | None
+
+
+def number_rows(numbers) -> list[NumberRow]:
+    """The numbers of a page with when each is charged next and how much."""
+    return [NumberRow(n, *next_charge(n)) for n in numbers]
+
+
+def provider_blocked_count() -> int:
+    blocked = Q(provider_blocked=True) & ~Q(status=NumberStatus.RELEASED)
+    return Number.objects.filter(blocked).count()
