@@ -94,7 +94,7 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
     with transaction.atomic():
         numbers = list(
             Number.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("reseller", "client", "provider_account")
+            .select_related("reseller", "client")  # the provider account: once per run (_entries)
             .filter(pk__in=ids, renewal_due_at__lte=now)
             .order_by("pk")
         )
@@ -132,6 +132,7 @@ def _plain(number: Number, now: dt.datetime) -> bool:
 
 def _charge_many(numbers: list[Number], accounts: _Accounts) -> tuple[list[Number], list[Number]]:
     """Charge each number's due period (bulk writes); returns (charged, short of money)."""
+    _client_wallets_prefetch(numbers, accounts)
     requests = [
         (
             TransactionKind.RENEWAL,
@@ -326,6 +327,18 @@ def _period_row(number: Number, *, waived: bool = False, txn=None) -> RenewalCha
     number.next_period_start = following
     number.paid_until = following - dt.timedelta(days=1)
     return row
+
+
+def _client_wallets_prefetch(numbers: list[Number], accounts: _Accounts) -> None:
+    """The chunk's client wallets in one query (one look-up per client was most of a run's
+    queries); a wallet not there yet is created on first use by ``_entries``."""
+    keys = {
+        f"client_wallet:{n.client_id}:{n.reseller.currency}": n.client_id
+        for n in numbers
+        if ("cw", n.client_id) not in accounts.found
+    }
+    for account in ledger.LedgerAccount.objects.filter(key__in=keys):
+        accounts.found[("cw", keys[account.key])] = account
 
 
 def _entries(number: Number, accounts: _Accounts) -> list[tuple[ledger.LedgerAccount, int]]:

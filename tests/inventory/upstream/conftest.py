@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from itertools import count
 
@@ -45,6 +46,9 @@ def make_number(account: ProviderAccount, e164: str = "", **fields) -> Number:
         status=NumberStatus.ACTIVE,
         activated_at=timezone.now(),
         paid_until=timezone.now().date(),
+        # Renewals do not look at these numbers (no due time): they are what upstream acts on.
+        renewal_anchor=timezone.now().date(),
+        next_period_start=timezone.now().date() + timedelta(days=1),
     )
     values.update(fields)
     return Number.objects.create(**values)
