@@ -82,7 +82,20 @@ def renewals_run(*, now: dt.datetime | None = None, batch_size: int | None = Non
             return result
         last_id = ids[-1]
         for start in range(0, len(ids), CHARGE_CHUNK):
-            result.add(_advance_many(ids[start : start + CHARGE_CHUNK], now, accounts))
+            chunk = ids[start : start + CHARGE_CHUNK]
+            _accounts_prepare(chunk, accounts)
+            result.add(_advance_many(chunk, now, accounts))
+
+
+def _accounts_prepare(ids: list[int], accounts: _Accounts) -> None:
+    """Find (and create, each in its own commit) the ledger accounts a chunk posts to, before
+    the chunk's transaction: two jobs creating the same account inside their transactions
+    deadlock (the second insert of a unique key waits for the first transaction, which waits
+    for a lock the second holds)."""
+    numbers = list(Number.objects.filter(pk__in=ids).select_related("reseller", "client"))
+    _client_wallets_prefetch(numbers, accounts)
+    for number in numbers:
+        _entries(number, accounts)
 
 
 def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunResult:

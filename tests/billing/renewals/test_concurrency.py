@@ -32,7 +32,7 @@ def test_two_jobs_at_once_then_again_charge_each_period_once():
         make_number(owner, anchor=d(2027, 1, 15), e164=f"+1212{i:07d}")
     now = at(d(2027, 2, 15))
     results = run_together(2, lambda i: renewals_run(now=now, batch_size=100))
-    assert [kind for kind, _ in results] == ["ok", "ok"]
+    assert [kind for kind, _ in results] == ["ok", "ok"], results
     charged = sum(result.charged for _, result in results)
     assert charged == NUMBERS - NUMBERS // 10
     assert renewals_run(now=now).charged == 0
