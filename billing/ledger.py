@@ -13,11 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Client, Reseller
 
-from .bulk import rows_set
+from .bulk import rows_insert, rows_set
 from .models import AccountKind, LedgerAccount, LedgerTransaction, Posting
 from .money import format_money, from_minor
 
@@ -235,7 +236,7 @@ def ledger_post_many(
         written.append((txn, rows))
         results.append(txn)
     if written:
-        LedgerTransaction.objects.bulk_create([txn for txn, _ in written])
+        _transactions_insert([txn for txn, _ in written])
         _postings_insert(
             [
                 (txn.pk, pk, amount, locked[pk].currency, after)
@@ -245,6 +246,21 @@ def ledger_post_many(
         )
         rows_set(LedgerAccount, [locked[pk] for pk in changed], ["balance_minor"])
     return results
+
+
+def _transactions_insert(txns: list[LedgerTransaction]) -> None:
+    """Insert the (unsaved) transactions and give each its id."""
+    now = timezone.now()
+    for txn in txns:
+        txn.created_at = now
+    fields = [f for f in LedgerTransaction._meta.concrete_fields if not f.primary_key]
+    ids = rows_insert(
+        LedgerTransaction, {f.attname: [getattr(txn, f.attname) for txn in txns] for f in fields}
+    )
+    for txn, pk in zip(txns, ids, strict=True):
+        txn.pk = pk
+        txn._state.adding = False
+        txn._state.db = connection.alias
 
 
 def _postings_insert(rows: list[tuple[int, int, int, str, int]]) -> None:
