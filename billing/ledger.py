@@ -142,37 +142,30 @@ def ledger_post(
     amounts are dropped and amounts for the same account are combined."""
     if not transaction.get_connection().in_atomic_block:
         raise LedgerError("ledger_post must run inside a database transaction")
-    # Each amount is checked as given: combined first, True + -1 would pass as an int.
-    check_balanced(entries)
-    combined: dict[int, int] = defaultdict(int)
-    by_id: dict[int, LedgerAccount] = {}
-    for account, amount in entries:
-        by_id[account.pk] = account
-        combined[account.pk] += amount
-    combined = {pk: amount for pk, amount in combined.items() if amount}
+    combined = _combined(entries)  # each amount checked as given, then combined per account
     if not combined:
         raise Unbalanced("a transaction needs at least one non-zero posting")
-    locked = lock_accounts(by_id[pk] for pk in combined)
-    for pk, amount in combined.items():
-        account = locked[pk]
-        after = account.balance_minor + amount
-        if account.is_wallet and amount < 0 and after < -account.credit_limit_minor:
-            raise _insufficient(account, after)
-        account.balance_minor = after
+    locked = lock_accounts(combined)
+    for account, amount in combined.items():
+        current = locked[account.pk]
+        after = current.balance_minor + amount
+        if current.is_wallet and amount < 0 and after < -current.credit_limit_minor:
+            raise _insufficient(current, after)
+        current.balance_minor = after
     txn = LedgerTransaction.objects.create(kind=kind, memo=memo[:200], **fields)
     Posting.objects.bulk_create(
         Posting(
             transaction=txn,
-            account_id=pk,
+            account_id=account.pk,
             amount_minor=amount,
-            currency=locked[pk].currency,
-            balance_after_minor=locked[pk].balance_minor,
+            currency=locked[account.pk].currency,
+            balance_after_minor=locked[account.pk].balance_minor,
         )
-        for pk, amount in combined.items()
+        for account, amount in combined.items()
     )
-    LedgerAccount.objects.bulk_update([locked[pk] for pk in combined], ["balance_minor"])
-    for pk in combined:  # callers' objects see the new balances
-        by_id[pk].balance_minor = locked[pk].balance_minor
+    LedgerAccount.objects.bulk_update([locked[a.pk] for a in combined], ["balance_minor"])
+    for account in combined:  # callers' objects see the new balances
+        account.balance_minor = locked[account.pk].balance_minor
     return txn
 
 
