@@ -257,23 +257,11 @@ def _transactions_insert(txns: list[LedgerTransaction]) -> None:
 
 
 def _postings_insert(rows: list[tuple[int, int, int, str, int]]) -> None:
-    """(transaction, account, amount, currency, balance after) rows. On PostgreSQL one INSERT
-    from arrays: building a Posting instance per row cost more than the database's work (the
+    """(transaction, account, amount, currency, balance after) rows, in one statement (the
     zero-sum trigger still checks every row at commit)."""
-    if connection.vendor != "postgresql":
-        Posting.objects.bulk_create(
-            Posting(
-                transaction_id=txn, account_id=account, amount_minor=amount,
-                currency=currency, balance_after_minor=after,
-            )
-            for txn, account, amount, currency, after in rows
-        )  # fmt: skip
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO billing_posting "
-            "(transaction_id, account_id, amount_minor, currency, balance_after_minor) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], "
-            "%s::bigint[])",
-            [list(column) for column in zip(*rows, strict=True)],
-        )
+    names = ("transaction_id", "account_id", "amount_minor", "currency", "balance_after_minor")
+    rows_insert(
+        Posting,
+        {name: list(column) for name, column in zip(names, zip(*rows, strict=True), strict=True)},
+        ids=False,
+    )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from audit.actions import Action as AuditAction
 from audit.services import audit_record
-from customers.models import Client
+from customers.models import Client, Reseller
 from inventory.models import Number, NumberStatus, StateReason
 from inventory.upstream import upstream_action_request
 
@@ -140,10 +140,10 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
     with transaction.atomic():
         numbers = list(
             Number.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("reseller", "client")  # the provider account: once per run (_entries)
             .filter(pk__in=ids, renewal_due_at__lte=now)
             .order_by("pk")
         )
+        _parties_attach(numbers)  # the provider account: once per run (_entries)
         result.skipped_locked += len(ids) - len(numbers)
         plain = [n for n in numbers if _plain(n, now)]
         rest = [n for n in numbers if not _plain(n, now)]
@@ -160,6 +160,20 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
             result.numbers += 1
             _advance(number, now, accounts, result)
     return result
+
+
+def _parties_attach(numbers: list[Number]) -> None:
+    """Give each number its reseller and client, one query each for the chunk: joined, a chunk
+    of one reseller's numbers would build the same reseller once per number."""
+    resellers = Reseller.objects.in_bulk({n.reseller_id for n in numbers})
+    clients = Client.objects.in_bulk({n.client_id for n in numbers})
+    reseller_field, client_field = (
+        Number._meta.get_field("reseller"),
+        Number._meta.get_field("client"),
+    )
+    for number in numbers:
+        reseller_field.set_cached_value(number, resellers[number.reseller_id])
+        client_field.set_cached_value(number, clients[number.client_id])
 
 
 def _plain(number: Number, now: dt.datetime) -> bool:
