@@ -45,5 +45,6 @@ class Action(models.TextChoices):
     # Releases have no service yet: the one that releases a number records this in its
     # transaction (target=the Number, reseller/client its owner's), like the payments do.
     NUMBER_RELEASE = "number.release", _("Number released")
+    NUMBER_PRICE = "number.price", _("Number's retail price changed")
     ADMIN_CHANGE = "admin.change", _("Changed in the admin")
     ADMIN_DELETE = "admin.delete", _("Deleted in the admin")

@@ -234,6 +234,9 @@ UPSTREAM_SUSPENDED_FORWARD = env.str("UPSTREAM_SUSPENDED_FORWARD", default="")
 RENEWAL_MAX_UNPAID_DAYS = env.int("RENEWAL_MAX_UNPAID_DAYS", default=27)
 # How many due numbers the renewal job reads at a time (it never loads them all).
 RENEWAL_BATCH_SIZE = env.int("RENEWAL_BATCH_SIZE", default=500)
+# A reseller's new retail price for a number applies from the first period falling due at least
+# this many days later (the client is told at once).
+RENEWAL_PRICE_NOTICE_DAYS = env.int("RENEWAL_PRICE_NOTICE_DAYS", default=7)
 
 # Inventory size of the built-in provider simulators (the benchmark raises it).
 SANDBOX_SCALE = env.int("SANDBOX_SCALE", default=1)

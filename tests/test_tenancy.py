@@ -54,6 +54,7 @@ BILLING_OBJECT_FOR = {
     "billing:payment_reject": ("pk", "pending_payment"),
     "billing:number_auto_renew": ("pk", "number"),
     "billing:number_release": ("pk", "number"),
+    "billing:number_price": ("pk", "number"),
 }
 # id-taking billing routes that name no tenant's object, or that need more than this file builds
 BILLING_NOT_SWEPT = {
@@ -66,9 +67,12 @@ BILLING_NOT_SWEPT = {
 RESELLER_ONLY = {
     "billing:client_wallet", "billing:client_wallet_csv", "billing:client_top_up",
     "billing:markup_delete", "billing:client_payment_reverse", "billing:payment_approve",
-    "billing:payment_reject",
+    "billing:payment_reject", "billing:number_price",
 }  # fmt: skip
-OWNER_ONLY = {"billing:markup_delete", "billing:payment_approve", "billing:payment_reject"}
+OWNER_ONLY = {
+    "billing:markup_delete", "billing:payment_approve", "billing:payment_reject",
+    "billing:number_price",
+}  # fmt: skip
 # A client admin's choices about its numbers: other roles are refused before any lookup.
 CLIENT_ADMIN_ONLY = {"billing:number_auto_renew", "billing:number_release"}
 

@@ -31,8 +31,18 @@ from ..bulk import rows_insert, rows_set
 from ..models import CYCLE_MONTHS, AccountKind, TransactionKind
 from ..money import round_even, to_minor
 from .models import NoticeKind, RenewalCharge
+from .prices import price_change_take, retail_minor_for_period
 from .schedule import local_midnight, period_start
 
+# What moving a number on to its next period changes (a new retail price may start applying).
+PERIOD_FIELDS = {
+    "renewal_period",
+    "next_period_start",
+    "paid_until",
+    "retail_period",
+    "retail_period_next",
+    "retail_period_next_from",
+}
 # Due numbers advanced per database transaction (each with its own ledger transaction).
 CHARGE_CHUNK = 250
 
@@ -153,9 +163,7 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
         for number in charged:
             zone = number.reseller.time_zone
             number.renewal_due_at = local_midnight(number.next_period_start, zone)
-        rows_set(
-            Number, charged, ["renewal_period", "next_period_start", "paid_until", "renewal_due_at"]
-        )
+        rows_set(Number, charged, [*sorted(PERIOD_FIELDS), "renewal_due_at"])
         for number in short + rest:
             result.numbers += 1
             _advance(number, now, accounts, result)
@@ -297,7 +305,7 @@ def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunR
                     _enter(number, NumberStatus.GRACE, short, due, until)
                     _notify(number, NoticeKind.GRACE)
                     result.entered_grace += 1
-            fields |= {"renewal_period", "next_period_start", "paid_until"}
+            fields |= PERIOD_FIELDS
             continue
         if number.status in (NumberStatus.GRACE, NumberStatus.SUSPENDED):
             if number.client.status == Client.Status.CLOSED:
@@ -308,7 +316,7 @@ def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunR
             short = _charge(number, accounts)
             if short is None:
                 result.charged += 1
-                fields |= {"renewal_period", "next_period_start", "paid_until"}
+                fields |= PERIOD_FIELDS
                 if was_suspended:
                     upstream_action_request(number=number, kind="restore", reason="paid")
                     result.restored += 1
@@ -371,7 +379,7 @@ def _amounts(number: Number) -> tuple[int, int, int]:
     currency, cost_currency = number.currency, number.cost_currency
     months = CYCLE_MONTHS[number.billing_cycle]
     return (
-        to_minor(round_even(number.retail_period, currency), currency),
+        retail_minor_for_period(number, number.next_period_start),
         to_minor(round_even(number.wholesale_period, currency), currency),
         to_minor(round_even(number.cost_monthly * months, cost_currency), cost_currency),
     )
@@ -407,6 +415,7 @@ def _period_next(number: Number) -> tuple[int, dt.date, dt.date]:
     """Move the number on past its due period; returns that period (k, first day, last day)."""
     k = number.renewal_period
     start = number.next_period_start
+    price_change_take(number, start)
     following = period_start(number.renewal_anchor, number.billing_cycle, k + 1)
     number.renewal_period = k + 1
     number.next_period_start = following

@@ -17,6 +17,7 @@ from .. import ledger
 from ..models import RenewalCharge
 from ..selectors_wallets import Money
 from .charging import _amounts
+from .prices import retail_minor_for_period
 from .schedule import local_date, local_midnight, period_start
 
 DUE_SOON_DAYS = 30
@@ -48,17 +49,18 @@ def next_charge(number: Number) -> tuple[dt.datetime | None, Money | None]:
     return when, Money(_amounts(number)[0], number.currency)
 
 
-def _periods_due_by(number: Number, horizon: dt.datetime) -> int:
-    """How many of the number's periods fall due by ``horizon`` (owed ones included)."""
+def _periods_due_by(number: Number, horizon: dt.datetime) -> list[dt.date]:
+    """The starts of the number's periods falling due by ``horizon`` (owed ones included)."""
     if number.status not in (NumberStatus.ACTIVE, *OWING) or not number.auto_renew:
-        return 0
-    count, k = 0, number.renewal_period
+        return []
+    starts, k = [], number.renewal_period
     tz = number.reseller.time_zone
-    while local_midnight(period_start(number.renewal_anchor, number.billing_cycle, k), tz) <= (
-        horizon
-    ):
-        count, k = count + 1, k + 1
-    return count
+    while True:
+        start = period_start(number.renewal_anchor, number.billing_cycle, k)
+        if local_midnight(start, tz) > horizon:
+            return starts
+        starts.append(start)
+        k += 1
 
 
 def renewals_due_total(
@@ -72,7 +74,9 @@ def renewals_due_total(
     numbers = Number.objects.filter(
         client_id=actor.client_id, status__in=(NumberStatus.ACTIVE, *OWING), auto_renew=True
     ).select_related("reseller")
-    total = sum(_amounts(n)[0] * _periods_due_by(n, horizon) for n in numbers)
+    total = sum(
+        retail_minor_for_period(n, start) for n in numbers for start in _periods_due_by(n, horizon)
+    )
     return Money(total, actor.reseller.currency)
 
 
