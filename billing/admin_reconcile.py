@@ -64,7 +64,9 @@ class ReconcileFindingAdmin(admin.ModelAdmin):
             *(When(kind=kind, then=Value(i)) for i, kind in enumerate(PRIORITY)),
             output_field=IntegerField(),
         )
-        return super().get_queryset(request).annotate(priority=priority)
+        # Annotated before ordering (the admin's own get_queryset orders first).
+        rows = self.model._default_manager.annotate(priority=priority)
+        return rows.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
         return ["closed_at", "priority", "-first_seen", "e164"]

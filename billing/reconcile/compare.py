@@ -157,17 +157,20 @@ def _compare_held(
         "retail_monthly": _monthly(number),
         "retail_currency": number.currency,
     }
+    # A number the provider no longer has costs us nothing there: what is at stake is what
+    # the client pays for it.
+    gone = {**money, "cost_monthly": None, "cost_currency": ""}
     kinds: list[FindingKind] = []
     if record is None:
         kinds.append(FindingKind.MISSING_UPSTREAM)
-        result.add(Draft(number.e164, FindingKind.MISSING_UPSTREAM, detail="not listed", **money))
+        result.add(Draft(number.e164, FindingKind.MISSING_UPSTREAM, detail="not listed", **gone))
     elif record.status in ("terminated", "blocked"):
         kind = FindingKind(record.status)
         kinds.append(kind)
         result.add(
             Draft(
                 number.e164, kind, detail=f"{record.status} upstream",
-                upstream=_upstream(record), **money,
+                upstream=_upstream(record), **(gone if kind == FindingKind.TERMINATED else money),
             )
         )  # fmt: skip
     if record is not None:

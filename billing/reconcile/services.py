@@ -249,9 +249,9 @@ def _record(
         if key not in comparison.drafts:
             row.closed_at = now
             closed.append(row)
-    ReconcileFinding.objects.bulk_create(fresh, batch_size=1000)
-    ReconcileFinding.objects.bulk_update(refreshed, REFRESHED, batch_size=1000)
-    ReconcileFinding.objects.bulk_update(closed, ["closed_at"], batch_size=1000)
+    ReconcileFinding.objects.bulk_create(fresh)
+    ReconcileFinding.objects.bulk_update(refreshed, REFRESHED)
+    ReconcileFinding.objects.bulk_update(closed, ["closed_at"])
     for number_id, blocked, why in comparison.block:
         number_provider_block_set(number_id=number_id, blocked=blocked, detail=why)
     for number_id in comparison.release_again:
