@@ -124,7 +124,7 @@ def upstream_release_again(*, number_id: int, reason: str) -> bool:
         elif release.state == UpstreamState.DONE:
             action = release
             action.state, action.attempts, action.lease_until = UpstreamState.PENDING, 0, None
-            action.next_attempt_at, action.done_at = timezone.now(), None
+            action.next_attempt_at, action.done_at, action.done_by = timezone.now(), None, None
             action.last_error = reason[:2000]
             action.save()
         else:

@@ -124,3 +124,30 @@ def test_actions_need_the_change_permission(client, findings):
     url = reverse("admin:billing_reconcilefinding_release", args=[_orphan().pk])
     assert client.post(url).status_code == 403
     assert _orphan().resolution == ""
+
+
+def test_assigned_number_is_charged_its_first_period_by_the_renewal_job(findings):
+    from django.utils import timezone
+
+    from billing.reconcile.actions import Assignment, finding_assign
+    from billing.renewals.charging import renewals_run
+    from billing.renewals.models import RenewalCharge
+    from tests.billing.renewals.helpers import balance, tenants, top_up
+
+    reseller, client, _owner = tenants()
+    top_up(client, 10_000)
+    top_up(reseller, 10_000)
+    number = finding_assign(
+        finding_id=_orphan().pk,
+        user=UserFactory(is_staff=True),
+        assignment=Assignment(
+            client=client, billing_cycle="monthly", retail_period=Decimal("6.00"),
+            wholesale_period=Decimal("4.00"), cost_monthly=Decimal("2.50"),
+        ),
+    )  # fmt: skip
+    renewals_run(now=timezone.now())
+    charge = RenewalCharge.objects.get(number=number)
+    assert (charge.period, charge.period_start) == (0, number.renewal_anchor)
+    assert balance(client) == 10_000 - 600
+    number.refresh_from_db()
+    assert number.renewal_period == 1 and number.paid_until >= number.renewal_anchor
