@@ -41,8 +41,8 @@ logger = logging.getLogger("didhub.reconcile")
 ORDER_GRACE = timedelta(hours=24)  # an upstream-only number this young may be an order's
 LOCAL_FIELDS = [f for f in LocalNumber.__dataclass_fields__ if f != "id"]
 REFRESHED = [
-    "last_seen", "number", "cost_monthly", "cost_currency", "retail_monthly", "retail_currency",
-    "detail", "upstream",
+    "number", "cost_monthly", "cost_currency", "retail_monthly", "retail_currency", "detail",
+    "upstream",
 ]  # fmt: skip
 
 
@@ -221,10 +221,9 @@ def _record(
             provider_account=account, closed_at=None
         )
     }
-    fresh, refreshed, closed = [], [], []
+    fresh, seen_again, changed = [], [], []
     for key, draft in comparison.drafts.items():
         values = {
-            "last_seen": now,
             "number_id": draft.number_id,
             "cost_monthly": draft.cost_monthly,
             "cost_currency": draft.cost_currency,
@@ -238,20 +237,22 @@ def _record(
             fresh.append(
                 ReconcileFinding(
                     provider_account=account, e164=draft.e164, kind=draft.kind, first_seen=now,
-                    **values,
+                    last_seen=now, **values,
                 )
             )  # fmt: skip
-        else:
+            continue
+        seen_again.append(row.pk)
+        if any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
-            refreshed.append(row)
-    for key, row in open_rows.items():
-        if key not in comparison.drafts:
-            row.closed_at = now
-            closed.append(row)
+            changed.append(row)
+    closed = [row.pk for key, row in open_rows.items() if key not in comparison.drafts]
+    # Day after day most findings are seen again unchanged: one UPDATE moves their last_seen,
+    # and only the ones whose details changed are rewritten.
     ReconcileFinding.objects.bulk_create(fresh)
-    ReconcileFinding.objects.bulk_update(refreshed, REFRESHED)
-    ReconcileFinding.objects.bulk_update(closed, ["closed_at"])
+    ReconcileFinding.objects.filter(pk__in=seen_again).update(last_seen=now)
+    ReconcileFinding.objects.bulk_update(changed, REFRESHED, batch_size=500)
+    ReconcileFinding.objects.filter(pk__in=closed).update(closed_at=now)
     for number_id, blocked, why in comparison.block:
         number_provider_block_set(number_id=number_id, blocked=blocked, detail=why)
     for number_id in comparison.release_again:
