@@ -34,7 +34,7 @@ from inventory.upstream import upstream_release_again
 
 from ..models import ItemState, OrderItem
 from .compare import HELD_HERE, Comparison, LocalNumber, compare, listing_by_number
-from .models import FindingKind, ReconcileFinding, ReconcileRun, RunStatus
+from .models import STOP_BILLING, ReconcileFinding, ReconcileRun, RunStatus
 
 logger = logging.getLogger("didhub.reconcile")
 
@@ -215,6 +215,9 @@ def _record(
     upstream: int,
     local: int,
 ) -> RunResult:
+    # One recording per account at a time: a second run (the command beside the beat job) waits
+    # and then sees the first one's findings.
+    ProviderAccount.objects.select_for_update().filter(pk=account.pk).values_list("pk").first()
     open_rows = {
         (f.e164, f.kind): f
         for f in ReconcileFinding.objects.select_for_update().filter(
@@ -254,7 +257,7 @@ def _record(
     ReconcileFinding.objects.bulk_update(changed, REFRESHED, batch_size=500)
     ReconcileFinding.objects.filter(pk__in=closed).update(closed_at=now)
     for number_id, blocked, why in comparison.block:
-        number_provider_block_set(number_id=number_id, blocked=blocked, detail=why)
+        number_provider_block_set(number_id=number_id, blocked=blocked, detail=why, notify=False)
     for number_id in comparison.release_again:
         upstream_release_again(number_id=number_id, reason="reconciliation: still held upstream")
     counts: dict[str, int] = {}
@@ -271,7 +274,7 @@ def _record(
         opened=len(fresh),
         closed=len(closed),
     )
-    _alert(account, [d for d in fresh if d.kind == FindingKind.MISSING_UPSTREAM])
+    _alert(account, [f for f in fresh if f.kind in STOP_BILLING])
     return RunResult(
         account.name,
         RunStatus.COMPLETE,
@@ -284,20 +287,22 @@ def _record(
     )
 
 
-def _alert(account: ProviderAccount, missing: list[ReconcileFinding]) -> None:
-    """One email per run to the platform's admins when numbers we bill went missing upstream."""
-    if not missing:
+def _alert(account: ProviderAccount, gone: list[ReconcileFinding]) -> None:
+    """One email per run to the platform's admins when numbers we bill went missing, were
+    terminated or blocked upstream (never one per number: an account can lose thousands)."""
+    if not gone:
         return
     admins = list(
         User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
     )
     if not admins:
         return
-    listed = "\n".join(f.e164 for f in missing[:50])
-    more = f"\n… and {len(missing) - 50} more" if len(missing) > 50 else ""
-    subject = f"Reconciliation: {len(missing)} number(s) missing at {account.name}"
+    listed = "\n".join(f"{f.e164}: {f.get_kind_display()}" for f in gone[:50])
+    more = f"\n… and {len(gone) - 50} more" if len(gone) > 50 else ""
+    subject = f"Reconciliation: {len(gone)} number(s) we bill are not held at {account.name}"
     body = (
-        f"{account.name} no longer lists these numbers we hold for clients. Their renewals are "
-        f"waived (provider block) until they are seen again or an admin acts.\n{listed}{more}"
+        f"{account.name} no longer holds these numbers for our clients as active. Their "
+        "renewals are waived (provider block) until they are held again or an admin acts."
+        f"\n{listed}{more}"
     )
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, admins))

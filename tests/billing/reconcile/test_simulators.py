@@ -77,3 +77,21 @@ def test_releasing_and_released_numbers_are_not_missing(kind):
     result = reconcile_account(account=account)
     assert result.status == RunStatus.COMPLETE and result.findings == {}
     assert not Number.objects.filter(provider_blocked=True).exists()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_failing_simulator_aborts_the_run_without_findings(kind):
+    import stamina
+
+    account = make_account(kind)
+    make_number(account, OURS_ONLY)
+    account.sandbox_faults = {"error_rate": 1.0}
+    account.save(update_fields=["sandbox_faults"])
+    stamina.set_testing(True, attempts=1)
+    try:
+        result = reconcile_account(account=account)
+    finally:
+        stamina.set_testing(False)
+    assert result.status == RunStatus.ABORTED and "Unavailable" in result.detail
+    assert not ReconcileFinding.objects.exists()
+    assert not Number.objects.get(e164=OURS_ONLY).provider_blocked
