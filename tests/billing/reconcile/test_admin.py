@@ -151,3 +151,29 @@ def test_assigned_number_is_charged_its_first_period_by_the_renewal_job(findings
     assert balance(client) == 10_000 - 600
     number.refresh_from_db()
     assert number.renewal_period == 1 and number.paid_until >= number.renewal_anchor
+
+
+def test_operations_page_names_accounts_with_findings_or_an_aborted_run(
+    admin, findings, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from billing.reconcile.models import ReconcileRun, RunStatus
+    from billing.selectors_operations import operations_counts
+
+    quiet = make_account("didww", "didww-quiet")
+    ReconcileRun.objects.create(
+        provider_account=quiet, started_at=timezone.now(), finished_at=timezone.now(),
+        status=RunStatus.COMPLETE,
+    )  # fmt: skip
+    broken = make_account("idtexpress", "idt-broken")
+    ReconcileRun.objects.create(
+        provider_account=broken, started_at=timezone.now(), finished_at=timezone.now(),
+        status=RunStatus.ABORTED, detail="incomplete listing: page 3 empty at 200 of 250",
+    )  # fmt: skip
+    with django_assert_max_num_queries(3):
+        assert operations_counts().reconcile_problems == 2
+    page = admin.get("/admin/operations/").content.decode()
+    section = page[page.index('id="reconcile"') :]
+    assert findings.name in section and "idt-broken" in section and "didww-quiet" not in section
+    assert "page 3 empty at 200 of 250" in section
