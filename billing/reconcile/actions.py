@@ -28,7 +28,6 @@ from inventory.models import Number, NumberStatus
 from inventory.providers import errors
 
 from ..renewals.schedule import local_date, local_midnight
-from .compare import HELD_HERE
 from .models import FindingKind, ReconcileFinding, Resolution
 
 logger = logging.getLogger("didhub.reconcile")
@@ -51,9 +50,12 @@ def _open_orphan(finding_id: int) -> ReconcileFinding:
 
 
 def _held_here(finding: ReconcileFinding) -> bool:
-    return Number.objects.filter(
-        provider_account_id=finding.provider_account_id, e164=finding.e164, status__in=HELD_HERE
-    ).exists()
+    """A live row (anything but released) for the number: ours, never to release or assign."""
+    return (
+        Number.objects.filter(provider_account_id=finding.provider_account_id, e164=finding.e164)
+        .exclude(status=NumberStatus.RELEASED)
+        .exists()
+    )
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,7 +22,8 @@ from .models import STOP_BILLING, FindingKind
 # Upstream statuses under which the provider still holds (and bills) the number for us.
 HELD_UPSTREAM = frozenset({"active", "awaiting_registration", "blocked"})
 # Our statuses in which the number should be held upstream. ``releasing`` is not among them:
-# a number the release job is giving back may already be gone upstream, and that is fine.
+# a number the release job is giving back may already be gone upstream, or still there, and
+# both are fine (the upstream actions list watches that job), so it is only "known here".
 HELD_HERE = frozenset(
     {
         NumberStatus.ACTIVE,
@@ -32,6 +33,7 @@ HELD_HERE = frozenset(
         NumberStatus.SUSPENDED,
     }
 )
+KNOWN_HERE = HELD_HERE | {NumberStatus.RELEASING}
 # Statuses of one number listed twice (a terminated record beside its new one): keep the best.
 _RANK = {"active": 0, "awaiting_registration": 1, "blocked": 2, "terminated": 3}
 # Nothing below a hundredth of a unit per month is a difference worth a person's time.
@@ -45,6 +47,7 @@ class LocalNumber:
     id: int
     e164: str
     status: str
+    activated_at: datetime
     provider_blocked: bool
     paid_until: date
     billing_cycle: str
@@ -108,16 +111,20 @@ def compare(
     released: Mapping[str, LocalNumber],
     protected: frozenset[str],
     group_costs: Mapping[str, Decimal],
+    listed_since: datetime,
 ) -> Comparison:
-    """``currency`` is the account's; ``held`` our numbers in ``HELD_HERE``; ``released`` the
+    """``currency`` is the account's; ``held`` our numbers in ``KNOWN_HERE``; ``released`` the
     latest released row of each listed number nobody holds here; ``protected`` listed numbers an
     order of the last 24 h (or one awaiting documents) accounts for; ``group_costs`` the
-    catalogue's monthly price of the listed numbers' groups, for numbers we have no price of."""
+    catalogue's monthly price of the listed numbers' groups, for numbers we have no price of;
+    ``listed_since`` when the listing began (a number activated since may not be in it)."""
     result = Comparison()
     ours: set[str] = set()
     for number in held:
         ours.add(number.e164)
-        _compare_held(result, number, listing.get(number.e164), currency)
+        if number.status in HELD_HERE:
+            new = number.activated_at >= listed_since
+            _compare_held(result, number, listing.get(number.e164), currency, new=new)
     for e164, record in listing.items():
         if e164 in ours or record.status not in HELD_UPSTREAM:
             continue
@@ -148,7 +155,7 @@ def compare(
 
 
 def _compare_held(
-    result: Comparison, number: LocalNumber, record: OwnedNumber | None, currency: str
+    result: Comparison, number: LocalNumber, record: OwnedNumber | None, currency: str, *, new: bool
 ) -> None:
     money = {
         "number_id": number.id,
@@ -161,6 +168,8 @@ def _compare_held(
     # the client pays for it.
     gone = {**money, "cost_monthly": None, "cost_currency": ""}
     kinds: list[FindingKind] = []
+    if record is None and new:
+        return  # delivered after the listing began: the next run will see it
     if record is None:
         kinds.append(FindingKind.MISSING_UPSTREAM)
         result.add(Draft(number.e164, FindingKind.MISSING_UPSTREAM, detail="not listed", **gone))

@@ -33,7 +33,7 @@ from inventory.providers.types import OwnedNumber
 from inventory.upstream import upstream_release_again
 
 from ..models import ItemState, OrderItem
-from .compare import HELD_HERE, Comparison, LocalNumber, compare, listing_by_number
+from .compare import HELD_HERE, KNOWN_HERE, Comparison, LocalNumber, compare, listing_by_number
 from .models import STOP_BILLING, ReconcileFinding, ReconcileRun, RunStatus
 
 logger = logging.getLogger("didhub.reconcile")
@@ -90,13 +90,16 @@ def reconcile_account(*, account: ProviderAccount, now: datetime | None = None) 
         released=_released(account, listing, {n.e164 for n in held}),
         protected=_protected(account, listing, now),
         group_costs=_group_costs(account, listing),
+        listed_since=started,
     )
-    return _record(account, started, now, comparison, upstream=len(listing), local=len(held))
+    local = sum(1 for number in held if number.status in HELD_HERE)
+    return _record(account, started, now, comparison, upstream=len(listing), local=local)
 
 
 def _listing(account: ProviderAccount) -> list[OwnedNumber]:
-    adapter = adapter_for(account)
+    adapter = None
     try:
+        adapter = adapter_for(account)
         with listing_watch() as watch:
             owned = list(adapter.owned_numbers())
     except ProviderError as exc:
@@ -130,7 +133,7 @@ def _aborted(account: ProviderAccount, started: datetime, why: str) -> RunResult
 
 
 def _held(account: ProviderAccount) -> list[LocalNumber]:
-    rows = Number.objects.filter(provider_account=account, status__in=HELD_HERE)
+    rows = Number.objects.filter(provider_account=account, status__in=KNOWN_HERE)
     return [LocalNumber(*row) for row in rows.values_list("id", *LOCAL_FIELDS).iterator(2000)]
 
 

@@ -176,3 +176,20 @@ def test_orphan_the_provider_added_today_is_left_alone():
     plant(account, N2, added_at=datetime.now(UTC) - timedelta(days=3))
     reconcile_account(account=account)
     assert _kinds(account) == {N2: {FindingKind.ORPHAN}}
+
+
+def test_a_number_being_released_is_neither_missing_nor_an_orphan():
+    account = make_account("didww")
+    make_number(account, N1, status=NumberStatus.RELEASING)  # still listed upstream
+    plant(account, N1)
+    make_number(account, N2, status=NumberStatus.RELEASING)  # already gone upstream
+    result = reconcile_account(account=account)
+    assert result.findings == {} and result.local == 0
+
+
+def test_a_number_delivered_while_the_listing_ran_is_not_missing():
+    account = make_account("didww")
+    make_number(account, N1, activated_at=timezone.now() + timedelta(minutes=1))
+    make_number(account, N2, activated_at=timezone.now() - timedelta(days=1))
+    reconcile_account(account=account)
+    assert _kinds(account) == {N2: {FindingKind.MISSING_UPSTREAM}}
