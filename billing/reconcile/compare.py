@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from inventory.models import NumberStatus
 from inventory.providers.types import OwnedNumber
 
@@ -103,6 +105,25 @@ def upstream_cost(record: OwnedNumber) -> Decimal | None:
         return None
 
 
+def upstream_end(record: OwnedNumber) -> date | None:
+    """The day the provider stops renewing the number, where its listing says it will.
+
+    ``expires_at`` alone is the end of the current upstream period, which providers renew on
+    their own (DIDfarm charges the account and suspends on failure — a "blocked" finding; PBXme
+    and IDT bill as long as the number is held). Only a limited renewal count ends it: DIDWW's
+    ``billing_cycles_count`` (null renews forever, N renews N more months, 0 stops — what a
+    suspension sets, so a restore that never landed shows up here).
+    """
+    cycles = record.extra.get("billing_cycles_count")
+    if record.expires_at is None or cycles in (None, ""):
+        return None
+    try:
+        months = int(cycles)
+    except ValueError:
+        return None
+    return (record.expires_at + relativedelta(months=months)).date()
+
+
 def compare(
     *,
     currency: str,
@@ -183,7 +204,7 @@ def _compare_held(
             )
         )  # fmt: skip
     if record is not None:
-        expires = record.expires_at.date() if record.expires_at is not None else None
+        expires = upstream_end(record)
         if expires is not None and expires < number.paid_until:
             result.add(
                 Draft(

@@ -50,13 +50,20 @@ def plant(account: ProviderAccount, e164: str, *, status: str = "active", **kw) 
     PLANTERS[account.kind](sandbox, e164, status, **kw)
 
 
-def _didww(sandbox, e164: str, status: str, *, expires_at: datetime | None = None) -> None:
+def _didww(
+    sandbox,
+    e164: str,
+    status: str,
+    *,
+    expires_at: datetime | None = None,
+    cycles: int | None = None,
+) -> None:
     now = datetime.now(UTC)
     record = DidRecord(
         id=f"did-{next(_ids)}", number=e164.removeprefix("+"),
         group_id=next(iter(sandbox.catalog.group_by_id)), order_id="o-1",
         channels=2, awaiting_registration=status == "awaiting_registration", created_at=now,
-        expires_at=expires_at or now + timedelta(days=400),
+        expires_at=expires_at or now + timedelta(days=400), billing_cycles_count=cycles,
     )  # fmt: skip
     record.blocked = status == "blocked"
     record.terminated = status == "terminated"

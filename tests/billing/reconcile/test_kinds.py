@@ -73,13 +73,18 @@ def test_numbers_gone_upstream_alert_admins_once_per_run():
     assert not [m for m in mail.outbox if m.subject.startswith("Reconciliation")]
 
 
-def test_expiry_before_paid_until():
+def test_upstream_stops_renewing_before_paid_until():
     account = make_account("didww")
     today = timezone.now().date()
+    soon = datetime.now(UTC) + timedelta(days=10)
     make_number(account, N1, paid_until=today + timedelta(days=300))
-    plant(account, N1, expires_at=datetime.now(UTC) + timedelta(days=10))
+    plant(account, N1, expires_at=soon, cycles=0)  # stops in 10 days; paid for 300
     make_number(account, N2, paid_until=today + timedelta(days=5))
-    plant(account, N2, expires_at=datetime.now(UTC) + timedelta(days=10))
+    plant(account, N2, expires_at=soon, cycles=0)  # stops after our paid period
+    make_number(account, N3, paid_until=today + timedelta(days=300))
+    plant(account, N3, expires_at=soon)  # renews forever: its period end is no expiry
+    make_number(account, "+12125550114", paid_until=today + timedelta(days=300))
+    plant(account, "+12125550114", expires_at=soon, cycles=12)  # a year more: fine
     reconcile_account(account=account)
     assert _kinds(account) == {N1: {FindingKind.EXPIRES_EARLY}}
 
