@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from .reconcile.actions import Assignment, finding_assign, finding_release_upstream
 from .reconcile.forms import AssignForm
-from .reconcile.models import PRIORITY, FindingKind, ReconcileFinding, ReconcileRun
+from .reconcile.models import PRIORITY, FindingKind, ReconcileFinding, ReconcileRun, Resolution
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -94,7 +94,8 @@ class ReconcileFindingAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("action"))
     def act(self, finding: ReconcileFinding) -> str:
-        if not (finding.is_open and finding.kind == FindingKind.ORPHAN and not finding.resolution):
+        actionable = finding.resolution in (Resolution.NONE, Resolution.RELEASE_FAILED)
+        if not (finding.is_open and finding.kind == FindingKind.ORPHAN and actionable):
             return ""
         return format_html(
             '<a href="{}">{}</a> · <a href="{}">{}</a>',
@@ -123,7 +124,9 @@ class ReconcileFindingAdmin(admin.ModelAdmin):
     def _acting(self, request: HttpRequest, pk: int) -> ReconcileFinding:
         if not request.user.has_perm("billing.change_reconcilefinding"):
             raise PermissionDenied
-        return get_object_or_404(ReconcileFinding.objects.select_related("provider_account"), pk=pk)
+        # Only upstream-only numbers have actions; a closed one is refused by the service.
+        rows = ReconcileFinding.objects.select_related("provider_account")
+        return get_object_or_404(rows, pk=pk, kind=FindingKind.ORPHAN)
 
     def _page(self, request, template: str, finding, title: str, **context) -> TemplateResponse:
         context = {

@@ -177,3 +177,10 @@ def test_operations_page_names_accounts_with_findings_or_an_aborted_run(
     section = page[page.index('id="reconcile"') :]
     assert findings.name in section and "idt-broken" in section and "didww-quiet" not in section
     assert "page 3 empty at 200 of 250" in section
+
+
+def test_only_upstream_only_numbers_have_actions(admin, findings):
+    missing = ReconcileFinding.objects.get(kind=FindingKind.MISSING_UPSTREAM)
+    url = reverse("admin:billing_reconcilefinding_release", args=[missing.pk])
+    assert admin.get(url).status_code == 404
+    assert admin.post(url).status_code == 404
