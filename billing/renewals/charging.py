@@ -12,6 +12,7 @@ crash leaves either all three or none.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,19 +22,19 @@ from django.utils.translation import gettext as _
 
 from audit.actions import Action as AuditAction
 from audit.services import audit_record
-from customers.models import Client
+from customers.models import Client, Reseller
 from inventory.models import Number, NumberStatus, StateReason
 from inventory.upstream import upstream_action_request
 
 from .. import ledger
-from ..bulk import rows_set
+from ..bulk import rows_insert, rows_set
 from ..models import CYCLE_MONTHS, AccountKind, TransactionKind
 from ..money import round_even, to_minor
 from .models import NoticeKind, RenewalCharge
 from .schedule import local_midnight, period_start
 
 # Due numbers advanced per database transaction (each with its own ledger transaction).
-CHARGE_CHUNK = 100
+CHARGE_CHUNK = 250
 
 
 @dataclass
@@ -91,10 +92,42 @@ def _accounts_prepare(ids: list[int], accounts: _Accounts) -> None:
     """Find (and create, each in its own commit) the ledger accounts a chunk posts to, before
     the chunk's transaction: two jobs creating the same account inside their transactions
     deadlock (the second insert of a unique key waits for the first transaction, which waits
-    for a lock the second holds)."""
-    numbers = list(Number.objects.filter(pk__in=ids).select_related("reseller", "client"))
-    _client_wallets_prefetch(numbers, accounts)
-    for number in numbers:
+    for a lock the second holds). Usually every account is known after the first chunks: then
+    this is one small query of ids."""
+    rows = list(
+        Number.objects.filter(pk__in=ids).values_list(
+            "pk",
+            "client_id",
+            "reseller__currency",
+            "reseller_id",
+            "currency",
+            "cost_currency",
+            "provider_account_id",
+        )
+    )
+    wallets = {
+        f"client_wallet:{client}:{currency}": client
+        for _, client, currency, *_ in rows
+        if ("cw", client) not in accounts.found
+    }
+    for account in ledger.LedgerAccount.objects.filter(key__in=wallets):
+        accounts.found[("cw", wallets[account.key])] = account
+    missing = [
+        pk
+        for pk, client, _, reseller, currency, cost_currency, provider in rows
+        if any(
+            key not in accounts.found
+            for key in (
+                ("cw", client),
+                ("rr", reseller, currency),
+                ("rw", reseller),
+                ("pr", currency),
+                ("pr", cost_currency),
+                ("pp", provider, cost_currency),
+            )
+        )
+    ]
+    for number in Number.objects.filter(pk__in=missing).select_related("reseller", "client"):
         _entries(number, accounts)
 
 
@@ -107,10 +140,10 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
     with transaction.atomic():
         numbers = list(
             Number.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("reseller", "client")  # the provider account: once per run (_entries)
             .filter(pk__in=ids, renewal_due_at__lte=now)
             .order_by("pk")
         )
+        _parties_attach(numbers)  # the provider account: once per run (_entries)
         result.skipped_locked += len(ids) - len(numbers)
         plain = [n for n in numbers if _plain(n, now)]
         rest = [n for n in numbers if not _plain(n, now)]
@@ -127,6 +160,20 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
             result.numbers += 1
             _advance(number, now, accounts, result)
     return result
+
+
+def _parties_attach(numbers: list[Number]) -> None:
+    """Give each number its reseller and client, one query each for the chunk: joined, a chunk
+    of one reseller's numbers would build the same reseller once per number."""
+    resellers = Reseller.objects.in_bulk({n.reseller_id for n in numbers})
+    clients = Client.objects.in_bulk({n.client_id for n in numbers})
+    reseller_field, client_field = (
+        Number._meta.get_field("reseller"),
+        Number._meta.get_field("client"),
+    )
+    for number in numbers:
+        reseller_field.set_cached_value(number, resellers[number.reseller_id])
+        client_field.set_cached_value(number, clients[number.client_id])
 
 
 def _plain(number: Number, now: dt.datetime) -> bool:
@@ -164,15 +211,35 @@ def _charge_many(numbers: list[Number], accounts: _Accounts) -> tuple[list[Numbe
     free = [not any(amount for _, amount in entries) for _, entries, _, _ in requests]
     paying = [r for r, is_free in zip(requests, free, strict=True) if not is_free]
     posted = iter(ledger.ledger_post_many(paying))
-    charged, short, rows = [], [], []
+    charged, short = [], []
+    rows: dict[str, list] = defaultdict(list)
+    now = timezone.now()
     for number, is_free in zip(numbers, free, strict=True):
         txn = None if is_free else next(posted)
         if isinstance(txn, ledger.InsufficientBalance):
             short.append(number)
             continue
-        rows.append(_period_row(number, txn=txn))
+        retail, wholesale, cost = _amounts(number)
+        k, start, end = _period_next(number)
+        for name, value in (
+            ("number_id", number.pk),
+            ("reseller_id", number.reseller_id),
+            ("client_id", number.client_id),
+            ("period", k),
+            ("period_start", start),
+            ("period_end", end),
+            ("currency", number.currency),
+            ("retail_minor", retail),
+            ("wholesale_minor", wholesale),
+            ("cost_currency", number.cost_currency),
+            ("cost_minor", cost),
+            ("waived", False),
+            ("transaction_id", txn.pk if txn else None),
+            ("created_at", now),
+        ):
+            rows[name].append(value)
         charged.append(number)
-    RenewalCharge.objects.bulk_create(rows)
+    rows_insert(RenewalCharge, rows)
     return charged, short
 
 
@@ -317,17 +384,15 @@ def _record_period(number: Number, accounts: _Accounts, *, waived: bool = False,
 
 def _period_row(number: Number, *, waived: bool = False, txn=None) -> RenewalCharge:
     """The period's charge row (unsaved); the number moves on to its next period."""
-    k = number.renewal_period
-    start = number.next_period_start
-    following = period_start(number.renewal_anchor, number.billing_cycle, k + 1)
     retail, wholesale, cost = (0, 0, 0) if waived else _amounts(number)
-    row = RenewalCharge(
+    k, start, end = _period_next(number)
+    return RenewalCharge(
         number=number,
         reseller_id=number.reseller_id,
         client_id=number.client_id,
         period=k,
         period_start=start,
-        period_end=following - dt.timedelta(days=1),
+        period_end=end,
         currency=number.currency,
         retail_minor=retail,
         wholesale_minor=wholesale,
@@ -336,10 +401,17 @@ def _period_row(number: Number, *, waived: bool = False, txn=None) -> RenewalCha
         waived=waived,
         transaction=txn,
     )
+
+
+def _period_next(number: Number) -> tuple[int, dt.date, dt.date]:
+    """Move the number on past its due period; returns that period (k, first day, last day)."""
+    k = number.renewal_period
+    start = number.next_period_start
+    following = period_start(number.renewal_anchor, number.billing_cycle, k + 1)
     number.renewal_period = k + 1
     number.next_period_start = following
     number.paid_until = following - dt.timedelta(days=1)
-    return row
+    return k, start, number.paid_until
 
 
 def _client_wallets_prefetch(numbers: list[Number], accounts: _Accounts) -> None:

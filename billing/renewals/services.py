@@ -25,6 +25,7 @@ from inventory.models import HELD, OWING, Number, NumberStatus, StateReason
 from inventory.upstream import upstream_action_request
 
 from .. import ledger
+from ..bulk import rows_set
 from ..models import AccountKind, LedgerAccount, TransactionKind
 from .charging import RunResult, _amounts, _notify, number_advance
 from .models import NoticeKind
@@ -237,6 +238,6 @@ def _due_times_recompute(reseller: Reseller) -> None:
             number.state_until = number.renewal_due_at
         batch.append(number)
         if len(batch) == 1000:
-            Number.objects.bulk_update(batch, ["renewal_due_at", "state_until"])
+            rows_set(Number, batch, ["renewal_due_at", "state_until"])
             batch.clear()
-    Number.objects.bulk_update(batch, ["renewal_due_at", "state_until"])
+    rows_set(Number, batch, ["renewal_due_at", "state_until"])
