@@ -222,7 +222,8 @@ def _compare_held(
             result.add(
                 Draft(
                     number.e164, FindingKind.COST_DIFFERS,
-                    detail=f"upstream {cost} {currency}/month, recorded {number.cost_monthly}",
+                    detail=f"upstream {_plain(cost)} {currency}/month, "
+                    f"recorded {_plain(number.cost_monthly)}",
                     upstream=_upstream(record),
                     **{**money, "cost_monthly": cost - number.cost_monthly},
                 )
@@ -245,3 +246,8 @@ def _upstream(record: OwnedNumber) -> dict[str, Any]:
         "expires_at": record.expires_at.isoformat() if record.expires_at else None,
         **{f"extra.{key}": value for key, value in sorted(record.extra.items())},
     }
+
+
+def _plain(amount: Decimal) -> str:
+    """1.7500 → "1.75", 2.0000 → "2" (for people)."""
+    return f"{amount.normalize():f}"
