@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers.tenant_status import TenantPaused
+
 from .reconcile.actions import Assignment, finding_assign, finding_release_upstream
 from .reconcile.forms import AssignForm
 from .reconcile.models import PRIORITY, FindingKind, ReconcileFinding, ReconcileRun, Resolution
@@ -167,6 +169,8 @@ class ReconcileFindingAdmin(admin.ModelAdmin):
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
+            except TenantPaused as exc:  # the client (or its reseller) is suspended or closed
+                form.add_error("client", str(exc))
             else:
                 messages.success(
                     request,

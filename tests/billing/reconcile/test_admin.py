@@ -184,3 +184,18 @@ def test_only_upstream_only_numbers_have_actions(admin, findings):
     url = reverse("admin:billing_reconcilefinding_release", args=[missing.pk])
     assert admin.get(url).status_code == 404
     assert admin.post(url).status_code == 404
+
+
+def test_assigning_to_a_suspended_client_is_a_form_error(admin, findings):
+    from customers.models import Client
+
+    client = ClientFactory(status=Client.Status.SUSPENDED)
+    url = reverse("admin:billing_reconcilefinding_assign", args=[_orphan().pk])
+    response = admin.post(
+        url,
+        {"client": client.pk, "billing_cycle": "monthly", "retail_period": "6",
+         "wholesale_period": "4", "cost_monthly": "2.5"},
+    )  # fmt: skip
+    assert response.status_code == 200 and response.context["form"].errors["client"]
+    assert not Number.objects.filter(e164=ORPHAN).exists()
+    assert _orphan().closed_at is None
