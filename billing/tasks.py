@@ -105,3 +105,11 @@ def renewal_notice_task(number_id: int, period_start: str, kind: str) -> bool:
     from .renewals.notices import renewal_notice_send
 
     return renewal_notice_send(number_id=number_id, period_start=period_start, kind=kind)
+
+
+# --- reconciliation (billing/reconcile/) --------------------------------------------------------
+from .reconcile.tasks import (  # noqa: E402, F401
+    reconcile_account_task,
+    reconcile_all_task,
+    reconcile_release_task,
+)

@@ -19,9 +19,12 @@ from .models import Number, NumberStatus
 
 
 @transaction.atomic
-def number_provider_block_set(*, number_id: int, blocked: bool, detail: str = "") -> bool:
+def number_provider_block_set(
+    *, number_id: int, blocked: bool, detail: str = "", notify: bool = True
+) -> bool:
     """Record that the provider blocked (or unblocked) a number; True when that changed.
-    Admins are emailed when a block begins (once: a repeated report changes nothing)."""
+    Admins are emailed when a block begins (once: a repeated report changes nothing), unless
+    the caller tells them itself (``notify=False``: reconciliation sends one email per run)."""
     number = (
         Number.objects.select_for_update()
         .select_related("provider_account")
@@ -33,7 +36,7 @@ def number_provider_block_set(*, number_id: int, blocked: bool, detail: str = ""
     number.provider_blocked = blocked
     number.provider_blocked_since = timezone.now() if blocked else None
     number.save(update_fields=["provider_blocked", "provider_blocked_since"])
-    if blocked:
+    if blocked and notify:
         admins = list(
             User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
         )

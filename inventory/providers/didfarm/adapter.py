@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from ..errors import InvalidRequest, NotFound
 from ..http import AccountConfig
+from ..listing import listing_gap
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -302,6 +303,7 @@ class DidfarmAdapter(DidfarmSuspension):
                     logger.warning(
                         "%s: number %s has unknown status %r", LABEL, did.number, did.status
                     )
+                    listing_gap(f"{LABEL}: number {did.number} has unknown status {did.status!r}")
                 continue
             group = ""
             if did.country and did.number_type is not None:

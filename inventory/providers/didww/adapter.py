@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from .. import errors
 from ..http import AccountConfig
+from ..listing import listing_gap
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -252,6 +253,7 @@ class DidwwAdapter(DidwwSuspension):
                 number = to_e164(item.number)
             except ValueError:
                 logger.warning("%s did %s: number %r skipped", LABEL, item.id, item.number)
+                listing_gap(f"{LABEL} did {item.id}: unreadable number {item.number!r}")
                 continue
             if item.terminated:
                 status = "terminated"

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from .. import errors
 from ..http import AccountConfig
+from ..listing import listing_gap
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -286,6 +287,7 @@ class IdtExpressAdapter:
                 number = to_e164(item.number, country_calling_code=calling_code)
             except ValueError:
                 logger.warning("%s numbers: %r skipped", LABEL, item.number)
+                listing_gap(f"{LABEL} numbers: unreadable number {item.number!r}")
                 continue
             extra = {"idt_status": item.status}
             if item.added_at:

@@ -28,6 +28,7 @@ from typing import ClassVar
 
 from .. import errors
 from ..http import AccountConfig
+from ..listing import listing_gap
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -250,6 +251,7 @@ class PbxmeAdapter(PbxmeSuspension):
                 yield wire.owned_did(raw)
             except wire.WireError as exc:
                 logger.warning("%s owned DID skipped: %s (%.200r)", LABEL, exc, raw)
+                listing_gap(f"{LABEL} owned DID skipped: {exc}")
 
     @staticmethod
     def _e164(did: wire.OwnedDid) -> str:
@@ -257,6 +259,7 @@ class PbxmeAdapter(PbxmeSuspension):
             return to_e164(did.number)
         except ValueError:
             logger.warning("%s did %s: number %r unreadable", LABEL, did.did_id, did.number)
+            listing_gap(f"{LABEL} did {did.did_id}: unreadable number {did.number!r}")
             return ""
 
     def owned_numbers(self) -> Iterator[OwnedNumber]:
