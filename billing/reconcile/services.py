@@ -34,10 +34,13 @@ from inventory.upstream import upstream_release_again
 
 from ..models import ItemState, OrderItem
 from .compare import HELD_HERE, KNOWN_HERE, Comparison, LocalNumber, compare, listing_by_number
-from .models import STOP_BILLING, ReconcileFinding, ReconcileRun, RunStatus
+from .models import STOP_BILLING, FindingKind, ReconcileFinding, ReconcileRun, RunStatus
 
 logger = logging.getLogger("didhub.reconcile")
 
+# More numbers missing upstream than this (at least MIN, else this share of ours) aborts a run.
+MASS_MISSING_MIN = 10
+MASS_MISSING_SHARE = 0.5
 ORDER_GRACE = timedelta(hours=24)  # an upstream-only number this young may be an order's
 LOCAL_FIELDS = [f for f in LocalNumber.__dataclass_fields__ if f != "id"]
 REFRESHED = [
@@ -93,6 +96,16 @@ def reconcile_account(*, account: ProviderAccount, now: datetime | None = None) 
         listed_since=started,
     )
     local = sum(1 for number in held if number.status in HELD_HERE)
+    missing = sum(1 for _e164, kind in comparison.drafts if kind == FindingKind.MISSING_UPSTREAM)
+    if missing > max(MASS_MISSING_MIN, local * MASS_MISSING_SHARE):
+        # A listing that lacks most of what we hold is likelier a wrong account, an emptied
+        # sandbox or a provider fault than a mass termination: stopping the billing of that many
+        # numbers waits for a person (the aborted run shows on the operations page).
+        return _aborted(
+            account,
+            started,
+            f"the listing lacks {missing} of our {local} numbers: not acted on, check the account",
+        )
     return _record(account, started, now, comparison, upstream=len(listing), local=local)
 
 

@@ -198,3 +198,18 @@ def test_a_number_delivered_while_the_listing_ran_is_not_missing():
     make_number(account, N2, activated_at=timezone.now() - timedelta(days=1))
     reconcile_account(account=account)
     assert _kinds(account) == {N2: {FindingKind.MISSING_UPSTREAM}}
+
+
+def test_a_listing_lacking_most_of_our_numbers_is_not_acted_on():
+    """An emptied sandbox, a wrong account or a provider fault looks like a mass termination:
+    the run aborts and no number stops being billed until a person looks."""
+    account = make_account("didww")
+    numbers = [make_number(account, f"+1212555{i:04d}") for i in range(12)]
+    plant(account, numbers[0].e164, status="active")
+    result = reconcile_account(account=account)
+    assert result.status == "aborted"
+    assert "lacks 11 of our 12 numbers" in result.detail
+    assert not ReconcileFinding.objects.filter(provider_account=account).exists()
+    assert not any(
+        n.provider_blocked for n in type(numbers[0]).objects.filter(pk__in=[n.pk for n in numbers])
+    )
