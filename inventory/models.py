@@ -8,13 +8,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .crypto import EncryptedJSONField
+from .providers.registry import PROVIDERS
 
-
-class ProviderKind(models.TextChoices):
-    DIDWW = "didww", "DIDWW"
-    IDTEXPRESS = "idtexpress", "IDT Express"
-    DIDFARM = "didfarm", "DIDfarm"
-    PBXME = "pbxme", "PBXme"
+# The registered providers (inventory/providers/registry.py), e.g. ProviderKind.DIDWW == "didww".
+# The stored values are the packages' kinds; migrations record the choices, so a new provider
+# adds a (no-op) migration for them.
+ProviderKind = models.TextChoices(
+    "ProviderKind",
+    [(kind.upper(), (kind, description.label)) for kind, description in PROVIDERS.items()],
+)
 
 
 class NumberType(models.TextChoices):

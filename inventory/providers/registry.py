@@ -1,19 +1,46 @@
-"""Explicit registry of provider adapters: kind -> dotted path, imported lazily."""
+"""The explicit registry of providers: one line per provider package.
+
+Each package declares ``PROVIDER`` (a ``ProviderDescription``, see ``description.py``); the rest of
+didhub derives what it needs from ``PROVIDERS``. Adding a provider: docs/adding-a-provider.md.
+The order here is the order of the model's choices and of every listing.
+"""
 
 from __future__ import annotations
 
-from django.utils.module_loading import import_string
+from importlib import import_module
 
-ADAPTERS: dict[str, str] = {
-    "didww": "inventory.providers.didww.adapter.DidwwAdapter",
-    "idtexpress": "inventory.providers.idtexpress.adapter.IdtExpressAdapter",
-    "didfarm": "inventory.providers.didfarm.adapter.DidfarmAdapter",
-    "pbxme": "inventory.providers.pbxme.adapter.PbxmeAdapter",
-}
+from .description import ProviderDescription
+
+PROVIDER_PACKAGES: tuple[str, ...] = (
+    "inventory.providers.didww",
+    "inventory.providers.idtexpress",
+    "inventory.providers.didfarm",
+    "inventory.providers.pbxme",
+)
+
+
+def _load(packages: tuple[str, ...]) -> dict[str, ProviderDescription]:
+    found: dict[str, ProviderDescription] = {}
+    for package in packages:
+        description = import_module(package).PROVIDER
+        if description.kind in found:
+            raise ValueError(f"two providers declare the kind {description.kind!r}")
+        found[description.kind] = description
+    return found
+
+
+PROVIDERS: dict[str, ProviderDescription] = _load(PROVIDER_PACKAGES)
+
+# kind -> adapter class path (kept for callers that only need the adapter)
+ADAPTERS: dict[str, str] = {kind: d.adapter for kind, d in PROVIDERS.items()}
+
+
+def provider(kind: str) -> ProviderDescription:
+    try:
+        return PROVIDERS[kind]
+    except KeyError:
+        raise ValueError(f"unknown provider kind {kind!r}") from None
 
 
 def adapter_class(kind: str) -> type:
-    try:
-        return import_string(ADAPTERS[kind])
-    except KeyError:
-        raise ValueError(f"unknown provider kind {kind!r}") from None
+    return provider(kind).adapter_class

@@ -1,1 +1,19 @@
 """DIDfarm (Connect API, https://didfarm.com/api/v1): exact numbers bought from a wallet."""
+
+from ..description import ProviderDescription
+
+PROVIDER = ProviderDescription(
+    kind="didfarm",
+    label="DIDfarm",
+    adapter="inventory.providers.didfarm.adapter.DidfarmAdapter",
+    default_base_url="https://didfarm.com/api/v1",
+    currency="EUR",
+    rate_limit="60/minute",
+    credentials=("api_key",),
+    capabilities=frozenset({"pick_number", "trunks", "sms", "callbacks", "reference"}),
+    simulator="inventory.sandbox.didfarm.DidfarmSandbox",
+    sandbox_credentials={"api_key": "sandbox-didfarm-token"},
+    sandbox_countries=("US", "GB", "DE", "NL", "FR"),
+    sandbox_webhook_secret="whsec_sandbox",
+    webhook_url_per_account=True,
+)

@@ -29,7 +29,7 @@ from ..types import (
     OwnedNumber,
     ProviderOrder,
 )
-from . import groups, wire
+from . import PROVIDER, groups, wire
 from .client import DidfarmClient
 from .suspension import DidfarmSuspension
 from .wire import LABEL
@@ -62,9 +62,7 @@ class DidfarmAdapter(DidfarmSuspension):
     kind: ClassVar[str] = "didfarm"
     # No "forwarding": DIDfarm routes numbers to SIP trunks only (set_routing takes a trunk).
     # "reference": our reference rides in checkout metadata, so find_order needs nothing else.
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"pick_number", "trunks", "sms", "callbacks", "reference"}
-    )
+    capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
     # The order's billing_cycle: "monthly (default), quarterly, or annual" (API reference).
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly", "quarterly", "annual"})
     max_quantity: ClassVar[int] = 100

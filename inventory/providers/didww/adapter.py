@@ -20,7 +20,7 @@ from ..types import (
     OwnedNumber,
     ProviderOrder,
 )
-from . import coverage, wire
+from . import PROVIDER, coverage, wire
 from .client import LABEL, DidwwClient, one
 from .suspension import DidwwSuspension
 
@@ -41,9 +41,7 @@ class DidwwAdapter(DidwwSuspension):
     # part of the documents we build against (see set_routing). "reference": orders carry our
     # external_reference_id, so find_order needs nothing but the reference. "pick_by_id": an
     # exact number is ordered by its available DID id, never by the number itself.
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"coverage_tree", "pick_number", "pick_by_id", "backorder", "callbacks", "reference"}
-    )
+    capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
     # DIDWW charges a DID every month; billing_cycles_count only limits how many months it
     # renews, it does not prepay a longer period.
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})

@@ -24,7 +24,7 @@ from ..types import (
     OwnedNumber,
     ProviderOrder,
 )
-from . import coverage, status, wire
+from . import PROVIDER, coverage, status, wire
 from .client import LABEL, IdtExpressClient
 from .journal import JOURNAL, AccountKey
 
@@ -39,9 +39,7 @@ class IdtExpressAdapter:
     kind: ClassVar[str] = "idtexpress"
     # No "pick_number" (no available-numbers endpoint), "forwarding" (no routing endpoint) or
     # "callbacks" (no webhooks); IDT back-orders on its own when a group runs short.
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"coverage_tree", "order_preview", "backorder"}
-    )
+    capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # fees are monthly
     max_quantity: ClassVar[int] = MAX_QUANTITY
     # IDT has no routing API, so a suspension is ours alone (the number is flagged here and

@@ -39,7 +39,7 @@ from ..types import (
     ProviderOrder,
     Shortfall,
 )
-from . import groups, wire
+from . import PROVIDER, groups, wire
 from .client import LABEL, PbxmeClient
 from .forwarding import forward_target
 from .picks import ORDER_PREFIX, REQUESTED, e164_or_raw, order_tokens, persisted_picks
@@ -52,7 +52,7 @@ class PbxmeAdapter(PbxmeSuspension):
     kind: ClassVar[str] = "pbxme"
     # No "reference": nothing of ours travels upstream, so a lost order is found again only by
     # exact picks (see find_order); callers pick with available_numbers and send the picks.
-    capabilities: ClassVar[frozenset[str]] = frozenset({"pick_number", "forwarding"})
+    capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
     billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # numbers bill monthly
     max_quantity: ClassVar[int] = 100
     # Suspension re-forwards the number to nowhere (or the configured announcement) and restore
