@@ -11,6 +11,7 @@ PROVIDER = ProviderDescription(
     rate_limit="60/minute",
     credentials=("api_key",),
     capabilities=frozenset({"pick_number", "trunks", "sms", "callbacks", "reference"}),
+    webhook="inventory.providers.didfarm.webhooks.RECEIVER",
     simulator="inventory.sandbox.didfarm.DidfarmSandbox",
     sandbox_credentials={"api_key": "sandbox-didfarm-token"},
     sandbox_countries=("US", "GB", "DE", "NL", "FR"),

@@ -13,6 +13,7 @@ PROVIDER = ProviderDescription(
     capabilities=frozenset(
         {"coverage_tree", "pick_number", "pick_by_id", "backorder", "callbacks", "reference"}
     ),
+    webhook="inventory.providers.didww.webhook.RECEIVER",
     simulator="inventory.sandbox.didww.DidwwSandbox",
     sandbox_credentials={"api_key": "sandbox-didww-key"},
 )
