@@ -15,6 +15,7 @@ from django.utils import timezone
 from audit.actions import Action
 from audit.services import CHANGED, audit_record
 
+from .adapter_pool import POOL
 from .models import ProviderAccount
 from .providers.errors import ProviderError
 from .providers.http import AccountConfig
@@ -142,7 +143,13 @@ def account_config(account: ProviderAccount, **overrides: Any) -> AccountConfig:
 
 
 def adapter_for(account: ProviderAccount, **overrides: Any) -> ProviderAdapter:
-    return adapter_class(account.kind)(account_config(account, **overrides))
+    """The account's adapter, pooled per account in this process (``adapter_pool.py``): do not
+    close it. With ``overrides`` (tests, one-off transports) a new adapter the caller closes."""
+    config = account_config(account, **overrides)
+    cls = adapter_class(account.kind)
+    if overrides or account.pk is None:
+        return cls(config)
+    return POOL.get(account.pk, config, lambda: cls(config))
 
 
 def provider_account_check(*, account: ProviderAccount) -> AccountStatus:

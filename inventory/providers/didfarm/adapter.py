@@ -79,6 +79,9 @@ class DidfarmAdapter(DidfarmSuspension):
         self.config = config
         self.client = DidfarmClient(config)
 
+    def close(self) -> None:
+        self.client.close()
+
     # --- account ----------------------------------------------------------------------------
 
     def check(self) -> AccountStatus:
