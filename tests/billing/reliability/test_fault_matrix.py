@@ -87,8 +87,8 @@ def total_purchases(kind: str, sandbox) -> int:
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("kind", SANDBOX_KINDS)
 def test_orders_end_once_under_faults(store, kind, fault, one_provider_connection):
-    # A name per cell: IDT's journal and PBXme's picks are process-wide per account name, and a
-    # fresh simulator hands out the same upstream order ids again.
+    # A name per cell: simulators are process-wide per account name, and a fresh simulator
+    # hands out the same upstream order ids again.
     account = sandbox_account(kind, name=f"{kind}-{fault}", groups=3)
     config, injected_as = FAULTS[fault]
     account.sandbox_faults = config  # synced without faults: the orders meet them
