@@ -35,6 +35,12 @@ PROVIDERS: dict[str, ProviderDescription] = _load(PROVIDER_PACKAGES)
 ADAPTERS: dict[str, str] = {kind: d.adapter for kind, d in PROVIDERS.items()}
 
 
+def provider_kind_choices() -> list[tuple[str, str]]:
+    """``ProviderAccount.kind``'s choices. A callable, so migrations record this function rather
+    than the list: registering a provider needs no migration. Keep its path stable."""
+    return [(kind, description.label) for kind, description in PROVIDERS.items()]
+
+
 def provider(kind: str) -> ProviderDescription:
     try:
         return PROVIDERS[kind]
