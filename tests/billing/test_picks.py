@@ -10,13 +10,14 @@ from billing.checkout import order_place
 from billing.models import CartItem, ItemState, Order
 from inventory.accounts import adapter_for
 from inventory.models import DidGroup, Number
+from inventory.providers.registry import PROVIDERS
 from inventory.providers.types import OrderRequest
 from inventory.sandbox import registry
 from tests.billing.conftest import sandbox_account
 from tests.billing.orders_helpers import add_to_cart, drive, fund
 
 pytestmark = pytest.mark.django_db
-PICKING = ("didww", "pbxme", "didfarm")
+PICKING = tuple(kind for kind, d in PROVIDERS.items() if "pick_number" in d.capabilities)
 
 
 def group_with_numbers(account) -> tuple[DidGroup, list]:
