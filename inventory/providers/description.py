@@ -45,6 +45,7 @@ class ProviderDescription:
     rate_limit: str  # a ``limits`` string ("20/second"), "" for none
     credentials: tuple[str, ...]  # the credential keys an account must have, and may have
     capabilities: frozenset[str]
+    billing_cycles: frozenset[str]  # of "monthly", "quarterly", "annual": what orders may ask for
     simulator: str  # dotted path of the sandbox class (``inventory/sandbox/``)
     sandbox_credentials: Mapping[str, str]  # what the simulator accepts
     # Credentials that are not secret (shown in the admin form, e.g. a user name).
@@ -66,6 +67,10 @@ class ProviderDescription:
         unknown = self.capabilities - CAPABILITIES
         if unknown:
             raise ValueError(f"{self.kind}: unknown capabilities {sorted(unknown)}")
+        if not self.billing_cycles or self.billing_cycles - {"monthly", "quarterly", "annual"}:
+            raise ValueError(
+                f"{self.kind}: billing cycles must be some of monthly/quarterly/annual"
+            )
         if set(self.sandbox_credentials) != set(self.credentials):
             raise ValueError(f"{self.kind}: the simulator's credentials are not the required ones")
 

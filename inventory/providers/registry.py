@@ -1,4 +1,4 @@
-"""The explicit registry of providers: one line per provider package.
+"""The explicit registry of providers: one line per provider, kind -> its package.
 
 Each package declares ``PROVIDER`` (a ``ProviderDescription``, see ``description.py``); the rest of
 didhub derives what it needs from ``PROVIDERS``. Adding a provider: docs/adding-a-provider.md.
@@ -11,21 +11,23 @@ from importlib import import_module
 
 from .description import ProviderDescription
 
-PROVIDER_PACKAGES: tuple[str, ...] = (
-    "inventory.providers.didww",
-    "inventory.providers.idtexpress",
-    "inventory.providers.didfarm",
-    "inventory.providers.pbxme",
-)
+# kind -> the provider's package (its ``__init__`` declares ``PROVIDER``).
+PROVIDER_PACKAGES: dict[str, str] = {
+    "didww": "inventory.providers.didww",
+    "idtexpress": "inventory.providers.idtexpress",
+    "didfarm": "inventory.providers.didfarm",
+    "pbxme": "inventory.providers.pbxme",
+}
 
 
-def _load(packages: tuple[str, ...]) -> dict[str, ProviderDescription]:
+def _load(packages: dict[str, str]) -> dict[str, ProviderDescription]:
+    """The packages' descriptions (light: adapters, simulators and receivers load when used)."""
     found: dict[str, ProviderDescription] = {}
-    for package in packages:
+    for kind, package in packages.items():
         description = import_module(package).PROVIDER
-        if description.kind in found:
-            raise ValueError(f"two providers declare the kind {description.kind!r}")
-        found[description.kind] = description
+        if description.kind != kind:
+            raise ValueError(f"{package} describes {description.kind!r}, registered as {kind!r}")
+        found[kind] = description
     return found
 
 

@@ -11,6 +11,8 @@ PROVIDER = ProviderDescription(
     rate_limit="60/minute",
     credentials=("api_key",),
     capabilities=frozenset({"pick_number", "trunks", "sms", "callbacks", "reference"}),
+    # The order's billing_cycle: "monthly (default), quarterly, or annual" (API reference).
+    billing_cycles=frozenset({"monthly", "quarterly", "annual"}),
     webhook="inventory.providers.didfarm.webhooks.RECEIVER",
     simulator="inventory.sandbox.didfarm.DidfarmSandbox",
     sandbox_credentials={"api_key": "sandbox-didfarm-token"},

@@ -63,8 +63,7 @@ class DidfarmAdapter(DidfarmSuspension):
     # No "forwarding": DIDfarm routes numbers to SIP trunks only (set_routing takes a trunk).
     # "reference": our reference rides in checkout metadata, so find_order needs nothing else.
     capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
-    # The order's billing_cycle: "monthly (default), quarterly, or annual" (API reference).
-    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly", "quarterly", "annual"})
+    billing_cycles: ClassVar[frozenset[str]] = PROVIDER.billing_cycles
     max_quantity: ClassVar[int] = 100
     # Suspension unroutes the number (the documented did-routing call with no trunk) and restore
     # routes it back. Neither document gives a release call, so a release is an admin's task

@@ -13,6 +13,9 @@ PROVIDER = ProviderDescription(
     capabilities=frozenset(
         {"coverage_tree", "pick_number", "pick_by_id", "backorder", "callbacks", "reference"}
     ),
+    # DIDWW charges a DID every month; billing_cycles_count only limits how many months it
+    # renews, it does not prepay a longer period.
+    billing_cycles=frozenset({"monthly"}),
     webhook="inventory.providers.didww.webhook.RECEIVER",
     simulator="inventory.sandbox.didww.DidwwSandbox",
     sandbox_credentials={"api_key": "sandbox-didww-key"},

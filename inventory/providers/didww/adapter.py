@@ -42,9 +42,7 @@ class DidwwAdapter(DidwwSuspension):
     # external_reference_id, so find_order needs nothing but the reference. "pick_by_id": an
     # exact number is ordered by its available DID id, never by the number itself.
     capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
-    # DIDWW charges a DID every month; billing_cycles_count only limits how many months it
-    # renews, it does not prepay a longer period.
-    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})
+    billing_cycles: ClassVar[frozenset[str]] = PROVIDER.billing_cycles
     max_quantity: ClassVar[int] = 100
     # Suspension stops the renewal (billing_cycles_count 0) and unassigns the voice-in trunk
     # (or trunk group); release cancels the DID (terminated: true).

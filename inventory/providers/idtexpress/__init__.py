@@ -12,6 +12,7 @@ PROVIDER = ProviderDescription(
     rate_limit="",
     credentials=("api_key", "api_secret"),
     capabilities=frozenset({"coverage_tree", "order_preview", "backorder"}),
+    billing_cycles=frozenset({"monthly"}),  # fees are monthly
     simulator="inventory.sandbox.idtexpress.IdtExpressSandbox",
     sandbox_credentials={"api_key": "sandbox-idt-key", "api_secret": "sandbox-idt-secret"},
 )

@@ -40,7 +40,7 @@ class IdtExpressAdapter:
     # No "pick_number" (no available-numbers endpoint), "forwarding" (no routing endpoint) or
     # "callbacks" (no webhooks); IDT back-orders on its own when a group runs short.
     capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
-    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # fees are monthly
+    billing_cycles: ClassVar[frozenset[str]] = PROVIDER.billing_cycles
     max_quantity: ClassVar[int] = MAX_QUANTITY
     # IDT has no routing API, so a suspension is ours alone (the number is flagged here and
     # billing keeps its grace short); a release is DELETE /v1/dids/numbers/{number}.

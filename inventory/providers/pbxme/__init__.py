@@ -12,6 +12,7 @@ PROVIDER = ProviderDescription(
     credentials=("username", "password"),
     public_credentials=("username",),
     capabilities=frozenset({"pick_number", "forwarding"}),
+    billing_cycles=frozenset({"monthly"}),  # numbers bill monthly
     simulator="inventory.sandbox.pbxme.PbxmeSandbox",
     sandbox_credentials={"username": "sandbox", "password": "sandbox-pbxme"},
     sandbox_countries=("US", "GB", "CA"),

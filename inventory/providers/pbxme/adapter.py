@@ -53,7 +53,7 @@ class PbxmeAdapter(PbxmeSuspension):
     # No "reference": nothing of ours travels upstream, so a lost order is found again only by
     # exact picks (see find_order); callers pick with available_numbers and send the picks.
     capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
-    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # numbers bill monthly
+    billing_cycles: ClassVar[frozenset[str]] = PROVIDER.billing_cycles
     max_quantity: ClassVar[int] = 100
     # Suspension re-forwards the number to nowhere (or the configured announcement) and restore
     # forwards it back; PBXme renews a number as long as it is on the account, so only release
