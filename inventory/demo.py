@@ -13,16 +13,15 @@ import threading
 from collections.abc import Iterator
 
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from .accounts import provider_account_create
 from .models import ProviderAccount
-from .sandbox.registry import SANDBOX_CREDENTIALS, SANDBOX_WEBHOOK_SECRETS, SANDBOXES, make_sandbox
+from .providers.registry import PROVIDERS
+from .sandbox.registry import SANDBOXES, make_sandbox
 from .sandbox.server import SandboxServer, make_server
 from .sync import catalog_sync
 
 SANDBOX_HOST = "127.0.0.1"
-NUMBER_LEVEL_COUNTRIES = {"didfarm": ["US", "GB", "DE", "NL", "FR"], "pbxme": ["US", "GB", "CA"]}
 
 
 def sandbox_port() -> int:
@@ -30,7 +29,7 @@ def sandbox_port() -> int:
 
 
 def sandbox_base_url(kind: str) -> str:
-    base_path = getattr(import_string(SANDBOXES[kind]), "base_path", "") or ""
+    base_path = getattr(PROVIDERS[kind].simulator_class, "base_path", "") or ""
     return f"http://{SANDBOX_HOST}:{sandbox_port()}/{kind}{base_path}"
 
 
@@ -55,7 +54,7 @@ def sandbox_running() -> Iterator[SandboxServer | None]:
 
 def demo_accounts_ensure() -> list[ProviderAccount]:
     accounts = []
-    for kind in SANDBOXES:
+    for kind, description in PROVIDERS.items():
         name = f"{kind}-sandbox"
         url = sandbox_base_url(kind)
         account = ProviderAccount.objects.filter(name=name).first()
@@ -64,14 +63,14 @@ def demo_accounts_ensure() -> list[ProviderAccount]:
                 kind=kind,
                 name=name,
                 base_url=url,
-                credentials=dict(SANDBOX_CREDENTIALS[kind]),
-                webhook_secret=SANDBOX_WEBHOOK_SECRETS.get(kind, ""),
-                countries=NUMBER_LEVEL_COUNTRIES.get(kind, []),
+                credentials=dict(description.sandbox_credentials),
+                webhook_secret=description.sandbox_webhook_secret,
+                countries=list(description.sandbox_countries),
                 rate_limit="",
             )
-        elif not account.webhook_secret and SANDBOX_WEBHOOK_SECRETS.get(kind):
+        elif not account.webhook_secret and description.sandbox_webhook_secret:
             # Demo databases seeded before webhooks were delivered: the simulator signs with it.
-            account.webhook_secret = SANDBOX_WEBHOOK_SECRETS[kind]
+            account.webhook_secret = description.sandbox_webhook_secret
             account.save(update_fields=["webhook_secret"])
         if account.base_url != url:
             with transaction.atomic():

@@ -105,10 +105,6 @@ def finding_release_run(*, finding_id: int) -> str:
         if not exc.permanent:
             raise ReleaseRetry(str(exc)) from exc
         return _release_settled(finding, Resolution.RELEASE_FAILED, f"{type(exc).__name__}: {exc}")
-    finally:
-        close = getattr(adapter, "close", None)
-        if close is not None:
-            close()
     return _release_settled(finding, Resolution.RELEASED, "")
 
 

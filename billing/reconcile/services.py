@@ -110,7 +110,6 @@ def reconcile_account(*, account: ProviderAccount, now: datetime | None = None) 
 
 
 def _listing(account: ProviderAccount) -> list[OwnedNumber]:
-    adapter = None
     try:
         adapter = adapter_for(account)
         with listing_watch() as watch:
@@ -120,10 +119,6 @@ def _listing(account: ProviderAccount) -> list[OwnedNumber]:
     except Exception as exc:  # a bug or a surprise is no complete listing either
         logger.exception("reconcile %s: listing failed", account.name)
         raise ListingIncomplete(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        close = getattr(adapter, "close", None)
-        if close is not None:
-            close()
     if not watch.complete:
         more = f" (+{len(watch.gaps) - 3} more)" if len(watch.gaps) > 3 else ""
         raise ListingIncomplete("incomplete listing: " + "; ".join(watch.gaps[:3]) + more)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0010_number_renewal_state'),
+        ('inventory', '0011_provider_kind_choices_from_registry'),
     ]
 
     operations = [
