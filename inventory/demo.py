@@ -103,7 +103,7 @@ def demo_numbers_plant(sandboxes: dict) -> int:
             channels=2,
             awaiting_registration=False,
             created_at=number.activated_at,
-            expires_at=local_midnight_utc(number.next_period_start),
+            expires_at=_midnight_utc(number.next_period_start),
             billing_cycles_count=0 if suspended else None,
             voice_in_trunk_id=None if suspended else "trunk-demo",
         )
@@ -113,7 +113,7 @@ def demo_numbers_plant(sandboxes: dict) -> int:
     return planted
 
 
-def local_midnight_utc(day) -> datetime:
+def _midnight_utc(day) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 
