@@ -11,6 +11,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from django.db import transaction
 
@@ -78,6 +79,42 @@ def demo_accounts_ensure() -> list[ProviderAccount]:
             account.base_url = url
         accounts.append(account)
     return accounts
+
+
+def demo_numbers_plant(sandboxes: dict) -> int:
+    """Give the served DIDWW simulator the numbers the demo's database says it holds (the
+    seeded ones, and any bought in an earlier run): its state lives in memory, and the renewal
+    jobs' suspend/restore/release calls must find them. Returns how many were planted."""
+    from .models import HELD, Number, NumberStatus
+    from .sandbox.didww_orders import DidRecord
+
+    sandbox = sandboxes.get("didww")
+    if sandbox is None:
+        return 0
+    numbers = Number.objects.filter(provider_account__name="didww-sandbox", status__in=HELD)
+    planted = 0
+    for number in numbers.order_by("pk"):
+        suspended = number.status == NumberStatus.SUSPENDED
+        record = DidRecord(
+            id=f"did-demo-{number.pk}",
+            number=number.e164.removeprefix("+"),
+            group_id="demo",
+            order_id=f"order-demo-{number.pk}",
+            channels=2,
+            awaiting_registration=False,
+            created_at=number.activated_at,
+            expires_at=_midnight_utc(number.next_period_start),
+            billing_cycles_count=0 if suspended else None,
+            voice_in_trunk_id=None if suspended else "trunk-demo",
+        )
+        if not any(d.number == record.number for d in sandbox.state.dids.values()):
+            sandbox.state.dids[record.id] = record  # before serving: nothing else runs yet
+            planted += 1
+    return planted
+
+
+def _midnight_utc(day) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 
 def demo_catalog_sync(accounts: list[ProviderAccount]) -> dict[str, dict[str, int]]:

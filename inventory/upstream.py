@@ -23,11 +23,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models_numbers import Number
-from .models_upstream import UpstreamAction, UpstreamKind, UpstreamState
+from .models_upstream import UpstreamAction, UpstreamKind, UpstreamMode, UpstreamState
+from .providers.registry import ADAPTERS, adapter_class
 
 logger = logging.getLogger("didhub.upstream")
 
 ROUTING_KINDS = (UpstreamKind.SUSPEND, UpstreamKind.RESTORE)
+
+
+def suspends_upstream(kind: str) -> bool:
+    """Whether a provider of this kind can suspend a number itself: its adapter declares an API
+    suspension. Where it cannot (IDT Express has no routing API), a suspension is recorded here
+    only and the number keeps ringing, so billing keeps its grace at the platform's shortest."""
+    modes = getattr(adapter_class(kind), "upstream_actions", {})
+    return modes.get(UpstreamKind.SUSPEND) == UpstreamMode.API
+
+
+def kinds_without_upstream_suspension() -> list[str]:
+    return sorted(kind for kind in ADAPTERS if not suspends_upstream(kind))
 
 
 def upstream_action_request(*, number: Number, kind: str, reason: str = "") -> None:

@@ -32,7 +32,7 @@ from ..models import CYCLE_MONTHS, AccountKind, TransactionKind
 from ..money import round_even, to_minor
 from .models import NoticeKind, RenewalCharge
 from .prices import price_change_take, retail_minor_for_period
-from .schedule import local_midnight, period_start
+from .schedule import grace_days, local_midnight, period_start
 
 # What moving a number on to its next period changes (a new retail price may start applying).
 PERIOD_FIELDS = {
@@ -298,10 +298,8 @@ def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunR
                 if short is None:
                     result.charged += 1
                 else:
-                    until = local_midnight(
-                        number.next_period_start + dt.timedelta(days=reseller.renewal_grace_days),
-                        tz,
-                    )
+                    grace = _grace_days(number, accounts)
+                    until = local_midnight(number.next_period_start + dt.timedelta(days=grace), tz)
                     _enter(number, NumberStatus.GRACE, short, due, until)
                     _notify(number, NoticeKind.GRACE)
                     result.entered_grace += 1
@@ -328,13 +326,8 @@ def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunR
                 number.renewal_due_at = number.state_until
                 break
             if not was_suspended:
-                until = local_midnight(
-                    number.next_period_start
-                    + dt.timedelta(
-                        days=reseller.renewal_grace_days + reseller.renewal_suspension_days
-                    ),
-                    tz,
-                )
+                days = _grace_days(number, accounts) + reseller.renewal_suspension_days
+                until = local_midnight(number.next_period_start + dt.timedelta(days=days), tz)
                 _enter(number, NumberStatus.SUSPENDED, short, number.state_until, until)
                 upstream_action_request(number=number, kind="suspend", reason=short)
                 _notify(number, NoticeKind.SUSPENDED)
@@ -346,6 +339,13 @@ def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunR
         number.renewal_due_at = None  # releasing, released, awaiting documents: nothing to do
         break
     number.save(update_fields=sorted(fields))
+
+
+def _grace_days(number: Number, accounts: _Accounts) -> int:
+    """The reseller's grace, but never longer than the platform's shortest where the provider
+    cannot suspend the number upstream (the suspension would be ours only: it keeps ringing)."""
+    kind = accounts.get(("kind", number.provider_account_id), lambda: number.provider_account.kind)
+    return grace_days(number.reseller, kind)
 
 
 def _enter(number: Number, status: str, reason: str, since, until) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from customers.models import Membership
 from inventory.models import HELD, OWING, Number, NumberStatus
+from inventory.upstream import kinds_without_upstream_suspension
 
 from .. import ledger
 from ..models import RenewalCharge
@@ -172,3 +173,15 @@ def number_rows(numbers) -> list[NumberRow]:
 def provider_blocked_count() -> int:
     blocked = Q(provider_blocked=True) & ~Q(status=NumberStatus.RELEASED)
     return Number.objects.filter(blocked).count()
+
+
+def numbers_without_upstream_suspension(*, actor: Membership) -> int:
+    """How many of the reseller's clients' held numbers are at a provider that cannot suspend
+    them upstream (their grace is the platform's shortest). No provider is named: a count."""
+    if not actor.is_reseller:
+        raise Http404
+    return Number.objects.filter(
+        reseller_id=actor.reseller_id,
+        status__in=HELD,
+        provider_account__kind__in=kinds_without_upstream_suspension(),
+    ).count()

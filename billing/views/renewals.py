@@ -150,4 +150,11 @@ def renewal_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Renewal settings saved."))
             return redirect(reverse("billing:renewal_settings"))
-    return render(request, "billing/renewal_settings.html", {"form": form})
+    context = {
+        "form": form,
+        "local_suspension_numbers": selectors.numbers_without_upstream_suspension(
+            actor=request.membership
+        ),
+        "shortest_grace_days": settings.RENEWAL_SHORTEST_GRACE_DAYS,
+    }
+    return render(request, "billing/renewal_settings.html", context)

@@ -52,10 +52,16 @@ class Command(BaseCommand):
         serve.add_argument(
             "--no-callbacks", action="store_true", help="keep callbacks and webhooks undelivered"
         )
+        serve.add_argument(
+            "--hold-demo-numbers",
+            action="store_true",
+            help="start DIDWW holding the numbers the demo's database has at didww-sandbox",
+        )
 
     def handle(self, *args, action: str, host: str, port: int, seed: int, scale: int,
                faults: str, only: str, webhook_url: list[str], no_callbacks: bool,
-               balance: Decimal | None, **options) -> None:  # fmt: skip
+               balance: Decimal | None, hold_demo_numbers: bool = False,
+               **options) -> None:  # fmt: skip
         kinds = [k.strip() for k in only.split(",") if k.strip()] or list(SANDBOXES)
         unknown = [k for k in kinds if k not in SANDBOXES]
         if unknown:
@@ -67,6 +73,11 @@ class Command(BaseCommand):
         urls = {} if no_callbacks else _webhook_urls(kinds, webhook_url)
         opening = {} if balance is None else {"balance": balance}
         sandboxes = {kind: make_sandbox(kind, seed=seed, scale=scale, **opening) for kind in kinds}
+        planted = None
+        if hold_demo_numbers:
+            from inventory.demo import demo_numbers_plant
+
+            planted = demo_numbers_plant(sandboxes)
         try:
             server = make_server(
                 sandboxes, host=host, port=port, faults=fault_config, timeout_hang=5.0
@@ -76,6 +87,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Provider sandbox on {server.root_url} (Ctrl-C stops)")
         )
+        if planted is not None:
+            self.stdout.write(f"  didww holds the demo database's {planted} number(s)")
         for kind in kinds:
             creds = " ".join(f"--credential {k}={v}" for k, v in SANDBOX_CREDENTIALS[kind].items())
             described = PROVIDERS[kind].sandbox_countries
