@@ -15,7 +15,7 @@ from inventory.models import HELD, OWING, Number, NumberStatus
 from inventory.upstream import kinds_without_upstream_suspension
 
 from .. import ledger
-from ..models import RenewalCharge
+from ..models import Order, RenewalCharge
 from ..selectors_wallets import Money
 from .charging import _amounts
 from .prices import retail_minor_for_period
@@ -163,11 +163,16 @@ class NumberRow:
     number: Number
     next_charge_at: dt.datetime | None
     next_charge: Money | None
+    order_shown: bool = True  # its order exists for the viewer (a number may predate orders)
 
 
 def number_rows(numbers) -> list[NumberRow]:
-    """The numbers of a page with when each is charged next and how much."""
-    return [NumberRow(n, *next_charge(n)) for n in numbers]
+    """The numbers of a page with when each is charged next and how much, and whether the
+    order each came from can be opened (one query for the page)."""
+    numbers = list(numbers)
+    codes = {n.order_code for n in numbers}
+    orders = set(Order.objects.filter(reference__in=codes).values_list("reference", flat=True))
+    return [NumberRow(n, *next_charge(n), order_shown=n.order_code in orders) for n in numbers]
 
 
 def provider_blocked_count() -> int:

@@ -110,3 +110,18 @@ def upstream_calls(monkeypatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr("billing.renewals.charging.upstream_action_request", record)
     return calls
+
+
+def test_seeded_numbers_without_an_order_show_no_broken_order_link(client):
+    from django.urls import reverse
+
+    from customers.models import Membership, Role
+    from inventory.models import Number
+
+    call_command("seed_demo", "--no-sync", stdout=StringIO())
+    number = Number.objects.filter(client__isnull=False).first()
+    admin = Membership.objects.filter(client=number.client, role=Role.CLIENT_ADMIN).first()
+    client.force_login(admin.user)
+    page = client.get(reverse("billing:numbers")).content.decode()
+    assert number.e164 in page or number.order_code in page
+    assert reverse("billing:order", args=[number.order_code]) not in page
