@@ -8,6 +8,7 @@ Feb 29 → Feb 28), and falls due at local midnight of that day in the reseller'
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 
 from dateutil.relativedelta import relativedelta
@@ -16,10 +17,14 @@ from django.conf import settings
 from ..models import CYCLE_MONTHS
 
 
+# Both are pure and the renewal job asks them the same questions for many numbers (numbers
+# bought together share anchors; a reseller's numbers share a time zone): cached.
+@functools.lru_cache(maxsize=65536)
 def period_start(anchor: dt.date, cycle: str, k: int) -> dt.date:
     return anchor + relativedelta(months=CYCLE_MONTHS[cycle] * k)
 
 
+@functools.lru_cache(maxsize=65536)
 def local_midnight(day: dt.date, time_zone: str) -> dt.datetime:
     """The UTC moment local ``day`` begins. A midnight a daylight-saving jump skips is the
     moment the day actually starts (fold=0 then normalised through UTC)."""
