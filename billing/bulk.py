@@ -66,14 +66,29 @@ def rows_set(model: type[Model], rows: Sequence[Model], fields: list[str]) -> No
     if connection.vendor != "postgresql":
         model.objects.bulk_update(rows, fields)
         return
-    meta = model._meta
-    columns = [meta.pk] + [meta.get_field(name) for name in fields]
-    arrays = [[row.pk for row in rows]] + [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows]
-        for f in columns[1:]
+    columns = [model._meta.get_field(name) for name in fields]
+    arrays = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows] for f in columns
     ]
+    _arrays_set(model, columns, [row.pk for row in rows], arrays)
+
+
+def column_set(model: type[Model], name: str, values: dict[int, object]) -> None:
+    """Write one field of many rows: ``values`` maps id → database-ready value."""
+    if not values:
+        return
+    if connection.vendor != "postgresql":
+        for pk, value in values.items():
+            model.objects.filter(pk=pk).update(**{name: value})
+        return
+    _arrays_set(model, [model._meta.get_field(name)], list(values), [list(values.values())])
+
+
+def _arrays_set(model: type[Model], fields: list[Field], pks: list, arrays: list[list]) -> None:
+    meta = model._meta
+    columns = [meta.pk, *fields]
     names = ", ".join(f'"{f.column}"' for f in columns)
-    assignments = ", ".join(f'"{f.column}" = v."{f.column}"' for f in columns[1:])
+    assignments = ", ".join(f'"{f.column}" = v."{f.column}"' for f in fields)
     pk = meta.pk.column
     with _bound_cursor() as cursor:
         # Table and column names come from the model's meta, every value is a parameter.
@@ -81,7 +96,7 @@ def rows_set(model: type[Model], rows: Sequence[Model], fields: list[str]) -> No
             f'UPDATE "{meta.db_table}" AS t SET {assignments} '  # noqa: S608
             f"FROM unnest({_array_casts(columns)}) AS v({names}) "
             f'WHERE t."{pk}" = v."{pk}"',
-            arrays,
+            [pks, *arrays],
         )
 
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from customers.models import Client, Reseller
 
-from .bulk import rows_insert, rows_set
-from .models import AccountKind, LedgerAccount, LedgerTransaction, Posting
+from .bulk import column_set, rows_insert
+from .models import WALLET_KINDS, AccountKind, LedgerAccount, LedgerTransaction, Posting
 from .money import format_money, from_minor
 
 
@@ -204,27 +204,34 @@ def ledger_post_many(
     ]
     if any(not combined for _, combined, _, _ in prepared):
         raise Unbalanced("a transaction needs at least one non-zero posting")
-    locked = lock_accounts(account for _, combined, _, _ in prepared for account in combined)
+    # Locked and read fresh as plain values: a chunk of renewals touches hundreds of accounts.
+    ids = sorted({account.pk for _, combined, _, _ in prepared for account in combined})
+    fresh = {
+        pk: [balance, limit, kind in WALLET_KINDS, currency]
+        for pk, balance, limit, kind, currency in LedgerAccount.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "balance_minor", "credit_limit_minor", "kind", "currency")
+    }
     results: list[LedgerTransaction | InsufficientBalance] = []
     written: list[tuple[LedgerTransaction, list[tuple[int, int, int]]]] = []
-    changed: set[int] = set()
     for kind, combined, memo, fields in prepared:
         refused = None
         for account, amount in combined.items():
-            current = locked[account.pk]
-            after = current.balance_minor + amount
-            if current.is_wallet and amount < 0 and after < -current.credit_limit_minor:
-                refused = _insufficient(current, after)
+            balance, limit, is_wallet, _currency = fresh[account.pk]
+            after = balance + amount
+            if is_wallet and amount < 0 and after < -limit:
+                account.balance_minor, account.credit_limit_minor = balance, limit
+                refused = _insufficient(account, after)
                 break
         if refused is not None:
             results.append(refused)
             continue
         rows = []
         for account, amount in combined.items():
-            current = locked[account.pk]
-            current.balance_minor += amount
-            rows.append((account.pk, amount, current.balance_minor))
-            changed.add(account.pk)
+            state = fresh[account.pk]
+            state[0] += amount
+            rows.append((account.pk, amount, state[0]))
         txn = LedgerTransaction(kind=kind, memo=memo[:200], **fields)
         written.append((txn, rows))
         results.append(txn)
@@ -232,12 +239,13 @@ def ledger_post_many(
         _transactions_insert([txn for txn, _ in written])
         _postings_insert(
             [
-                (txn.pk, pk, amount, locked[pk].currency, after)
+                (txn.pk, pk, amount, fresh[pk][3], after)
                 for txn, rows in written
                 for pk, amount, after in rows
             ]
         )
-        rows_set(LedgerAccount, [locked[pk] for pk in changed], ["balance_minor"])
+        changed = {pk for _, rows in written for pk, _, _ in rows}
+        column_set(LedgerAccount, "balance_minor", {pk: fresh[pk][0] for pk in changed})
     return results
 
 

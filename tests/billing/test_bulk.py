@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from billing.bulk import rows_insert, rows_set
+from billing.bulk import column_set, rows_insert, rows_set
 from billing.models import LedgerTransaction, TransactionKind
 from customers.models import Client
 from tests.factories import ClientFactory, ResellerFactory
@@ -66,4 +66,17 @@ def test_rows_set_writes_each_row_its_own_values():
         "Renamed 0",
         "Renamed 1",
         "Client 2",
+    ]
+
+
+@pytest.mark.django_db
+def test_column_set_writes_one_field_of_the_rows_named():
+    reseller = ResellerFactory()
+    rows = [ClientFactory(reseller=reseller, name=f"Client {i}") for i in range(3)]
+    column_set(Client, "name", {rows[0].pk: "First", rows[2].pk: "Third"})
+    column_set(Client, "name", {})
+    assert [c.name for c in Client.objects.filter(reseller=reseller).order_by("pk")] == [
+        "First",
+        "Client 1",
+        "Third",
     ]
