@@ -17,7 +17,7 @@ from customers.roles import client_admin_required, reseller_owner_required, rese
 from customers.views.common import add_service_errors
 
 from ..forms_renewals import NumberPriceForm, ReleaseForm, RenewalSettingsForm
-from ..money import format_money
+from ..money import format_money, round_even
 from ..renewals import prices, selectors, services
 from ..renewals.charging import _amounts
 from ..selectors_wallets import Money
@@ -85,7 +85,9 @@ def number_price(request: HttpRequest, pk: int) -> HttpResponse:
     number = selectors.number_get(actor=request.membership, pk=pk)
     form = NumberPriceForm(
         request.POST if request.method == "POST" else None,
-        initial={"price": number.retail_period_next or number.retail_period},
+        initial={
+            "price": round_even(number.retail_period_next or number.retail_period, number.currency)
+        },
     )
     if form.is_valid():
         try:
