@@ -105,3 +105,21 @@ def renewal_notice_task(number_id: int, period_start: str, kind: str) -> bool:
     from .renewals.notices import renewal_notice_send
 
     return renewal_notice_send(number_id=number_id, period_start=period_start, kind=kind)
+
+
+@shared_task(
+    name="billing.invoices_email_task", autoretry_for=(OSError,), retry_backoff=60, max_retries=8
+)
+def invoices_email_task(invoice_ids: list[int]) -> int:
+    from .invoices.delivery import invoices_email_send
+
+    return invoices_email_send(invoice_ids=invoice_ids)
+
+
+@shared_task(name="billing.invoices_close_task")
+def invoices_close_task() -> int:
+    """Hourly (beat): each issuer's previous month, in its time zone, once it has ended;
+    cheap once closed (recipients invoiced already are skipped)."""
+    from .invoices.close import invoices_close_due
+
+    return invoices_close_due().issued

@@ -27,6 +27,8 @@ from inventory.upstream import upstream_action_request
 
 from .. import ledger
 from ..bulk import rows_set
+from ..invoices.tax import tax_on_top
+from ..invoices.terms import TermsCache
 from ..models import CYCLE_MONTHS, AccountKind, TransactionKind
 from ..money import round_even, to_minor
 from .models import NoticeKind, RenewalCharge
@@ -57,6 +59,7 @@ class _Accounts:
     """Ledger accounts already looked up in this run (they are locked fresh when posting)."""
 
     found: dict[tuple, ledger.LedgerAccount] = field(default_factory=dict)
+    terms: TermsCache = field(default_factory=TermsCache)
 
     def get(self, key: tuple, make) -> ledger.LedgerAccount:
         account = self.found.get(key)
@@ -170,7 +173,7 @@ def _charge_many(numbers: list[Number], accounts: _Accounts) -> tuple[list[Numbe
         if isinstance(txn, ledger.InsufficientBalance):
             short.append(number)
             continue
-        rows.append(_period_row(number, txn=txn))
+        rows.append(_period_row(number, accounts, txn=txn))
         charged.append(number)
     RenewalCharge.objects.bulk_create(rows)
     return charged, short
@@ -312,15 +315,33 @@ def _amounts(number: Number) -> tuple[int, int, int]:
 
 def _record_period(number: Number, accounts: _Accounts, *, waived: bool = False, txn=None):
     """Write the period's charge row and move the number to its next period."""
-    _period_row(number, waived=waived, txn=txn).save()
+    _period_row(number, accounts, waived=waived, txn=txn).save()
 
 
-def _period_row(number: Number, *, waived: bool = False, txn=None) -> RenewalCharge:
+def _taxes(number: Number, accounts: _Accounts) -> tuple[int, object, int, object]:
+    """(retail tax, its rate, wholesale tax, its rate) added on top of the period's prices."""
+    retail, wholesale, _cost = _amounts(number)
+    retail_terms = accounts.terms.client_terms(number.client)
+    wholesale_terms = accounts.terms.reseller_terms(number.reseller)
+    return (
+        tax_on_top(retail, retail_terms),
+        retail_terms.rate_applied,
+        tax_on_top(wholesale, wholesale_terms),
+        wholesale_terms.rate_applied,
+    )
+
+
+def _period_row(
+    number: Number, accounts: _Accounts, *, waived: bool = False, txn=None
+) -> RenewalCharge:
     """The period's charge row (unsaved); the number moves on to its next period."""
     k = number.renewal_period
     start = number.next_period_start
     following = period_start(number.renewal_anchor, number.billing_cycle, k + 1)
     retail, wholesale, cost = (0, 0, 0) if waived else _amounts(number)
+    retail_tax, retail_rate, wholesale_tax, wholesale_rate = (
+        (0, 0, 0, 0) if waived else _taxes(number, accounts)
+    )
     row = RenewalCharge(
         number=number,
         reseller_id=number.reseller_id,
@@ -333,6 +354,10 @@ def _period_row(number: Number, *, waived: bool = False, txn=None) -> RenewalCha
         wholesale_minor=wholesale,
         cost_currency=number.cost_currency,
         cost_minor=cost,
+        retail_tax_minor=retail_tax,
+        retail_tax_rate=retail_rate,
+        wholesale_tax_minor=wholesale_tax,
+        wholesale_tax_rate=wholesale_rate,
         waived=waived,
         transaction=txn,
     )
@@ -356,16 +381,37 @@ def _client_wallets_prefetch(numbers: list[Number], accounts: _Accounts) -> None
 
 def _entries(number: Number, accounts: _Accounts) -> list[tuple[ledger.LedgerAccount, int]]:
     """The period's postings: client → reseller revenue (retail), reseller → platform revenue
-    (wholesale), platform revenue → provider payable (cost)."""
+    (wholesale), platform revenue → provider payable (cost); tax added on top of retail or
+    wholesale goes to the reseller's or the platform's tax-payable account."""
     retail, wholesale, cost = _amounts(number)
+    retail_tax, _rate, wholesale_tax, _rate = _taxes(number, accounts)
     currency, cost_currency = number.currency, number.cost_currency
     reseller = number.reseller
+    taxes = []
+    if retail_tax:
+        taxes.append(
+            (
+                accounts.get(
+                    ("rt", reseller.pk, currency), lambda: ledger.tax_payable(reseller, currency)
+                ),
+                retail_tax,
+            )
+        )
+    if wholesale_tax:
+        taxes.append(
+            (
+                accounts.get(("pt", currency), lambda: ledger.tax_payable(None, currency)),
+                wholesale_tax,
+            )
+        )
     return [
+        *taxes,
         (accounts.get(("cw", number.client_id), lambda: ledger.client_wallet(number.client)),
-         -retail),
+         -retail - retail_tax),
         (accounts.get(("rr", reseller.pk, currency),
                       lambda: ledger.reseller_revenue(reseller, currency)), retail),
-        (accounts.get(("rw", reseller.pk), lambda: ledger.reseller_wallet(reseller)), -wholesale),
+        (accounts.get(("rw", reseller.pk), lambda: ledger.reseller_wallet(reseller)),
+         -wholesale - wholesale_tax),
         (accounts.get(("pr", currency), lambda: ledger.platform_account(
             AccountKind.PLATFORM_REVENUE, currency)), wholesale),
         (accounts.get(("pr", cost_currency), lambda: ledger.platform_account(
