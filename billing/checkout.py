@@ -163,6 +163,7 @@ def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Rev
         wallet_balance_minor=wallet.balance_minor,
         credit_limit_minor=wallet.credit_limit_minor,
         notes=notes,
+        tax_terms=TermsCache().client_terms(client),
     )
 
 

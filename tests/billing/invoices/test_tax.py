@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 
 from billing import ledger
-from billing.checkout import order_place
+from billing.checkout import checkout_review, order_place
 from billing.invoices.close import invoices_close
 from billing.invoices.models import Invoice
 from billing.invoices.tax import (
@@ -165,6 +165,8 @@ def test_checkout_holds_tax_on_top_and_a_partial_delivery_captures_its_exact_sha
     fund(shop)
     group = DidGroup.objects.get(external_id="us-3")
     item = add_to_cart(shop, group, quantity=3)
+    review = checkout_review(client=client, item_ids=[item.pk])
+    assert review.tax_minor > 0
     before = balance(client)
     with clock(utc(2026, 11, 10, 12)):
         order, _ = order_place(
@@ -176,7 +178,7 @@ def test_checkout_holds_tax_on_top_and_a_partial_delivery_captures_its_exact_sha
     each = hold.amount_minor // 3 - hold.tax_minor // 3  # retail per number, before tax
     assert hold.tax_minor == 3 * tax_on_top(each, TaxTerms(rate=D("21"), added=True))
     assert hold.tax_minor > 0
-    assert before - balance(client) == hold.amount_minor
+    assert before - balance(client) == hold.amount_minor == review.total_minor
     assert order.retail_tax_minor == hold.tax_minor
 
     with clock(utc(2026, 11, 10, 12, 5)), transaction.atomic():
