@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -41,7 +42,10 @@ NO_TAX = TaxTerms()
 
 def vat_id_country(vat_id: str) -> str | None:
     """The member state of a VAT id in a valid format (checksum included), else None."""
-    compact = eu_vat.compact(vat_id or "") if vat_id else ""
+    try:
+        compact = eu_vat.compact(vat_id) if vat_id else ""
+    except StdnumError:  # an unknown country prefix
+        return None
     if not compact or not eu_vat.is_valid(compact):
         return None
     prefix = compact[:2].lower()

@@ -44,6 +44,7 @@ VALID_DE = "DE136695976"
         ("US", "DE", VALID_DE, False),  # the issuer is not in the EU
         ("FR", "US", "", False),
         ("FR", "DE", "", False),  # B2C
+        ("FR", "DE", "XX123", False),  # no such member state
     ],
 )
 def test_reverse_charge_needs_a_valid_vat_id_of_another_member_state(
