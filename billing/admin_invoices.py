@@ -42,7 +42,8 @@ class DocumentSequenceAdmin(ReadOnlyAdmin):
 @admin.register(IssuerProfile)
 class IssuerProfileAdmin(admin.ModelAdmin):
     """The platform's details (the row without a reseller) are the admin's to edit; a
-    reseller's are its owner's (the portal's invoice details page), shown here read-only."""
+    reseller's are its owner's (the portal's invoice details page), shown here read-only. A
+    second platform profile is refused by a constraint (the form says so)."""
 
     list_display = ["__str__", "reseller", "country", "tax_id", "invoice_prefix",
                     "prices_include_tax", "tax_rate"]  # fmt: skip
@@ -51,9 +52,6 @@ class IssuerProfileAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("reseller")
-
-    def has_add_permission(self, request) -> bool:
-        return not IssuerProfile.objects.filter(reseller__isnull=True).exists()
 
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None or obj.reseller_id is None

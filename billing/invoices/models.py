@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 PLATFORM_KEY = "platform"
@@ -59,10 +60,9 @@ class IssuerProfile(models.Model):
 
     class Meta:
         constraints = [
+            # One platform profile (no reseller); a reseller's is unique by its one-to-one.
             models.UniqueConstraint(
-                fields=["time_zone"],
-                condition=Q(reseller__isnull=True),
-                name="issuer_one_platform_profile",
+                Coalesce("reseller", Value(0)), name="issuer_one_platform_profile"
             ),
         ]
 

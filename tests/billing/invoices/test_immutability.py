@@ -62,3 +62,11 @@ def test_later_changes_of_address_do_not_reach_an_issued_invoice(invoice):
     assert invoice.recipient_snapshot["address"] == "5 Main St"
     assert invoice.recipient_snapshot["name"] == "Globex SA"
     assert invoice.issuer_snapshot["address"] == "1 Rue de la Paix\nParis"
+
+
+def test_there_is_one_platform_profile():
+    from billing.invoices.models import IssuerProfile
+
+    IssuerProfile.objects.create(reseller=None, legal_name="Platform")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        IssuerProfile.objects.create(reseller=None, legal_name="Another", time_zone="Europe/Paris")
