@@ -199,3 +199,29 @@ def test_checkout_holds_tax_on_top_and_a_partial_delivery_captures_its_exact_sha
     assert {line.quantity for line in invoice.lines.all()} == {2}
     # hold, capture, refund
     assert ledger.LedgerTransaction.objects.filter(order=order).count() == 3
+
+
+@pytest.mark.django_db
+def test_an_orders_margin_leaves_out_the_tax_added_on_top(shop, no_provisioning):
+    from billing.models import Order
+    from billing.selectors_orders import with_settlement
+
+    reseller, client = shop["reseller"], shop["client"]
+    issuer(reseller, prices_include_tax=False, tax_rate=D("20"))
+    issuer(None, legal_name="Platform", prices_include_tax=False, tax_rate=D("10"))
+    fund(shop)
+    item = add_to_cart(shop, DidGroup.objects.get(external_id="us-3"), quantity=2)
+    order, _ = order_place(
+        client=client, user=shop["client_user"], idempotency_key=uuid.uuid4().hex,
+        item_ids=[item.pk],
+    )  # fmt: skip
+    order_item = OrderItem.objects.get(order=order)
+    with transaction.atomic():
+        item_settle(order_item, ["+17182010001", "+17182010002"])
+    settled = with_settlement(Order.objects.filter(pk=order.pk)).get()
+    retail = Hold.objects.get(item=order_item, wallet__kind=AccountKind.CLIENT_WALLET)
+    wholesale = Hold.objects.get(item=order_item, wallet__kind=AccountKind.RESELLER_WALLET)
+    assert retail.tax_minor > 0 and wholesale.tax_minor > 0
+    assert settled.margin_minor == (retail.amount_minor - retail.tax_minor) - (
+        wholesale.amount_minor - wholesale.tax_minor
+    )
