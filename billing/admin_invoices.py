@@ -33,6 +33,16 @@ class InvoiceAdmin(ReadOnlyAdmin):
         return format_minor(invoice.gross_minor, invoice.currency)
 
 
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "position", "kind", "description", "supply_start", "supply_end",
+                    "tax_rate", "net_minor", "tax_minor", "gross_minor"]  # fmt: skip
+    list_filter = ["kind", "issuer_key"]
+    search_fields = ["invoice__number", "description"]
+    list_select_related = ["invoice"]
+    show_full_result_count = False
+
+
 @admin.register(DocumentSequence)
 class DocumentSequenceAdmin(ReadOnlyAdmin):
     list_display = ["issuer_key", "series", "year", "last_number"]

@@ -26,7 +26,7 @@ PAGE_SIZE = 50
 
 def _member(request: HttpRequest):
     membership = request.membership
-    if membership is None:
+    if not membership:  # a lazy object: never None itself
         raise PermissionDenied
     return membership
 
