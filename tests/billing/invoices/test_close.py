@@ -156,3 +156,19 @@ def test_each_issuer_numbers_its_own_invoices():
         assert [i.number for i in issued] == [
             f"INV-2026-{n:06d}" for n in range(1, issued.count() + 1)
         ]
+
+
+def test_the_beat_job_closes_last_month_in_the_first_days_of_the_next_only():
+    from billing.tasks import invoices_close_task
+
+    _reseller, client, _owner = tenants(time_zone="Europe/Paris")
+    funded(client)
+    renewal_at(client, utc(2026, 11, 10, 10))
+    with clock(utc(2026, 11, 30, 22)):  # 23:00 in Paris: November is not over
+        assert invoices_close_task() == 0
+    with clock(utc(2026, 11, 30, 23, 30)):  # 00:30 on 1 December in Paris
+        assert invoices_close_task() == 1
+        assert invoices_close_task() == 0
+    assert Invoice.objects.get(client=client).period_start == NOV
+    with clock(utc(2026, 12, 10, 9)):  # mid-month: nothing is looked at
+        assert invoices_close_task() == 0
