@@ -29,12 +29,13 @@ from ..models import AccountKind
 from ..renewals.schedule import local_date, local_midnight
 from . import charges
 from .models import PLATFORM_KEY, Invoice, InvoiceLine, IssuerProfile, PaperSize, Series
-from .numbering import document_number, numbers_take
+from .numbering import document_number, numbers_take, sequence_lock
 from .snapshots import client_snapshot, issuer_snapshot, platform_snapshot, reseller_snapshot
 from .tax import NO_TAX, TaxTerms, terms_for
 from .terms import platform_profile
 
 CHUNK = 1000  # recipients written per transaction
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -253,6 +254,17 @@ def _issue(
     for start in range(0, len(due), CHUNK):
         chunk = due[start : start + CHUNK]
         with transaction.atomic():
+            # Another close of this issuer (beat and the command at once) waits here, then
+            # finds what the first one issued and leaves it alone.
+            sequence_lock(issuer_key=issuer_key, series=Series.INVOICE, year=issue_date.year)
+            issued = set(
+                Invoice.objects.filter(
+                    issuer_key=issuer_key, kind=Series.INVOICE, period_start=month,
+                    recipient_key__in=[r.key for r in chunk],
+                ).values_list("recipient_key", flat=True)
+            )  # fmt: skip
+            result.already += len(issued)
+            chunk = [r for r in chunk if r.key not in issued]
             numbers = numbers_take(
                 issuer_key=issuer_key, series=Series.INVOICE, year=issue_date.year,
                 count=len(chunk),
@@ -284,8 +296,9 @@ def tax_summary(lines) -> tuple[list[dict], int, int, int]:
     by_rate: dict[Decimal, list[int]] = defaultdict(lambda: [0, 0])
     added = 0
     for line in lines:
-        by_rate[line.tax_rate][0] += line.net_minor
-        by_rate[line.tax_rate][1] += line.tax_minor
+        rate = Decimal(line.tax_rate).quantize(CENT)  # "20", "20.00": one rate
+        by_rate[rate][0] += line.net_minor
+        by_rate[rate][1] += line.tax_minor
         added += line.tax_added_minor
     summary = [
         {"rate": str(rate), "net_minor": net, "tax_minor": tax}

@@ -85,3 +85,36 @@ def test_numbers_read_prefix_year_and_six_digits():
     assert document_number(prefix="WAVE", series="credit_note", year=2027, sequence=1) == (
         "WAVE-CN-2027-000001"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_closes_of_one_month_at_once_issue_each_invoice_once():
+    reseller, first, _owner = tenants()
+    clients = [first] + [ClientFactory(reseller=reseller) for _ in range(4)]
+    for client in clients:
+        funded(client)
+        renewal_at(client, utc(2026, 11, 9, 10))
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+    results = []
+
+    def close_all() -> None:
+        try:
+            start.wait()
+            results.append(
+                reseller_month_close(reseller=reseller, month=NOV, now=CLOSE_AT, email=False)
+            )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close_all) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(r.issued for r in results) == [0, 5]
+    assert sorted(Invoice.objects.values_list("sequence", flat=True)) == [1, 2, 3, 4, 5]
