@@ -104,3 +104,10 @@ def _entries(number: Number, accounts: _Accounts) -> list[tuple[ledger.LedgerAcc
                       lambda: ledger.provider_payable(number.provider_account, cost_currency)),
          cost),
     ]  # fmt: skip
+
+
+def client_charge_minor(number: Number, terms: TermsCache) -> int:
+    """What the client's wallet pays for the number's next period: retail and any tax added
+    on top (what warnings compare with the wallet and name)."""
+    retail = _amounts(number)[0]
+    return retail + tax_on_top(retail, terms.client_terms(number.client))

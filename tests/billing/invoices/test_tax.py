@@ -225,3 +225,21 @@ def test_an_orders_margin_leaves_out_the_tax_added_on_top(shop, no_provisioning)
     assert settled.margin_minor == (retail.amount_minor - retail.tax_minor) - (
         wholesale.amount_minor - wholesale.tax_minor
     )
+
+
+@pytest.mark.django_db
+def test_the_seven_day_warning_counts_the_tax_added_on_top():
+    from django.core import mail
+
+    from billing.renewals.notices import renewals_warn_upcoming
+    from customers.models import Role
+    from tests.billing.renewals.helpers import make_number, top_up
+    from tests.factories import client_member
+
+    reseller, client, _owner = tenants()
+    issuer(reseller, prices_include_tax=False, tax_rate=D("20"))
+    client_member(client, Role.CLIENT_ADMIN)
+    top_up(client, 500)  # covers the 5.00 price, not the 6.00 charged
+    make_number(client, anchor=dt.date(2026, 10, 20), retail="5.00")
+    assert renewals_warn_upcoming(now=utc(2026, 11, 15)) == 1
+    assert "6.00" in mail.outbox[0].body
