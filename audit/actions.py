@@ -44,8 +44,11 @@ class Action(models.TextChoices):
     ORDER_ITEM_RETRY = "order_item.retry", _("Provisioning retried")
     UPSTREAM_RETRY = "upstream.retry", _("Upstream action retried")
     UPSTREAM_DONE = "upstream.done", _("Upstream action done by hand")
+    RECONCILE_RELEASE = "reconcile.release", _("Upstream-only number released upstream")
+    RECONCILE_ASSIGN = "reconcile.assign", _("Upstream-only number assigned to a client")
     # Releases have no service yet: the one that releases a number records this in its
     # transaction (target=the Number, reseller/client its owner's), like the payments do.
     NUMBER_RELEASE = "number.release", _("Number released")
+    NUMBER_PRICE = "number.price", _("Number's retail price changed")
     ADMIN_CHANGE = "admin.change", _("Changed in the admin")
     ADMIN_DELETE = "admin.delete", _("Deleted in the admin")

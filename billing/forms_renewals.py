@@ -1,4 +1,4 @@
-"""Renewal forms: early release, the reseller's renewal settings."""
+"""Renewal forms: early release, a number's new price, the reseller's renewal settings."""
 
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ class ReleaseForm(forms.Form):
         if not paid:  # an unpaid period has no end to wait for: never offer it
             self.fields["when"].choices = [(RELEASE_NOW, _("Now"))]
             self.fields["when"].initial = RELEASE_NOW
+
+
+class NumberPriceForm(forms.Form):
+    price = forms.DecimalField(
+        label=_("New retail price per period"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=4,
+        help_text=_("Enter the current price to withdraw a change not yet applied."),
+    )
 
 
 class RenewalSettingsForm(forms.Form):

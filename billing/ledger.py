@@ -13,11 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Client, Reseller
 
-from .bulk import rows_set
+from .bulk import rows_insert, rows_set
 from .models import AccountKind, LedgerAccount, LedgerTransaction, Posting
 from .money import format_money, from_minor
 
@@ -154,37 +155,30 @@ def ledger_post(
     amounts are dropped and amounts for the same account are combined."""
     if not transaction.get_connection().in_atomic_block:
         raise LedgerError("ledger_post must run inside a database transaction")
-    # Each amount is checked as given: combined first, True + -1 would pass as an int.
-    check_balanced(entries)
-    combined: dict[int, int] = defaultdict(int)
-    by_id: dict[int, LedgerAccount] = {}
-    for account, amount in entries:
-        by_id[account.pk] = account
-        combined[account.pk] += amount
-    combined = {pk: amount for pk, amount in combined.items() if amount}
+    combined = _combined(entries)  # each amount checked as given, then combined per account
     if not combined:
         raise Unbalanced("a transaction needs at least one non-zero posting")
-    locked = lock_accounts(by_id[pk] for pk in combined)
-    for pk, amount in combined.items():
-        account = locked[pk]
-        after = account.balance_minor + amount
-        if account.is_wallet and amount < 0 and after < -account.credit_limit_minor:
-            raise _insufficient(account, after)
-        account.balance_minor = after
+    locked = lock_accounts(combined)
+    for account, amount in combined.items():
+        current = locked[account.pk]
+        after = current.balance_minor + amount
+        if current.is_wallet and amount < 0 and after < -current.credit_limit_minor:
+            raise _insufficient(current, after)
+        current.balance_minor = after
     txn = LedgerTransaction.objects.create(kind=kind, memo=memo[:200], **fields)
     Posting.objects.bulk_create(
         Posting(
             transaction=txn,
-            account_id=pk,
+            account_id=account.pk,
             amount_minor=amount,
-            currency=locked[pk].currency,
-            balance_after_minor=locked[pk].balance_minor,
+            currency=locked[account.pk].currency,
+            balance_after_minor=locked[account.pk].balance_minor,
         )
-        for pk, amount in combined.items()
+        for account, amount in combined.items()
     )
-    LedgerAccount.objects.bulk_update([locked[pk] for pk in combined], ["balance_minor"])
-    for pk in combined:  # callers' objects see the new balances
-        by_id[pk].balance_minor = locked[pk].balance_minor
+    LedgerAccount.objects.bulk_update([locked[a.pk] for a in combined], ["balance_minor"])
+    for account in combined:  # callers' objects see the new balances
+        account.balance_minor = locked[account.pk].balance_minor
     return txn
 
 
@@ -248,7 +242,7 @@ def ledger_post_many(
         written.append((txn, rows))
         results.append(txn)
     if written:
-        LedgerTransaction.objects.bulk_create([txn for txn, _ in written])
+        _transactions_insert([txn for txn, _ in written])
         _postings_insert(
             [
                 (txn.pk, pk, amount, locked[pk].currency, after)
@@ -260,24 +254,27 @@ def ledger_post_many(
     return results
 
 
+def _transactions_insert(txns: list[LedgerTransaction]) -> None:
+    """Insert the (unsaved) transactions and give each its id."""
+    now = timezone.now()
+    for txn in txns:
+        txn.created_at = now
+    fields = [f for f in LedgerTransaction._meta.concrete_fields if not f.primary_key]
+    ids = rows_insert(
+        LedgerTransaction, {f.attname: [getattr(txn, f.attname) for txn in txns] for f in fields}
+    )
+    for txn, pk in zip(txns, ids, strict=True):
+        txn.pk = pk
+        txn._state.adding = False
+        txn._state.db = connection.alias
+
+
 def _postings_insert(rows: list[tuple[int, int, int, str, int]]) -> None:
-    """(transaction, account, amount, currency, balance after) rows. On PostgreSQL one INSERT
-    from arrays: building a Posting instance per row cost more than the database's work (the
+    """(transaction, account, amount, currency, balance after) rows, in one statement (the
     zero-sum trigger still checks every row at commit)."""
-    if connection.vendor != "postgresql":
-        Posting.objects.bulk_create(
-            Posting(
-                transaction_id=txn, account_id=account, amount_minor=amount,
-                currency=currency, balance_after_minor=after,
-            )
-            for txn, account, amount, currency, after in rows
-        )  # fmt: skip
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO billing_posting "
-            "(transaction_id, account_id, amount_minor, currency, balance_after_minor) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], "
-            "%s::bigint[])",
-            [list(column) for column in zip(*rows, strict=True)],
-        )
+    names = ("transaction_id", "account_id", "amount_minor", "currency", "balance_after_minor")
+    rows_insert(
+        Posting,
+        {name: list(column) for name, column in zip(names, zip(*rows, strict=True), strict=True)},
+        ids=False,
+    )

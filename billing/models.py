@@ -242,4 +242,5 @@ from .models_orders import (  # noqa: E402, F401
     ProviderEvent,
 )
 from .models_payments import PendingPayment, StaffPaymentLimits  # noqa: E402, F401
+from .reconcile.models import ReconcileFinding, ReconcileRun  # noqa: E402, F401
 from .renewals.models import RenewalCharge, RenewalNotice  # noqa: E402, F401

@@ -2,7 +2,8 @@
 
 Order items that stopped (dead letters) or take longer than expected (the same definition the
 client's order page uses: ``selectors_orders.overdue_items_q``), and enabled provider accounts
-whose coverage sync failed or is late, whose connection check failed, or whose balance is low.
+whose coverage sync failed or is late, whose connection check failed, whose balance is low, or
+whose reconciliation has open findings or could not run (its last listing was incomplete).
 Platform-wide on purpose: only platform admins read it, through the admin.
 """
 
@@ -13,7 +14,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,6 +32,7 @@ from inventory.models import ProviderAccount, UpstreamAction, UpstreamState
 from inventory.selectors_upstream import upstream_attention_counts, upstream_attention_rows
 
 from .models import ItemState, OrderItem
+from .reconcile.models import STOP_BILLING, ReconcileFinding, ReconcileRun, RunStatus
 from .selectors_orders import overdue_items_q
 
 # Below this balance (in the account's own currency) an account without its own
@@ -45,6 +57,7 @@ class OperationsCounts:
     low_balances: int = 0
     upstream_dead: int = 0  # suspend/restore/release jobs that gave up
     upstream_manual: int = 0  # releases (…) an admin must do in the provider's portal
+    reconcile_problems: int = 0  # accounts with open findings or an aborted last run
 
     @property
     def total(self) -> int:
@@ -56,6 +69,7 @@ class OperationsCounts:
             + self.low_balances
             + self.upstream_dead
             + self.upstream_manual
+            + self.reconcile_problems
         )
 
 
@@ -71,6 +85,9 @@ class Operations:
     low_balances: list[ProviderAccount] = field(default_factory=list)
     upstream_dead: list[UpstreamAction] = field(default_factory=list)
     upstream_manual: list[UpstreamAction] = field(default_factory=list)
+    # Each account carries ``recon_gone`` (numbers we bill that it does not hold), ``recon_open``
+    # (all open findings) and its last run's ``recon_last_status``/``_detail``/``_at``.
+    reconcile_problems: list[ProviderAccount] = field(default_factory=list)
 
 
 # --- order items ------------------------------------------------------------------------------
@@ -113,6 +130,29 @@ def _account_conditions(now: datetime) -> dict[str, Q]:
         "sync_never": Q(last_sync_at__isnull=True, created_at__lt=late),
         "check_failed": Q(last_check_ok=False),
         "low_balance": Q(balance__lt=F("low_balance_limit")),
+        "reconcile_problem": Q(recon_open__gt=0) | Q(recon_last_status=RunStatus.ABORTED),
+    }
+
+
+def _reconcile_annotations() -> dict:
+    """Per account, as subqueries of the one accounts query: its open findings and last run."""
+    open_findings = ReconcileFinding.objects.filter(
+        provider_account=OuterRef("pk"), closed_at=None
+    ).order_by()
+
+    def count(rows):
+        counted = rows.values("provider_account").annotate(n=Count("pk")).values("n")[:1]
+        return Coalesce(Subquery(counted), 0)
+
+    latest = ReconcileRun.objects.filter(provider_account=OuterRef("pk")).order_by(
+        "-started_at", "-pk"
+    )
+    return {
+        "recon_gone": count(open_findings.filter(kind__in=STOP_BILLING)),
+        "recon_open": count(open_findings),
+        "recon_last_status": Subquery(latest.values("status")[:1]),
+        "recon_last_detail": Subquery(latest.values("detail")[:1]),
+        "recon_last_at": Subquery(latest.values("started_at")[:1]),
     }
 
 
@@ -133,6 +173,7 @@ def _accounts(now: datetime) -> QuerySet[ProviderAccount]:
                 output_field=ProviderAccount._meta.get_field("low_balance_threshold"),
             )
         )
+        .annotate(**_reconcile_annotations())
         .annotate(**{name: _flag(condition) for name, condition in conditions.items()})
         .filter(any_problem)
         .order_by("name")
@@ -148,7 +189,7 @@ def _sync_problem(account: ProviderAccount) -> str:
 
 
 def _split_accounts(accounts: list[ProviderAccount]):
-    sync, check, low = [], [], []
+    sync, check, low, reconcile = [], [], [], []
     for account in accounts:
         account.sync_problem = _sync_problem(account)
         if account.sync_problem:
@@ -157,22 +198,25 @@ def _split_accounts(accounts: list[ProviderAccount]):
             check.append(account)
         if account.low_balance:
             low.append(account)
-    return sync, check, low
+        if account.reconcile_problem:
+            reconcile.append(account)
+    return sync, check, low, reconcile
 
 
 # --- the page and the summary -----------------------------------------------------------------
 
 
 def _survey(now: datetime):
-    sync, check, low = _split_accounts(list(_accounts(now)))
+    sync, check, low, reconcile = _split_accounts(list(_accounts(now)))
     counts = OperationsCounts(
         **_item_counts(now),
         **upstream_attention_counts(),
         sync_problems=len(sync),
         check_failures=len(check),
         low_balances=len(low),
+        reconcile_problems=len(reconcile),
     )
-    return counts, sync, check, low
+    return counts, sync, check, low, reconcile
 
 
 def operations_counts(*, now: datetime | None = None) -> OperationsCounts:
@@ -185,7 +229,7 @@ def operations_overview(*, now: datetime | None = None) -> Operations:
     """Every problem with its rows (the first ``ROW_LIMIT`` of each kind): three queries for the
     counts and one per kind of order item or upstream action that has rows."""
     now = now or timezone.now()
-    counts, sync, check, low = _survey(now)
+    counts, sync, check, low, reconcile = _survey(now)
     dead_letters: list[OrderItem] = []
     overdue: list[OrderItem] = []
     if counts.dead_letters:
@@ -210,4 +254,5 @@ def operations_overview(*, now: datetime | None = None) -> Operations:
         sync_problems=sync,
         check_failures=check,
         low_balances=low,
+        reconcile_problems=reconcile,
     )

@@ -107,6 +107,14 @@ def renewal_notice_task(number_id: int, period_start: str, kind: str) -> bool:
     return renewal_notice_send(number_id=number_id, period_start=period_start, kind=kind)
 
 
+# --- reconciliation (billing/reconcile/) --------------------------------------------------------
+from .reconcile.tasks import (  # noqa: E402, F401
+    reconcile_account_task,
+    reconcile_all_task,
+    reconcile_release_task,
+)
+
+
 @shared_task(
     name="billing.invoices_email_task", autoretry_for=(OSError,), retry_backoff=60, max_retries=8
 )

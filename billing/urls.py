@@ -27,6 +27,7 @@ urlpatterns = [
     path("numbers/", orders.number_list, name="numbers"),
     path("numbers/<int:pk>/auto-renew/", renewals.number_auto_renew, name="number_auto_renew"),
     path("numbers/<int:pk>/release/", renewals.number_release, name="number_release"),
+    path("numbers/<int:pk>/price/", renewals.number_price, name="number_price"),
     path("reseller/renewals/at-risk/", renewals.at_risk, name="renewals_at_risk"),
     path("reseller/renewals/settings/", renewals.renewal_settings, name="renewal_settings"),
     path("wallet/", wallets.client_wallet, name="wallet"),

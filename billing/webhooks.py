@@ -1,13 +1,18 @@
-"""Provider callbacks and webhooks: parsed at the boundary, stored once, acted on by a poke.
+"""Provider callbacks and webhooks: stored once, acted on by a poke.
+
+The provider's package checks and reads the request (its ``WebhookReceiver``, see
+``inventory/providers/webhooks.py``); here an ``InboundEvent`` is stored and the order item (or
+number) it concerns is found.
 
 An event never moves an order by itself. It marks the item due now (``order_item_check_soon``);
 the provisioning task then asks the provider (``get_order``) and moves the item forward only. So
 an event out of order, or a payload that says something untrue, can cost one status read at most.
+A number event (``number_event``) that says the provider blocked a number we hold sets the
+number's provider block; one that says it released a number the client still holds alerts the
+admins; neither touches money.
 
-Dedupe: ``UNIQUE(provider account, event id)``. DIDWW callbacks carry no event id: the order id
-and status make one (the same callback, by GET or POST, is the same event). DIDfarm's documents
-show none either: ``didfarm.webhooks.parse_event`` uses an ``id`` field when present, else the
-SHA-256 of the raw body (a retried delivery repeats the body).
+Dedupe: ``UNIQUE(provider account, event id)``; each receiver says how its provider's events get
+an id (DIDWW: order id and status; DIDfarm: an ``id`` field, else the SHA-256 of the raw body).
 
 Timestamps: DIDWW sends none. DIDfarm's payload has ``timestamp`` inside the signed body; it is
 checked against ``TIMESTAMP_PAST``/``TIMESTAMP_FUTURE``. DIDfarm retries a delivery for up to 24
@@ -16,151 +21,34 @@ hours with the same body, so the window must be wider than that or genuine retri
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from inventory.models import ProviderAccount
-from inventory.providers.didfarm import webhooks as didfarm_webhooks
+from inventory.models import Number, ProviderAccount
+from inventory.models_numbers import NumberStatus
+from inventory.numbers import number_provider_block_set, number_provider_released_report
+from inventory.providers.webhooks import (
+    NUMBER_BLOCKED,
+    NUMBER_RELEASED,
+    InboundEvent,
+    MalformedEvent,
+    StaleEvent,
+)
 
 from .models import OrderItem, ProviderEvent
 from .provisioning import order_item_check_soon
+
+__all__ = ["InboundEvent", "MalformedEvent", "StaleEvent", "provider_event_receive"]
 
 logger = logging.getLogger("didhub.webhooks")
 
 TIMESTAMP_PAST = timedelta(hours=25)  # DIDfarm retries for 24 hours; an hour of slack
 TIMESTAMP_FUTURE = timedelta(minutes=5)  # clock skew
-_MAX_DEPTH = 32  # nesting a payload may have before it is called malformed
-
-_DIDWW_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,29}")
-_E164 = re.compile(r"\+[1-9]\d{5,14}")
-
-
-class MalformedEvent(ValueError):
-    """A signed body that is not an event we can read (the view answers 400)."""
-
-
-class StaleEvent(MalformedEvent):
-    """A signed event whose timestamp lies outside the accepted window."""
-
-
-@dataclass(frozen=True)
-class InboundEvent:
-    """One provider event, read from its wire form."""
-
-    event_id: str
-    kind: str  # "orders.completed", "number.activated"
-    payload: Mapping[str, Any] = field(default_factory=dict)
-    our_reference: str = ""  # OrderItem.reference, when the provider echoes it
-    external_order_id: str = ""  # OrderItem.external_id
-    number: str = ""  # E.164
-    timestamp: datetime | None = None
-
-
-# --- parsing (the boundary) --------------------------------------------------------------------
-
-
-def didww_callback_parse(params: Iterable[tuple[str, list[str]]]) -> InboundEvent:
-    """A DIDWW order callback from its parameters (``QueryDict.lists()``)."""
-    values: dict[str, str] = {}
-    for name, items in params:
-        if len(items) != 1:
-            raise MalformedEvent(f"parameter {name!r} is given {len(items)} times")
-        values[name] = items[0]
-    _storable(values)
-    order_id = values.get("id", "").strip()
-    kind = values.get("type", "").strip().lower()
-    status = values.get("status", "").strip().lower()
-    if not _DIDWW_ID.fullmatch(order_id):
-        raise MalformedEvent("the callback has no valid order id")
-    if not _WORD.fullmatch(kind) or not _WORD.fullmatch(status):
-        raise MalformedEvent("the callback has no valid type or status")
-    return InboundEvent(
-        event_id=f"{kind}:{order_id}:{status}",
-        kind=f"{kind}.{status}",
-        payload=values,
-        external_order_id=order_id if kind == "orders" else "",
-    )
-
-
-def didfarm_event_parse(raw_body: bytes) -> InboundEvent:
-    """A DIDfarm webhook from its raw body (after the signature was checked)."""
-    try:
-        parsed = didfarm_webhooks.parse_event(raw_body)
-    except RecursionError as exc:  # json gives up on very deep nesting this way
-        raise MalformedEvent("the webhook body is nested too deeply") from exc
-    except didfarm_webhooks.WebhookError as exc:
-        raise MalformedEvent(str(exc)) from exc
-    payload = json.loads(raw_body)  # an object: parse_event checked it
-    _storable(payload)
-    if len(parsed.id) > 200 or len(parsed.type) > 60:
-        raise MalformedEvent("the webhook's id or event type is too long")
-    raw_time = payload.get("timestamp")
-    if raw_time is not None and parsed.timestamp is None:
-        raise MalformedEvent("the webhook timestamp is not an ISO 8601 time")
-    data = parsed.data
-    metadata = data.get("metadata")
-    reference = metadata.get("reference") if isinstance(metadata, dict) else None
-    order_id = data.get("order_id")
-    return InboundEvent(
-        event_id=parsed.id,
-        kind=parsed.type,
-        payload=payload,
-        our_reference=reference.strip()[:40] if isinstance(reference, str) else "",
-        external_order_id=_scalar(order_id),
-        number=_e164(data.get("number")),
-        timestamp=parsed.timestamp,
-    )
-
-
-def _scalar(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return ""
-    return str(value).strip()[:200]
-
-
-def _e164(value: object) -> str:
-    """``"+31 20 123 4567"`` -> ``"+31201234567"``; anything else -> ``""`` (nothing to match)."""
-    if not isinstance(value, str):
-        return ""
-    digits = re.sub(r"[\s().-]", "", value)
-    if digits and not digits.startswith("+"):
-        digits = "+" + digits
-    return digits if _E164.fullmatch(digits) else ""
-
-
-def _storable(value: object, depth: int = 0) -> None:
-    """PostgreSQL's jsonb refuses NUL characters, lone surrogates and NaN: refuse them here, as a
-    malformed body (400), rather than as a database error (500)."""
-    if depth > _MAX_DEPTH:
-        raise MalformedEvent("the body is nested too deeply")
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise MalformedEvent("the body contains a NUL character")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise MalformedEvent("the body is not valid Unicode") from exc
-    elif isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise MalformedEvent("the body contains NaN or Infinity")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _storable(key, depth + 1)
-            _storable(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _storable(item, depth + 1)
 
 
 # --- the service ----------------------------------------------------------------------------------
@@ -196,7 +84,10 @@ def provider_event_receive(
             return stored, False
         item = _item_for(account, event)
         stored.item = item
-        stored.outcome = _act(item, event)[:200]
+        outcome = _act(item, event)
+        if event.number_event:
+            outcome = f"{_number_act(account, event)}; {outcome}"
+        stored.outcome = outcome[:200]
         stored.save(update_fields=["item", "outcome"])
     logger.info(
         "provider event %s (%s) on %s for order item %s: %s",
@@ -253,3 +144,26 @@ def _act(item: OrderItem | None, event: InboundEvent) -> str:
     if order_item_check_soon(item_id=item.pk):
         return f"{item.reference}: checking with the provider now"
     return f"{item.reference}: {item.state}, nothing to do"
+
+
+def _number_act(account: ProviderAccount, event: InboundEvent) -> str:
+    """What a number event changes on the number it names (this account's only)."""
+    number = (
+        Number.objects.filter(provider_account=account, e164=event.number)
+        .exclude(status=NumberStatus.RELEASED)
+        .only("pk", "status")
+        .first()
+        if event.number
+        else None
+    )
+    if number is None:
+        return f"no number of ours matches {event.number or 'the event'}"
+    detail = f"{account.name} event {event.kind} ({event.event_id})"
+    if event.number_event == NUMBER_BLOCKED:
+        changed = number_provider_block_set(number_id=number.pk, blocked=True, detail=detail)
+        return f"{event.number} blocked by the provider" + ("" if changed else " (already)")
+    if event.number_event == NUMBER_RELEASED:
+        if number_provider_released_report(number_id=number.pk, detail=detail):
+            return f"{event.number} released upstream while held here: admins alerted"
+        return f"{event.number} released upstream ({number.status} here)"
+    return f"{event.number}: {event.number_event} not acted on"

@@ -15,29 +15,20 @@ from django.utils import timezone
 from audit.actions import Action
 from audit.services import CHANGED, audit_record
 
-from .models import ProviderAccount, ProviderKind
+from .adapter_pool import POOL
+from .models import ProviderAccount
 from .providers.errors import ProviderError
 from .providers.http import AccountConfig
-from .providers.registry import adapter_class
+from .providers.registry import PROVIDERS, adapter_class
 from .providers.types import AccountStatus, ProviderAdapter
-from .sandbox.registry import SANDBOX_CREDENTIALS, SANDBOX_WEBHOOK_SECRETS, sandbox_transport
+from .sandbox.registry import sandbox_transport
 
-DEFAULT_BASE_URLS = {
-    "didww": "https://api.didww.com",
-    "idtexpress": "https://api.idtexpress.com",
-    "didfarm": "https://didfarm.com/api/v1",
-    "pbxme": "https://newsip.pbxme.com/api",
-}
-IDT_SANDBOX_URL = "https://sandbox-api.idtexpress.com"
-DEFAULT_CURRENCIES = {"didww": "USD", "idtexpress": "USD", "didfarm": "EUR", "pbxme": "USD"}
-DEFAULT_RATE_LIMITS = {"didww": "20/second", "didfarm": "60/minute", "idtexpress": "", "pbxme": ""}
-REQUIRED_CREDENTIALS = {
-    "didww": ("api_key",),
-    "idtexpress": ("api_key", "api_secret"),
-    "didfarm": ("api_key",),
-    "pbxme": ("username", "password"),
-}
-PROVIDER_LABELS = dict(ProviderKind.choices)
+# Derived from the provider packages' descriptions (inventory/providers/registry.py).
+DEFAULT_BASE_URLS = {kind: d.default_base_url for kind, d in PROVIDERS.items()}
+DEFAULT_CURRENCIES = {kind: d.currency for kind, d in PROVIDERS.items()}
+DEFAULT_RATE_LIMITS = {kind: d.rate_limit for kind, d in PROVIDERS.items()}
+REQUIRED_CREDENTIALS = {kind: d.credentials for kind, d in PROVIDERS.items()}
+PROVIDER_LABELS = {kind: d.label for kind, d in PROVIDERS.items()}
 _RATE = re.compile(r"^\d+\s*/\s*(\d+\s*)?(second|minute|hour|day)s?$")
 
 
@@ -76,9 +67,9 @@ def provider_account_create(
         )
     credentials = dict(credentials or {})
     if sandbox and not credentials:
-        credentials = dict(SANDBOX_CREDENTIALS[kind])
+        credentials = dict(PROVIDERS[kind].sandbox_credentials)
     if sandbox and not webhook_secret:
-        webhook_secret = SANDBOX_WEBHOOK_SECRETS.get(kind, "")
+        webhook_secret = PROVIDERS[kind].sandbox_webhook_secret
     missing = [key for key in REQUIRED_CREDENTIALS[kind] if not credentials.get(key)]
     if missing:
         raise ValidationError(
@@ -152,7 +143,13 @@ def account_config(account: ProviderAccount, **overrides: Any) -> AccountConfig:
 
 
 def adapter_for(account: ProviderAccount, **overrides: Any) -> ProviderAdapter:
-    return adapter_class(account.kind)(account_config(account, **overrides))
+    """The account's adapter, pooled per account in this process (``adapter_pool.py``): do not
+    close it. With ``overrides`` (tests, one-off transports) a new adapter the caller closes."""
+    config = account_config(account, **overrides)
+    cls = adapter_class(account.kind)
+    if overrides or account.pk is None:
+        return cls(config)
+    return POOL.get(account.pk, config, lambda: cls(config))
 
 
 def provider_account_check(*, account: ProviderAccount) -> AccountStatus:

@@ -8,19 +8,33 @@ from audit.admin import AuditedAdminMixin
 
 from .accounts import REQUIRED_CREDENTIALS
 from .models import City, Country, DidGroup, NanpaPrefix, Number, ProviderAccount, Region, Sku
+from .providers.registry import PROVIDERS
 from .tasks import provider_check_task, provider_sync_task
 
-CREDENTIAL_KEYS = ("api_key", "api_secret", "username", "password")
+# Every credential key a registered provider takes; the form shows the ones the kind needs.
+CREDENTIAL_KEYS = tuple(dict.fromkeys(key for d in PROVIDERS.values() for key in d.credentials))
+PUBLIC_CREDENTIALS = frozenset(key for d in PROVIDERS.values() for key in d.public_credentials)
+
+# One optional field per key, declared (the admin's fieldsets need declared fields).
+_CredentialFields = type(
+    "CredentialFields",
+    (forms.Form,),
+    {
+        key: forms.CharField(
+            required=False,
+            widget=forms.TextInput()
+            if key in PUBLIC_CREDENTIALS
+            else forms.PasswordInput(render_value=False),
+        )
+        for key in CREDENTIAL_KEYS
+    },
+)
 
 
-class ProviderAccountForm(forms.ModelForm):
+class ProviderAccountForm(_CredentialFields, forms.ModelForm):
     """Secrets are write-only: the form shows which are set, never their values."""
 
     base_url = forms.URLField(assume_scheme="https", max_length=300)
-    api_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
-    api_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
-    username = forms.CharField(required=False)
-    password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
     new_webhook_secret = forms.CharField(
         label=_("Webhook secret"),
         required=False,
@@ -39,7 +53,7 @@ class ProviderAccountForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         stored = self.instance.credentials or {} if self.instance.pk else {}
         for key in CREDENTIAL_KEYS:
-            if key == "username":
+            if key in PUBLIC_CREDENTIALS:
                 self.fields[key].initial = stored.get(key, "")
             elif stored.get(key):
                 self.fields[key].help_text = _("Set. Leave empty to keep it.")

@@ -8,13 +8,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .crypto import EncryptedJSONField
+from .providers.registry import provider_kind_choices
 
-
-class ProviderKind(models.TextChoices):
-    DIDWW = "didww", "DIDWW"
-    IDTEXPRESS = "idtexpress", "IDT Express"
-    DIDFARM = "didfarm", "DIDfarm"
-    PBXME = "pbxme", "PBXme"
+# The registered providers (inventory/providers/registry.py), e.g. ProviderKind.DIDWW == "didww".
+# The stored values are the packages' kinds.
+ProviderKind = models.TextChoices(
+    "ProviderKind",
+    [(kind.upper(), (kind, label)) for kind, label in provider_kind_choices()],
+)
 
 
 class NumberType(models.TextChoices):
@@ -32,7 +33,8 @@ class ProviderAccount(models.Model):
         OK = "ok", _("OK")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(max_length=16, choices=ProviderKind.choices)
+    # Choices from the registry, called: a new provider changes no migration.
+    kind = models.CharField(max_length=16, choices=provider_kind_choices)
     name = models.SlugField(unique=True, max_length=60)
     base_url = models.URLField(max_length=300)
     currency = models.CharField(max_length=3)

@@ -72,6 +72,10 @@ class Number(models.Model):
     currency = models.CharField(max_length=3)  # the reseller's, for wholesale and retail
     retail_setup = models.DecimalField(max_digits=12, decimal_places=4)
     retail_period = models.DecimalField(max_digits=12, decimal_places=4)
+    # A retail price the reseller set for later periods: it applies from the period starting on
+    # ``retail_period_next_from`` (announced to the client in advance), then becomes the price.
+    retail_period_next = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    retail_period_next_from = models.DateField(null=True, blank=True)
     wholesale_setup = models.DecimalField(max_digits=12, decimal_places=4)
     wholesale_period = models.DecimalField(max_digits=12, decimal_places=4)
     cost_setup = models.DecimalField(max_digits=12, decimal_places=4)

@@ -1,4 +1,5 @@
-"""Number states the provider decides (issue 11): its own block, and a confirmed release.
+"""Number states the provider decides (issue 11): its own block, a confirmed release, and a
+release we did not ask for.
 
 Billing moves a number through grace, suspension and ``releasing``; these two come from the
 provider's side (a webhook, a status in its listing, the upstream release job) and never touch
@@ -16,12 +17,16 @@ from django.utils import timezone
 from customers.models import User
 
 from .models import Number, NumberStatus
+from .models_numbers import HELD
 
 
 @transaction.atomic
-def number_provider_block_set(*, number_id: int, blocked: bool, detail: str = "") -> bool:
+def number_provider_block_set(
+    *, number_id: int, blocked: bool, detail: str = "", notify: bool = True
+) -> bool:
     """Record that the provider blocked (or unblocked) a number; True when that changed.
-    Admins are emailed when a block begins (once: a repeated report changes nothing)."""
+    Admins are emailed when a block begins (once: a repeated report changes nothing), unless
+    the caller tells them itself (``notify=False``: reconciliation sends one email per run)."""
     number = (
         Number.objects.select_for_update()
         .select_related("provider_account")
@@ -33,20 +38,41 @@ def number_provider_block_set(*, number_id: int, blocked: bool, detail: str = ""
     number.provider_blocked = blocked
     number.provider_blocked_since = timezone.now() if blocked else None
     number.save(update_fields=["provider_blocked", "provider_blocked_since"])
-    if blocked:
-        admins = list(
-            User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
-        )
-        subject = f"Provider blocked {number.e164} ({number.provider_account.name})"
-        body = (
+    if blocked and notify:
+        _admins_tell(
+            f"Provider blocked {number.e164} ({number.provider_account.name})",
             f"{number.provider_account.name} reports {number.e164} as blocked. "
-            f"The client is not charged for periods that begin while it is blocked.\n{detail}"
+            f"The client is not charged for periods that begin while it is blocked.\n{detail}",
         )
-        if admins:
-            transaction.on_commit(
-                lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, admins)
-            )
     return True
+
+
+@transaction.atomic
+def number_provider_released_report(*, number_id: int, detail: str = "") -> bool:
+    """The provider says it released a number the client still holds (we did not ask): admins
+    are told; billing is left alone (an admin decides). True when the number was held."""
+    number = (
+        Number.objects.select_related("provider_account")
+        .filter(pk=number_id, status__in=HELD)
+        .first()
+    )
+    if number is None:
+        return False
+    _admins_tell(
+        f"Provider released {number.e164} ({number.provider_account.name})",
+        f"{number.provider_account.name} reports {number.e164} as released upstream, but its "
+        f"client still holds it here ({number.status}); billing continues until an admin acts."
+        f"\n{detail}",
+    )
+    return True
+
+
+def _admins_tell(subject: str, body: str) -> None:
+    admins = list(
+        User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
+    )
+    if admins:
+        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, admins))
 
 
 @transaction.atomic

@@ -23,11 +23,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models_numbers import Number
-from .models_upstream import UpstreamAction, UpstreamKind, UpstreamState
+from .models_upstream import UpstreamAction, UpstreamKind, UpstreamMode, UpstreamState
+from .providers.registry import ADAPTERS, adapter_class
 
 logger = logging.getLogger("didhub.upstream")
 
 ROUTING_KINDS = (UpstreamKind.SUSPEND, UpstreamKind.RESTORE)
+
+
+def suspends_upstream(kind: str) -> bool:
+    """Whether a provider of this kind can suspend a number itself: its adapter declares an API
+    suspension. Where it cannot (IDT Express has no routing API), a suspension is recorded here
+    only and the number keeps ringing, so billing keeps its grace at the platform's shortest."""
+    modes = getattr(adapter_class(kind), "upstream_actions", {})
+    return modes.get(UpstreamKind.SUSPEND) == UpstreamMode.API
+
+
+def kinds_without_upstream_suspension() -> list[str]:
+    return sorted(kind for kind in ADAPTERS if not suspends_upstream(kind))
 
 
 def upstream_action_request(*, number: Number, kind: str, reason: str = "") -> None:
@@ -101,3 +114,34 @@ def _enqueue(action_id: int) -> None:
     from .tasks import upstream_action_task
 
     upstream_action_task.delay(action_id)
+
+
+def upstream_release_again(*, number_id: int, reason: str) -> bool:
+    """A released number the provider still lists (reconciliation): ask for its release again.
+
+    The number's release request is reopened when it was done (the provider evidently did not
+    do it) and made when there never was one; an open, dead or manual one is left as it is (a
+    job or an admin already has it). True when a job was queued.
+    """
+    with transaction.atomic():
+        number = Number.objects.select_for_update().filter(pk=number_id).first()
+        if number is None:
+            return False
+        release = (
+            UpstreamAction.objects.filter(number=number, kind=UpstreamKind.RELEASE)
+            .exclude(state=UpstreamState.CANCELLED)
+            .first()
+        )
+        if release is None:
+            action = _create(number, UpstreamKind.RELEASE, reason[:200])
+        elif release.state == UpstreamState.DONE:
+            action = release
+            action.state, action.attempts, action.lease_until = UpstreamState.PENDING, 0, None
+            action.next_attempt_at, action.done_at, action.done_by = timezone.now(), None, None
+            action.last_error = reason[:2000]
+            action.save()
+        else:
+            return False
+        action_id = action.pk
+        transaction.on_commit(lambda: _enqueue(action_id))
+    return True

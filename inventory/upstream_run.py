@@ -156,10 +156,6 @@ def _call(action: UpstreamAction) -> Outcome:
     except Exception as exc:  # a bug or a surprise: retried like a transient failure, logged
         logger.exception("upstream %s of %s failed unexpectedly", action.kind, number)
         return Outcome(error=exc)
-    finally:
-        close = getattr(adapter, "close", None)
-        if close is not None:
-            close()
 
 
 def _suspend(adapter, action: UpstreamAction, number: str) -> Outcome:

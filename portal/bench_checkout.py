@@ -27,6 +27,7 @@ from billing.services import cart_item_add, exchange_rate_set
 from customers.models import Client as Customer
 from customers.models import Membership, Reseller, Role, User
 from inventory.models import DidGroup, Number
+from inventory.providers.registry import PROVIDERS
 from portal.celery import app
 
 CHECKOUT_RUNS = 60
@@ -109,7 +110,7 @@ def bench_checkout_and_provision() -> dict:
     http = Client()
     http.force_login(buyer)
     rounds = PROVISION_ROUNDS + 1
-    groups = {kind: _groups(kind, rounds) for kind in ("didww", "idtexpress", "didfarm", "pbxme")}
+    groups = {kind: _groups(kind, rounds) for kind in PROVIDERS}
     groups = {kind: found for kind, found in groups.items() if len(found) == rounds}
 
     # The test client's host, as the browse bench allows it; order emails kept in memory (the

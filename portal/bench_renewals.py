@@ -38,10 +38,6 @@ SUCCEEDED = re.compile(r"renewals_run_task\[[^\]]+\] succeeded in ([0-9.]+)s: (\
 def bench_renewals(*, numbers: int = NUMBERS) -> dict:
     _seed(numbers)
     queue = f"bench-renewals-{uuid.uuid4().hex[:8]}"
-    app.conf.broker_url = settings.CELERY_BROKER_URL
-    app.conf.broker_transport = settings.CELERY_BROKER_TRANSPORT
-    app.conf.broker_transport_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-    app.conf.task_always_eager = False
     with _worker(queue) as worker:
         first_seconds, first_count = worker.run(queue)
         charged = RenewalCharge.objects.count()
@@ -170,7 +166,14 @@ class _Worker:
 
     def run(self, queue: str, timeout: float = 1800) -> tuple[float, int]:
         done = len(self.finished)
-        app.send_task("billing.renewals_run_task", queue=queue)
+        # Through a connection of its own to the worker's broker: an earlier bench (checkout)
+        # points the app at an in-memory broker, and the app keeps its producer pool.
+        with app.connection_for_write(
+            settings.CELERY_BROKER_URL,
+            transport=settings.CELERY_BROKER_TRANSPORT,
+            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        ) as broker:
+            app.send_task("billing.renewals_run_task", queue=queue, connection=broker)
         deadline = time.monotonic() + timeout
         while len(self.finished) == done:
             if time.monotonic() > deadline or self.process.poll() is not None:

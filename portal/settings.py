@@ -232,8 +232,15 @@ UPSTREAM_SUSPENDED_FORWARD = env.str("UPSTREAM_SUSPENDED_FORWARD", default="")
 # Renewals: a reseller's grace + suspension days stay within this, below one upstream period
 # (the shortest, a month, is at least 28 days), so at most one upstream renewal is wasted.
 RENEWAL_MAX_UNPAID_DAYS = env.int("RENEWAL_MAX_UNPAID_DAYS", default=27)
+# The platform's shortest grace: numbers at a provider that cannot suspend them upstream (IDT
+# Express has no routing API; the adapter declares suspension "local") keep ringing when
+# "suspended", so their grace never exceeds this whatever the reseller chose.
+RENEWAL_SHORTEST_GRACE_DAYS = env.int("RENEWAL_SHORTEST_GRACE_DAYS", default=1)
 # How many due numbers the renewal job reads at a time (it never loads them all).
 RENEWAL_BATCH_SIZE = env.int("RENEWAL_BATCH_SIZE", default=500)
+# A reseller's new retail price for a number applies from the first period falling due at least
+# this many days later (the client is told at once).
+RENEWAL_PRICE_NOTICE_DAYS = env.int("RENEWAL_PRICE_NOTICE_DAYS", default=7)
 
 # Inventory size of the built-in provider simulators (the benchmark raises it).
 SANDBOX_SCALE = env.int("SANDBOX_SCALE", default=1)

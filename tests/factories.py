@@ -78,13 +78,10 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 
 
 def forget_provider_state() -> None:
-    """Simulators, and what adapters remember per account in this process (IDT's order
-    journal, PBXme's picks): a new simulator reuses order ids, which old memories would
-    mistake for orders of their own."""
-    from inventory.providers.idtexpress.journal import JOURNAL
-    from inventory.providers.pbxme.picks import REQUESTED
+    """Simulators and pooled adapters in this process: a new simulator reuses order ids and
+    account names, which an old adapter would reach through an old transport."""
+    from inventory.adapter_pool import POOL
     from inventory.sandbox.registry import reset_sandboxes
 
+    POOL.close_all()
     reset_sandboxes()
-    JOURNAL.clear()
-    REQUESTED.clear()

@@ -54,6 +54,7 @@ BILLING_OBJECT_FOR = {
     "billing:payment_reject": ("pk", "pending_payment"),
     "billing:number_auto_renew": ("pk", "number"),
     "billing:number_release": ("pk", "number"),
+    "billing:number_price": ("pk", "number"),
     "billing:invoice": ("pk", "invoice"),
     "billing:invoice_pdf": ("pk", "invoice"),
     "billing:credit_note_create": ("pk", "invoice"),
@@ -69,11 +70,11 @@ BILLING_NOT_SWEPT = {
 RESELLER_ONLY = {
     "billing:client_wallet", "billing:client_wallet_csv", "billing:client_top_up",
     "billing:markup_delete", "billing:client_payment_reverse", "billing:payment_approve",
-    "billing:payment_reject", "billing:credit_note_create",
+    "billing:payment_reject", "billing:number_price", "billing:credit_note_create",
 }  # fmt: skip
 OWNER_ONLY = {
     "billing:markup_delete", "billing:payment_approve", "billing:payment_reject",
-    "billing:credit_note_create",
+    "billing:number_price", "billing:credit_note_create",
 }  # fmt: skip
 # A client admin's choices about its numbers: other roles are refused before any lookup.
 CLIENT_ADMIN_ONLY = {"billing:number_auto_renew", "billing:number_release"}

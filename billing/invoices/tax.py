@@ -36,6 +36,11 @@ class TaxTerms:
     def rate_applied(self) -> Decimal:
         return ZERO if self.reverse_charge else self.rate
 
+    @property
+    def adds_tax(self) -> bool:
+        """Whether charges post tax on top (to the issuer's tax-payable account)."""
+        return self.added and bool(self.rate_applied)
+
 
 NO_TAX = TaxTerms()
 

@@ -34,14 +34,19 @@ class TermsCache:
 
     def client_terms(self, client: Client) -> TaxTerms:
         """What the reseller adds to its client's charges."""
-        profile = self.profile(client.reseller_id)
-        return terms_for(profile, country=client.billing_country, vat_id=client.tax_id)
+        return self.client_terms_of(client.reseller_id, client.billing_country, client.tax_id)
+
+    def client_terms_of(self, reseller_id: int, country: str, vat_id: str) -> TaxTerms:
+        return terms_for(self.profile(reseller_id), country=country, vat_id=vat_id)
 
     def reseller_terms(self, reseller: Reseller) -> TaxTerms:
         """What the platform adds to its reseller's charges."""
+        return self.reseller_terms_of(reseller.pk)
+
+    def reseller_terms_of(self, reseller_id: int) -> TaxTerms:
         platform = self.profile(None)
         if platform is None:
             return NO_TAX
-        own = self.profile(reseller.pk)
+        own = self.profile(reseller_id)
         country, vat_id = (own.country, own.tax_id) if own else ("", "")
         return terms_for(platform, country=country, vat_id=vat_id)

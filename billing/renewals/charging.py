@@ -12,6 +12,7 @@ crash leaves either all three or none.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,19 +22,36 @@ from django.utils.translation import gettext as _
 
 from audit.actions import Action as AuditAction
 from audit.services import audit_record
-from customers.models import Client
+from customers.models import Client, Reseller
 from inventory.models import Number, NumberStatus, StateReason
 from inventory.upstream import upstream_action_request
 
 from .. import ledger
-from ..bulk import rows_set
+from ..bulk import rows_insert, rows_set
 from ..models import AccountKind, TransactionKind
 from .models import NoticeKind, RenewalCharge
-from .postings import _Accounts, _amounts, _client_wallets_prefetch, _entries, _taxes
-from .schedule import local_midnight, period_start
+from .postings import (
+    _Accounts,
+    _amounts,
+    _client_wallets_prefetch,
+    _entries,
+    _taxes,
+    tax_account_keys,
+)
+from .prices import price_change_take
+from .schedule import grace_days, local_midnight, period_start
 
+# What moving a number on to its next period changes (a new retail price may start applying).
+PERIOD_FIELDS = {
+    "renewal_period",
+    "next_period_start",
+    "paid_until",
+    "retail_period",
+    "retail_period_next",
+    "retail_period_next_from",
+}
 # Due numbers advanced per database transaction (each with its own ledger transaction).
-CHARGE_CHUNK = 100
+CHARGE_CHUNK = 250
 
 
 @dataclass
@@ -78,10 +96,45 @@ def _accounts_prepare(ids: list[int], accounts: _Accounts) -> None:
     """Find (and create, each in its own commit) the ledger accounts a chunk posts to, before
     the chunk's transaction: two jobs creating the same account inside their transactions
     deadlock (the second insert of a unique key waits for the first transaction, which waits
-    for a lock the second holds)."""
-    numbers = list(Number.objects.filter(pk__in=ids).select_related("reseller", "client"))
-    _client_wallets_prefetch(numbers, accounts)
-    for number in numbers:
+    for a lock the second holds). Usually every account is known after the first chunks: then
+    this is one small query of ids."""
+    rows = list(
+        Number.objects.filter(pk__in=ids).values_list(
+            "pk",
+            "client_id",
+            "reseller__currency",
+            "reseller_id",
+            "currency",
+            "cost_currency",
+            "provider_account_id",
+            "client__billing_country",
+            "client__tax_id",
+        )
+    )
+    wallets = {
+        f"client_wallet:{client}:{currency}": client
+        for _, client, currency, *_ in rows
+        if ("cw", client) not in accounts.found
+    }
+    for account in ledger.LedgerAccount.objects.filter(key__in=wallets):
+        accounts.found[("cw", wallets[account.key])] = account
+    missing = [
+        pk
+        for pk, client, _, reseller, currency, cost_currency, provider, country, vat_id in rows
+        if any(
+            key not in accounts.found
+            for key in (
+                ("cw", client),
+                ("rr", reseller, currency),
+                ("rw", reseller),
+                ("pr", currency),
+                ("pr", cost_currency),
+                ("pp", provider, cost_currency),
+                *tax_account_keys(accounts, reseller, currency, country, vat_id),
+            )
+        )
+    ]
+    for number in Number.objects.filter(pk__in=missing).select_related("reseller", "client"):
         _entries(number, accounts)
 
 
@@ -94,10 +147,10 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
     with transaction.atomic():
         numbers = list(
             Number.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("reseller", "client")  # the provider account: once per run (_entries)
             .filter(pk__in=ids, renewal_due_at__lte=now)
             .order_by("pk")
         )
+        _parties_attach(numbers)  # the provider account: once per run (_entries)
         result.skipped_locked += len(ids) - len(numbers)
         plain = [n for n in numbers if _plain(n, now)]
         rest = [n for n in numbers if not _plain(n, now)]
@@ -107,13 +160,25 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
         for number in charged:
             zone = number.reseller.time_zone
             number.renewal_due_at = local_midnight(number.next_period_start, zone)
-        rows_set(
-            Number, charged, ["renewal_period", "next_period_start", "paid_until", "renewal_due_at"]
-        )
+        rows_set(Number, charged, [*sorted(PERIOD_FIELDS), "renewal_due_at"])
         for number in short + rest:
             result.numbers += 1
             _advance(number, now, accounts, result)
     return result
+
+
+def _parties_attach(numbers: list[Number]) -> None:
+    """Give each number its reseller and client, one query each for the chunk: joined, a chunk
+    of one reseller's numbers would build the same reseller once per number."""
+    resellers = Reseller.objects.in_bulk({n.reseller_id for n in numbers})
+    clients = Client.objects.in_bulk({n.client_id for n in numbers})
+    reseller_field, client_field = (
+        Number._meta.get_field("reseller"),
+        Number._meta.get_field("client"),
+    )
+    for number in numbers:
+        reseller_field.set_cached_value(number, resellers[number.reseller_id])
+        client_field.set_cached_value(number, clients[number.client_id])
 
 
 def _plain(number: Number, now: dt.datetime) -> bool:
@@ -151,15 +216,40 @@ def _charge_many(numbers: list[Number], accounts: _Accounts) -> tuple[list[Numbe
     free = [not any(amount for _, amount in entries) for _, entries, _, _ in requests]
     paying = [r for r, is_free in zip(requests, free, strict=True) if not is_free]
     posted = iter(ledger.ledger_post_many(paying))
-    charged, short, rows = [], [], []
+    charged, short = [], []
+    rows: dict[str, list] = defaultdict(list)
+    now = timezone.now()
     for number, is_free in zip(numbers, free, strict=True):
         txn = None if is_free else next(posted)
         if isinstance(txn, ledger.InsufficientBalance):
             short.append(number)
             continue
-        rows.append(_period_row(number, accounts, txn=txn))
+        retail, wholesale, cost = _amounts(number)
+        retail_tax, retail_rate, wholesale_tax, wholesale_rate = _taxes(number, accounts)
+        k, start, end = _period_next(number)
+        for name, value in (
+            ("number_id", number.pk),
+            ("reseller_id", number.reseller_id),
+            ("client_id", number.client_id),
+            ("period", k),
+            ("period_start", start),
+            ("period_end", end),
+            ("currency", number.currency),
+            ("retail_minor", retail),
+            ("wholesale_minor", wholesale),
+            ("cost_currency", number.cost_currency),
+            ("cost_minor", cost),
+            ("retail_tax_minor", retail_tax),
+            ("retail_tax_rate", retail_rate),
+            ("wholesale_tax_minor", wholesale_tax),
+            ("wholesale_tax_rate", wholesale_rate),
+            ("waived", False),
+            ("transaction_id", txn.pk if txn else None),
+            ("created_at", now),
+        ):
+            rows[name].append(value)
         charged.append(number)
-    RenewalCharge.objects.bulk_create(rows)
+    rows_insert(RenewalCharge, rows)
     return charged, short
 
 
@@ -210,14 +300,12 @@ def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunR
                 if short is None:
                     result.charged += 1
                 else:
-                    until = local_midnight(
-                        number.next_period_start + dt.timedelta(days=reseller.renewal_grace_days),
-                        tz,
-                    )
+                    grace = _grace_days(number, accounts)
+                    until = local_midnight(number.next_period_start + dt.timedelta(days=grace), tz)
                     _enter(number, NumberStatus.GRACE, short, due, until)
                     _notify(number, NoticeKind.GRACE)
                     result.entered_grace += 1
-            fields |= {"renewal_period", "next_period_start", "paid_until"}
+            fields |= PERIOD_FIELDS
             continue
         if number.status in (NumberStatus.GRACE, NumberStatus.SUSPENDED):
             if number.client.status == Client.Status.CLOSED:
@@ -228,7 +316,7 @@ def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunR
             short = _charge(number, accounts)
             if short is None:
                 result.charged += 1
-                fields |= {"renewal_period", "next_period_start", "paid_until"}
+                fields |= PERIOD_FIELDS
                 if was_suspended:
                     upstream_action_request(number=number, kind="restore", reason="paid")
                     result.restored += 1
@@ -240,13 +328,8 @@ def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunR
                 number.renewal_due_at = number.state_until
                 break
             if not was_suspended:
-                until = local_midnight(
-                    number.next_period_start
-                    + dt.timedelta(
-                        days=reseller.renewal_grace_days + reseller.renewal_suspension_days
-                    ),
-                    tz,
-                )
+                days = _grace_days(number, accounts) + reseller.renewal_suspension_days
+                until = local_midnight(number.next_period_start + dt.timedelta(days=days), tz)
                 _enter(number, NumberStatus.SUSPENDED, short, number.state_until, until)
                 upstream_action_request(number=number, kind="suspend", reason=short)
                 _notify(number, NoticeKind.SUSPENDED)
@@ -258,6 +341,13 @@ def _advance(number: Number, now: dt.datetime, accounts: _Accounts, result: RunR
         number.renewal_due_at = None  # releasing, released, awaiting documents: nothing to do
         break
     number.save(update_fields=sorted(fields))
+
+
+def _grace_days(number: Number, accounts: _Accounts) -> int:
+    """The reseller's grace, but never longer than the platform's shortest where the provider
+    cannot suspend the number upstream (the suspension would be ours only: it keeps ringing)."""
+    kind = accounts.get(("kind", number.provider_account_id), lambda: number.provider_account.kind)
+    return grace_days(number.reseller, kind)
 
 
 def _enter(number: Number, status: str, reason: str, since, until) -> None:
@@ -296,20 +386,18 @@ def _period_row(
     number: Number, accounts: _Accounts, *, waived: bool = False, txn=None
 ) -> RenewalCharge:
     """The period's charge row (unsaved); the number moves on to its next period."""
-    k = number.renewal_period
-    start = number.next_period_start
-    following = period_start(number.renewal_anchor, number.billing_cycle, k + 1)
     retail, wholesale, cost = (0, 0, 0) if waived else _amounts(number)
     retail_tax, retail_rate, wholesale_tax, wholesale_rate = (
         (0, 0, 0, 0) if waived else _taxes(number, accounts)
     )
-    row = RenewalCharge(
+    k, start, end = _period_next(number)
+    return RenewalCharge(
         number=number,
         reseller_id=number.reseller_id,
         client_id=number.client_id,
         period=k,
         period_start=start,
-        period_end=following - dt.timedelta(days=1),
+        period_end=end,
         currency=number.currency,
         retail_minor=retail,
         wholesale_minor=wholesale,
@@ -322,10 +410,18 @@ def _period_row(
         waived=waived,
         transaction=txn,
     )
+
+
+def _period_next(number: Number) -> tuple[int, dt.date, dt.date]:
+    """Move the number on past its due period; returns that period (k, first day, last day)."""
+    k = number.renewal_period
+    start = number.next_period_start
+    price_change_take(number, start)
+    following = period_start(number.renewal_anchor, number.billing_cycle, k + 1)
     number.renewal_period = k + 1
     number.next_period_start = following
     number.paid_until = following - dt.timedelta(days=1)
-    return row
+    return k, start, number.paid_until
 
 
 def _memo(number: Number) -> str:

@@ -69,6 +69,7 @@ class NoticeKind(models.TextChoices):
     GRACE = "grace", _("Renewal overdue")
     SUSPENDED = "suspended", _("Suspended")
     RELEASED = "released", _("Released")
+    PRICE_CHANGE = "price_change", _("Price changes")
 
 
 class RenewalNotice(models.Model):

@@ -24,7 +24,7 @@ from inventory.models import Number, NumberStatus, StateReason
 
 from .. import ledger
 from ..invoices.terms import TermsCache
-from ..money import format_minor
+from ..money import format_minor, format_money
 from .models import NoticeKind, RenewalNotice
 from .postings import client_charge_minor
 
@@ -62,8 +62,9 @@ def _one_line(text: str) -> str:
 def _send(numbers: list[Number], kind: str) -> None:
     first = numbers[0]
     reseller, client = first.reseller, first.client
-    to_reseller = first.state_reason == StateReason.RESELLER_FUNDS and kind != (
-        NoticeKind.UPCOMING_SHORT
+    to_reseller = first.state_reason == StateReason.RESELLER_FUNDS and kind not in (
+        NoticeKind.UPCOMING_SHORT,
+        NoticeKind.PRICE_CHANGE,
     )
     if to_reseller:
         recipients = [reseller.support_email] if reseller.support_email else []
@@ -72,8 +73,20 @@ def _send(numbers: list[Number], kind: str) -> None:
         recipients = sorted(admins.values_list("user__email", flat=True))
     if not recipients:
         return
-    terms = TermsCache()
-    rows = [(n, format_minor(client_charge_minor(n, terms), n.currency)) for n in numbers]
+    if kind == NoticeKind.PRICE_CHANGE:
+        numbers = [n for n in numbers if n.retail_period_next_from is not None]
+        if not numbers:
+            return  # the change was withdrawn before this was sent
+        rows = [
+            (n, format_money(n.retail_period_next, n.currency), n.retail_period_next_from)
+            for n in numbers
+        ]
+    else:
+        terms = TermsCache()
+        rows = [
+            (n, format_minor(client_charge_minor(n, terms), n.currency), n.next_period_start)
+            for n in numbers
+        ]
     context = {
         "kind": kind,
         "rows": rows,

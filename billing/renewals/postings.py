@@ -4,6 +4,7 @@ ledger entries (split from the job in charging.py, which decides when to charge)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from inventory.models import Number
 
@@ -12,11 +13,13 @@ from ..invoices.tax import tax_on_top
 from ..invoices.terms import TermsCache
 from ..models import CYCLE_MONTHS, AccountKind
 from ..money import round_even, to_minor
+from .prices import retail_minor_for_period
 
 
 @dataclass
 class _Accounts:
-    """Ledger accounts already looked up in this run (they are locked fresh when posting)."""
+    """Ledger accounts already looked up in this run (they are locked fresh when posting), and
+    the issuers' tax terms (one query per issuer and run)."""
 
     found: dict[tuple, ledger.LedgerAccount] = field(default_factory=dict)
     terms: TermsCache = field(default_factory=TermsCache)
@@ -32,13 +35,13 @@ def _amounts(number: Number) -> tuple[int, int, int]:
     currency, cost_currency = number.currency, number.cost_currency
     months = CYCLE_MONTHS[number.billing_cycle]
     return (
-        to_minor(round_even(number.retail_period, currency), currency),
+        retail_minor_for_period(number, number.next_period_start),
         to_minor(round_even(number.wholesale_period, currency), currency),
         to_minor(round_even(number.cost_monthly * months, cost_currency), cost_currency),
     )
 
 
-def _taxes(number: Number, accounts: _Accounts) -> tuple[int, object, int, object]:
+def _taxes(number: Number, accounts: _Accounts) -> tuple[int, Decimal, int, Decimal]:
     """(retail tax, its rate, wholesale tax, its rate) added on top of the period's prices."""
     retail, wholesale, _cost = _amounts(number)
     retail_terms = accounts.terms.client_terms(number.client)
@@ -49,6 +52,26 @@ def _taxes(number: Number, accounts: _Accounts) -> tuple[int, object, int, objec
         tax_on_top(wholesale, wholesale_terms),
         wholesale_terms.rate_applied,
     )
+
+
+def tax_account_keys(
+    accounts: _Accounts, reseller_id: int, currency: str, country: str, vat_id: str
+) -> list[tuple]:
+    """The tax accounts a number's charge may post to (to find or create them before the
+    chunk's transaction, like the others)."""
+    keys = []
+    if accounts.terms.client_terms_of(reseller_id, country, vat_id).adds_tax:
+        keys.append(("rt", reseller_id, currency))
+    if accounts.terms.reseller_terms_of(reseller_id).adds_tax:
+        keys.append(("pt", currency))
+    return keys
+
+
+def client_charge_minor(number: Number, terms: TermsCache) -> int:
+    """What the client's wallet pays for the number's next period: retail and any tax added
+    on top (what warnings compare with the wallet and name)."""
+    retail = _amounts(number)[0]
+    return retail + tax_on_top(retail, terms.client_terms(number.client))
 
 
 def _client_wallets_prefetch(numbers: list[Number], accounts: _Accounts) -> None:
@@ -104,10 +127,3 @@ def _entries(number: Number, accounts: _Accounts) -> list[tuple[ledger.LedgerAcc
                       lambda: ledger.provider_payable(number.provider_account, cost_currency)),
          cost),
     ]  # fmt: skip
-
-
-def client_charge_minor(number: Number, terms: TermsCache) -> int:
-    """What the client's wallet pays for the number's next period: retail and any tax added
-    on top (what warnings compare with the wallet and name)."""
-    retail = _amounts(number)[0]
-    return retail + tax_on_top(retail, terms.client_terms(number.client))

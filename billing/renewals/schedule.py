@@ -11,6 +11,7 @@ import datetime as dt
 import zoneinfo
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 
 from ..models import CYCLE_MONTHS
 
@@ -32,6 +33,16 @@ def local_midnight(day: dt.date, time_zone: str) -> dt.datetime:
 
 def local_date(moment: dt.datetime, time_zone: str) -> dt.date:
     return moment.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
+
+
+def grace_days(reseller, provider_kind: str) -> int:
+    """Days a number unpaid stays in service: the reseller's grace, at most the platform's
+    shortest (RENEWAL_SHORTEST_GRACE_DAYS) where the provider cannot suspend it upstream."""
+    from inventory.upstream import suspends_upstream  # inventory imports billing's models
+
+    if suspends_upstream(provider_kind):
+        return reseller.renewal_grace_days
+    return min(reseller.renewal_grace_days, settings.RENEWAL_SHORTEST_GRACE_DAYS)
 
 
 def first_unpaid_period(anchor: dt.date, cycle: str, paid_until: dt.date) -> int:

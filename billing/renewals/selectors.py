@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from customers.models import Membership
 from inventory.models import HELD, OWING, Number, NumberStatus
+from inventory.upstream import kinds_without_upstream_suspension
 
 from .. import ledger
-from ..models import RenewalCharge
+from ..models import Order, RenewalCharge
 from ..selectors_wallets import Money
 from .charging import _amounts
+from .prices import retail_minor_for_period
 from .schedule import local_date, local_midnight, period_start
 
 DUE_SOON_DAYS = 30
@@ -48,17 +50,18 @@ def next_charge(number: Number) -> tuple[dt.datetime | None, Money | None]:
     return when, Money(_amounts(number)[0], number.currency)
 
 
-def _periods_due_by(number: Number, horizon: dt.datetime) -> int:
-    """How many of the number's periods fall due by ``horizon`` (owed ones included)."""
+def _periods_due_by(number: Number, horizon: dt.datetime) -> list[dt.date]:
+    """The starts of the number's periods falling due by ``horizon`` (owed ones included)."""
     if number.status not in (NumberStatus.ACTIVE, *OWING) or not number.auto_renew:
-        return 0
-    count, k = 0, number.renewal_period
+        return []
+    starts, k = [], number.renewal_period
     tz = number.reseller.time_zone
-    while local_midnight(period_start(number.renewal_anchor, number.billing_cycle, k), tz) <= (
-        horizon
-    ):
-        count, k = count + 1, k + 1
-    return count
+    while True:
+        start = period_start(number.renewal_anchor, number.billing_cycle, k)
+        if local_midnight(start, tz) > horizon:
+            return starts
+        starts.append(start)
+        k += 1
 
 
 def renewals_due_total(
@@ -72,7 +75,9 @@ def renewals_due_total(
     numbers = Number.objects.filter(
         client_id=actor.client_id, status__in=(NumberStatus.ACTIVE, *OWING), auto_renew=True
     ).select_related("reseller")
-    total = sum(_amounts(n)[0] * _periods_due_by(n, horizon) for n in numbers)
+    total = sum(
+        retail_minor_for_period(n, start) for n in numbers for start in _periods_due_by(n, horizon)
+    )
     return Money(total, actor.reseller.currency)
 
 
@@ -158,13 +163,30 @@ class NumberRow:
     number: Number
     next_charge_at: dt.datetime | None
     next_charge: Money | None
+    order_shown: bool = True  # its order exists for the viewer (a number may predate orders)
 
 
 def number_rows(numbers) -> list[NumberRow]:
-    """The numbers of a page with when each is charged next and how much."""
-    return [NumberRow(n, *next_charge(n)) for n in numbers]
+    """The numbers of a page with when each is charged next and how much, and whether the
+    order each came from can be opened (one query for the page)."""
+    numbers = list(numbers)
+    codes = {n.order_code for n in numbers}
+    orders = set(Order.objects.filter(reference__in=codes).values_list("reference", flat=True))
+    return [NumberRow(n, *next_charge(n), order_shown=n.order_code in orders) for n in numbers]
 
 
 def provider_blocked_count() -> int:
     blocked = Q(provider_blocked=True) & ~Q(status=NumberStatus.RELEASED)
     return Number.objects.filter(blocked).count()
+
+
+def numbers_without_upstream_suspension(*, actor: Membership) -> int:
+    """How many of the reseller's clients' held numbers are at a provider that cannot suspend
+    them upstream (their grace is the platform's shortest). No provider is named: a count."""
+    if not actor.is_reseller:
+        raise Http404
+    return Number.objects.filter(
+        reseller_id=actor.reseller_id,
+        status__in=HELD,
+        provider_account__kind__in=kinds_without_upstream_suspension(),
+    ).count()

@@ -25,9 +25,11 @@ from inventory.models import HELD, OWING, Number, NumberStatus, StateReason
 from inventory.upstream import upstream_action_request
 
 from .. import ledger
+from ..bulk import rows_set
 from ..models import AccountKind, LedgerAccount, TransactionKind
-from .charging import RunResult, _amounts, _notify, number_advance
+from .charging import RunResult, _notify, number_advance
 from .models import NoticeKind
+from .prices import retail_minor_for_period
 from .schedule import local_date, local_midnight, period_start
 
 RELEASE_NOW = "now"
@@ -116,7 +118,7 @@ def release_credit_minor(number: Number, today: dt.date) -> int:
     end = number.next_period_start
     days = (end - start).days
     unused = max(0, min(days, (end - today).days - 1))
-    retail = _amounts(number)[0]
+    retail = retail_minor_for_period(number, start)
     return int((Decimal(retail) * unused / days).quantize(Decimal(1), ROUND_HALF_EVEN))
 
 
@@ -237,6 +239,6 @@ def _due_times_recompute(reseller: Reseller) -> None:
             number.state_until = number.renewal_due_at
         batch.append(number)
         if len(batch) == 1000:
-            Number.objects.bulk_update(batch, ["renewal_due_at", "state_until"])
+            rows_set(Number, batch, ["renewal_due_at", "state_until"])
             batch.clear()
-    Number.objects.bulk_update(batch, ["renewal_due_at", "state_until"])
+    rows_set(Number, batch, ["renewal_due_at", "state_until"])

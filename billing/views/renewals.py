@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,8 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers.roles import client_admin_required, reseller_owner_required, reseller_required
 from customers.views.common import add_service_errors
 
-from ..forms_renewals import ReleaseForm, RenewalSettingsForm
-from ..renewals import selectors, services
+from ..forms_renewals import NumberPriceForm, ReleaseForm, RenewalSettingsForm
+from ..money import format_money
+from ..renewals import prices, selectors, services
 from ..renewals.charging import _amounts
 from ..selectors_wallets import Money
 
@@ -75,6 +78,50 @@ def number_release(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@reseller_owner_required
+def number_price(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reseller's owner sets a number's retail price for later periods."""
+    number = selectors.number_get(actor=request.membership, pk=pk)
+    form = NumberPriceForm(
+        request.POST if request.method == "POST" else None,
+        initial={"price": number.retail_period_next or number.retail_period},
+    )
+    if form.is_valid():
+        try:
+            number = prices.number_retail_price_set(
+                actor=request.membership, number=number, price=form.cleaned_data["price"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if number.retail_period_next_from:
+                messages.success(
+                    request,
+                    _("%(number)s costs %(price)s per period from %(date)s; its client is told.")
+                    % {
+                        "number": number,
+                        "price": format_money(number.retail_period_next, number.currency),
+                        "date": date_format(number.retail_period_next_from, "DATE_FORMAT"),
+                    },
+                )
+            else:
+                messages.success(request, _("%(number)s keeps its price.") % {"number": number})
+            return redirect("billing:numbers")
+    return render(
+        request,
+        "billing/number_price.html",
+        {
+            "number": number,
+            "form": form,
+            "price": format_money(number.retail_period, number.currency),
+            "wholesale": format_money(number.wholesale_period, number.currency),
+            "first_period": prices.price_change_first_period(number, timezone.now()),
+            "notice_days": settings.RENEWAL_PRICE_NOTICE_DAYS,
+        },
+    )
+
+
 @require_GET
 @reseller_required
 def at_risk(request: HttpRequest) -> HttpResponse:
@@ -103,4 +150,11 @@ def renewal_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Renewal settings saved."))
             return redirect(reverse("billing:renewal_settings"))
-    return render(request, "billing/renewal_settings.html", {"form": form})
+    context = {
+        "form": form,
+        "local_suspension_numbers": selectors.numbers_without_upstream_suspension(
+            actor=request.membership
+        ),
+        "shortest_grace_days": settings.RENEWAL_SHORTEST_GRACE_DAYS,
+    }
+    return render(request, "billing/renewal_settings.html", context)

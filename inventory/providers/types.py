@@ -172,11 +172,14 @@ class ProviderAdapter(Protocol):
     numbers" chooses them inside ``place_order``, where no other process can see which ones.
     """
 
-    kind: ClassVar[str]  # "didww" | "didfarm" | "idtexpress" | "pbxme"
+    kind: ClassVar[str]  # the provider package's ``PROVIDER.kind``
     capabilities: ClassVar[frozenset[str]]
     billing_cycles: ClassVar[frozenset[str]]  # of "monthly", "quarterly", "annual"
     max_quantity: ClassVar[int]
     upstream_actions: ClassVar[Mapping[str, str]]  # kind -> "api" | "local" | "manual"
+
+    def close(self) -> None:
+        """Close the HTTP client. Not for adapters from ``adapter_for``: the pool owns those."""
 
     def check(self) -> AccountStatus: ...
     def coverage(self) -> Iterator[CoverageRecord]: ...

@@ -1,6 +1,7 @@
 """Delivering the simulators' queued callbacks and webhooks, as the providers would.
 
-The DIDWW simulator queues a signed callback when an order completes or is canceled
+Any simulator may queue either kind (``state.callbacks_due`` or ``state.webhooks_due``). The DIDWW
+simulator queues a signed callback when an order completes or is canceled
 (``state.callbacks_due``, each with the ``callback_url`` the order was placed with); the DIDfarm
 simulator queues signed webhooks (``state.webhooks_due``) but, like DIDfarm, knows no URL for them:
 that is configured per account, so the caller passes ``webhook_url``.
@@ -30,7 +31,7 @@ logger = logging.getLogger("didhub.sandbox")
 class Delivery:
     """One HTTP request a provider would make to us: for GET the parameters are in ``url``."""
 
-    kind: str  # "didww", "didfarm"
+    kind: str  # the simulator's provider kind ("didww", "didfarm"), for logs
     method: str  # "GET" | "POST"
     url: str
     headers: Mapping[str, str]
@@ -45,18 +46,19 @@ def take_due(sandbox: Any, *, webhook_url: str = "") -> list[Delivery]:
     """Remove and return what ``sandbox`` has queued. DIDfarm webhooks stay queued while no
     ``webhook_url`` is known."""
     taken: list[Delivery] = []
+    kind = str(getattr(sandbox, "kind", "") or type(sandbox).__name__)
     with simulator_lock(sandbox):
         state = getattr(sandbox, "state", None)
         for due in _pop_all(getattr(state, "callbacks_due", None)):
             query = urlencode(due.params)
             if due.method.upper() == "GET":
                 separator = "&" if "?" in due.url else "?"
-                taken.append(Delivery("didww", "GET", f"{due.url}{separator}{query}", due.headers))
+                taken.append(Delivery(kind, "GET", f"{due.url}{separator}{query}", due.headers))
             else:
-                taken.append(Delivery("didww", "POST", due.url, due.headers, query.encode()))
+                taken.append(Delivery(kind, "POST", due.url, due.headers, query.encode()))
         if webhook_url:
             for due in _pop_all(getattr(state, "webhooks_due", None)):
-                taken.append(Delivery("didfarm", "POST", webhook_url, due.headers, due.body))
+                taken.append(Delivery(kind, "POST", webhook_url, due.headers, due.body))
     return taken
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -104,6 +104,17 @@ class DidfarmSandbox(PortalHandlers):
 
     def is_purchase(self, request: httpx.Request) -> bool:
         return request.method == "POST" and self._path(request.url.path) in _PURCHASES
+
+    # --- what tests ask a simulator (the fault matrix) -------------------------------------
+
+    buys_per_number: ClassVar[bool] = False  # one checkout per order item
+
+    def purchases_for(self, *, reference: str, external_id: str, number_ids: Sequence[str]) -> int:
+        """How many purchases were made upstream for one order item of ours."""
+        return sum(reference in map(str, o.metadata.values()) for o in self.state.orders.values())
+
+    def purchases_total(self) -> int:
+        return len(self.state.orders)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         request.read()

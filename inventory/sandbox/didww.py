@@ -14,7 +14,7 @@ voice-in trunks or other resources outside the buy flow.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -66,6 +66,17 @@ class DidwwSandbox(AccountEndpoints):
 
     def is_purchase(self, request: httpx.Request) -> bool:
         return request.method == "POST" and request.url.path.rstrip("/").endswith("/v3/orders")
+
+    # --- what tests ask a simulator (the fault matrix) -------------------------------------
+
+    buys_per_number: ClassVar[bool] = False  # one purchase (order) per order item
+
+    def purchases_for(self, *, reference: str, external_id: str, number_ids: Sequence[str]) -> int:
+        """How many purchases were made upstream for one order item of ours."""
+        return sum(o.external_reference_id == reference for o in self.state.orders.values())
+
+    def purchases_total(self) -> int:
+        return len(self.state.orders)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         with self._lock:

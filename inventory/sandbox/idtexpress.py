@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -88,6 +88,18 @@ class IdtExpressSandbox:
         except ValueError:
             return True  # refused anyway, but treat an unreadable order as money at stake
         return not (isinstance(body, dict) and body.get("preview") is True)
+
+    # --- what tests ask a simulator (the fault matrix) -------------------------------------
+
+    buys_per_number: ClassVar[bool] = False  # one order per order item
+
+    def purchases_for(self, *, reference: str, external_id: str, number_ids: Sequence[str]) -> int:
+        """How many purchases were made upstream for one order item of ours: IDT keeps no
+        reference of ours, so the order the item points at, once."""
+        return sum(o.id == external_id for o in self.state.orders.values())
+
+    def purchases_total(self) -> int:
+        return len(self.state.orders)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         with self._lock:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -120,6 +120,19 @@ class PbxmeSandbox:
 
     def is_purchase(self, request: httpx.Request) -> bool:
         return request.method == "POST" and request.url.path.endswith("/did/assign")
+
+    # --- what tests ask a simulator (the fault matrix) -------------------------------------
+
+    buys_per_number: ClassVar[bool] = True  # one did/assign per picked number
+
+    def purchases_for(self, *, reference: str, external_id: str, number_ids: Sequence[str]) -> int:
+        """How many purchases were made upstream for one order item of ours: the assignments
+        of its picks (PBXme keeps no reference of ours)."""
+        picks = set(number_ids)
+        return sum(str(a["did_id"]) in picks for a in self.state.assignments)
+
+    def purchases_total(self) -> int:
+        return len(self.state.assignments)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         with self._lock:

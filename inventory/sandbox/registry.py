@@ -12,34 +12,29 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from django.utils.module_loading import import_string
 
+from ..providers.registry import PROVIDERS
 from .faults import FaultConfig, transport_for
 
-SANDBOXES: dict[str, str] = {
-    "didww": "inventory.sandbox.didww.DidwwSandbox",
-    "idtexpress": "inventory.sandbox.idtexpress.IdtExpressSandbox",
-    "didfarm": "inventory.sandbox.didfarm.DidfarmSandbox",
-    "pbxme": "inventory.sandbox.pbxme.PbxmeSandbox",
-}
+# Derived from the provider packages' descriptions (inventory/providers/registry.py).
+SANDBOXES: dict[str, str] = {kind: d.simulator for kind, d in PROVIDERS.items()}
 
 # What each simulator accepts; anything else is refused the way the real API refuses it.
 SANDBOX_CREDENTIALS: dict[str, dict[str, str]] = {
-    "didww": {"api_key": "sandbox-didww-key"},
-    "idtexpress": {"api_key": "sandbox-idt-key", "api_secret": "sandbox-idt-secret"},
-    "didfarm": {"api_key": "sandbox-didfarm-token"},
-    "pbxme": {"username": "sandbox", "password": "sandbox-pbxme"},
+    kind: dict(d.sandbox_credentials) for kind, d in PROVIDERS.items()
 }
 
-# What the simulators sign their callbacks/webhooks with (DIDfarm's default webhook secret).
-SANDBOX_WEBHOOK_SECRETS: dict[str, str] = {"didfarm": "whsec_sandbox"}
+# What the simulators sign their webhooks with, where the secret is per account (DIDfarm).
+SANDBOX_WEBHOOK_SECRETS: dict[str, str] = {
+    kind: d.sandbox_webhook_secret for kind, d in PROVIDERS.items() if d.sandbox_webhook_secret
+}
 
 _instances: dict[tuple[str, str], Any] = {}
 _lock = threading.Lock()
 
 
 def make_sandbox(kind: str, *, seed: int = 1, scale: int = 1, **kwargs: Any) -> Any:
-    cls = import_string(SANDBOXES[kind])
+    cls = PROVIDERS[kind].simulator_class
     return cls(credentials=SANDBOX_CREDENTIALS[kind], seed=seed, scale=scale, **kwargs)
 
 

@@ -6,6 +6,7 @@ from billing.models import MarkupRule
 from billing.services import exchange_rate_set
 from customers.models import Role
 from inventory.accounts import provider_account_create
+from inventory.providers.registry import PROVIDERS
 from inventory.providers.types import CoverageRecord, Feature, NumberType, Sku
 from inventory.sync import catalog_sync
 from tests.billing.scripted_provider import ScriptedProvider
@@ -110,7 +111,7 @@ def shop(catalog):
     return {**selling_reseller(client_role=Role.CLIENT_USER, rates={"EUR": "1.10"}), **catalog}
 
 
-SANDBOX_KINDS = ("didww", "idtexpress", "didfarm", "pbxme")
+SANDBOX_KINDS = tuple(PROVIDERS)
 
 
 @pytest.fixture(autouse=True)
@@ -130,7 +131,7 @@ def sandbox_account(kind: str, *, name: str = "", faults: dict | None = None, gr
 
     from inventory.accounts import adapter_for
 
-    extra = {"countries": ["US", "GB"]} if kind in ("didfarm", "pbxme") else {}
+    extra = {"countries": ["US", "GB"]} if PROVIDERS[kind].needs_countries else {}
     account = provider_account_create(
         kind=kind, name=name or f"{kind}-test", sandbox=True, rate_limit="", **extra
     )

@@ -7,8 +7,10 @@ import re
 
 from billing.models import OrderItem
 from inventory.models import ProviderAccount
+from inventory.providers.registry import PROVIDERS
 
-PROVIDER_LABELS = ("DIDWW", "IDT Express", "IDT", "DIDfarm", "PBXme")
+# Every registered provider's label, and the short names people use for them.
+PROVIDER_LABELS = (*(d.label for d in PROVIDERS.values()), "IDT")
 
 
 def provider_words() -> list[str]:

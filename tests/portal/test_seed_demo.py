@@ -9,6 +9,7 @@ from django.core.management import call_command
 from billing import ledger
 from customers.models import Client, Membership, User
 from inventory.models import DidGroup, ProviderAccount
+from inventory.providers.registry import PROVIDERS
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_seed_demo_is_idempotent_and_syncs_every_provider(free_port):
     assert Client.objects.count() == 2
 
     accounts = ProviderAccount.objects.order_by("kind")
-    assert [a.kind for a in accounts] == ["didfarm", "didww", "idtexpress", "pbxme"]
+    assert [a.kind for a in accounts] == sorted(PROVIDERS)
     assert all(a.base_url.startswith(f"http://127.0.0.1:{free_port}/") for a in accounts)
     for account in accounts:
         assert account.last_sync_status == "ok"

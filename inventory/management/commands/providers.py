@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from audit.context import acting_from_cli
 from inventory.accounts import provider_account_check, provider_account_create
 from inventory.models import ProviderAccount
+from inventory.providers.registry import PROVIDERS
 from inventory.sync import CatalogSyncFailed, catalog_sync
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
         add = sub.add_parser("add", help="store an account (does not call the provider)")
-        add.add_argument("kind", choices=["didww", "idtexpress", "didfarm", "pbxme"])
+        add.add_argument("kind", choices=list(PROVIDERS))
         add.add_argument("--name", required=True)
         add.add_argument("--base-url", default="")
         add.add_argument("--currency", default="")

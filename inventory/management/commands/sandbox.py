@@ -1,4 +1,4 @@
-"""Serve the four provider simulators over real HTTP: ``python manage.py sandbox serve``."""
+"""Serve the provider simulators over real HTTP: ``python manage.py sandbox serve``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import NoReverseMatch, reverse
 
+from inventory.providers.registry import PROVIDERS
 from inventory.sandbox.delivery import CallbackDeliverer, httpx_post
 from inventory.sandbox.faults import FaultConfig
 from inventory.sandbox.registry import SANDBOX_CREDENTIALS, SANDBOXES, make_sandbox
@@ -17,7 +18,7 @@ from inventory.sandbox.server import make_server
 
 
 class Command(BaseCommand):
-    help = "Run didhub's simulators of DIDWW, IDT Express, DIDfarm and PBXme as an HTTP server."
+    help = "Run didhub's provider simulators (one per registered provider) as an HTTP server."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
@@ -51,10 +52,16 @@ class Command(BaseCommand):
         serve.add_argument(
             "--no-callbacks", action="store_true", help="keep callbacks and webhooks undelivered"
         )
+        serve.add_argument(
+            "--hold-demo-numbers",
+            action="store_true",
+            help="start DIDWW holding the numbers the demo's database has at didww-sandbox",
+        )
 
     def handle(self, *args, action: str, host: str, port: int, seed: int, scale: int,
                faults: str, only: str, webhook_url: list[str], no_callbacks: bool,
-               balance: Decimal | None, **options) -> None:  # fmt: skip
+               balance: Decimal | None, hold_demo_numbers: bool = False,
+               **options) -> None:  # fmt: skip
         kinds = [k.strip() for k in only.split(",") if k.strip()] or list(SANDBOXES)
         unknown = [k for k in kinds if k not in SANDBOXES]
         if unknown:
@@ -66,6 +73,11 @@ class Command(BaseCommand):
         urls = {} if no_callbacks else _webhook_urls(kinds, webhook_url)
         opening = {} if balance is None else {"balance": balance}
         sandboxes = {kind: make_sandbox(kind, seed=seed, scale=scale, **opening) for kind in kinds}
+        planted = None
+        if hold_demo_numbers:
+            from inventory.demo import demo_numbers_plant
+
+            planted = demo_numbers_plant(sandboxes)
         try:
             server = make_server(
                 sandboxes, host=host, port=port, faults=fault_config, timeout_hang=5.0
@@ -75,9 +87,12 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Provider sandbox on {server.root_url} (Ctrl-C stops)")
         )
+        if planted is not None:
+            self.stdout.write(f"  didww holds the demo database's {planted} number(s)")
         for kind in kinds:
             creds = " ".join(f"--credential {k}={v}" for k, v in SANDBOX_CREDENTIALS[kind].items())
-            countries = " --countries US,GB,DE" if kind in ("didfarm", "pbxme") else ""
+            described = PROVIDERS[kind].sandbox_countries
+            countries = f" --countries {','.join(described)}" if described else ""
             self.stdout.write(
                 f"  python manage.py providers add {kind} --name {kind}-local "
                 f"--base-url {server.base_url(kind)}{countries} {creds}"
@@ -100,10 +115,10 @@ class Command(BaseCommand):
 
 
 def _webhook_urls(kinds: list[str], given: list[str]) -> dict[str, str]:
-    """DIDWW orders carry their callback URL; DIDfarm webhooks need one per account."""
+    """Orders may carry their callback URL (DIDWW); others need one per account (DIDfarm)."""
     urls: dict[str, str] = {}
     for kind in kinds:
-        if kind != "didfarm":
+        if not PROVIDERS[kind].webhook_url_per_account:
             continue
         try:
             # The demo's account for this simulator is "<kind>-sandbox" (inventory/demo.py).

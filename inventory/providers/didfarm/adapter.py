@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from ..errors import InvalidRequest, NotFound
 from ..http import AccountConfig
+from ..listing import listing_gap
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -29,7 +30,7 @@ from ..types import (
     OwnedNumber,
     ProviderOrder,
 )
-from . import groups, wire
+from . import PROVIDER, groups, wire
 from .client import DidfarmClient
 from .suspension import DidfarmSuspension
 from .wire import LABEL
@@ -62,11 +63,8 @@ class DidfarmAdapter(DidfarmSuspension):
     kind: ClassVar[str] = "didfarm"
     # No "forwarding": DIDfarm routes numbers to SIP trunks only (set_routing takes a trunk).
     # "reference": our reference rides in checkout metadata, so find_order needs nothing else.
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"pick_number", "trunks", "sms", "callbacks", "reference"}
-    )
-    # The order's billing_cycle: "monthly (default), quarterly, or annual" (API reference).
-    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly", "quarterly", "annual"})
+    capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
+    billing_cycles: ClassVar[frozenset[str]] = PROVIDER.billing_cycles
     max_quantity: ClassVar[int] = 100
     # Suspension unroutes the number (the documented did-routing call with no trunk) and restore
     # routes it back. Neither document gives a release call, so a release is an admin's task
@@ -80,6 +78,9 @@ class DidfarmAdapter(DidfarmSuspension):
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
         self.client = DidfarmClient(config)
+
+    def close(self) -> None:
+        self.client.close()
 
     # --- account ----------------------------------------------------------------------------
 
@@ -302,6 +303,7 @@ class DidfarmAdapter(DidfarmSuspension):
                     logger.warning(
                         "%s: number %s has unknown status %r", LABEL, did.number, did.status
                     )
+                    listing_gap(f"{LABEL}: number {did.number} has unknown status {did.status!r}")
                 continue
             group = ""
             if did.country and did.number_type is not None:

@@ -19,6 +19,7 @@ import httpx
 
 from .. import errors
 from ..http import AccountConfig, ProviderHttp, json_body, retry_after_seconds
+from ..listing import listing_gap
 from ..types import NumberType
 from . import wire
 from .wire import LABEL
@@ -251,20 +252,26 @@ def paged(fetch: Callable[[int], wire.Page[T]]) -> Iterator[T]:
     one means the server ignores ``page``: stop rather than loop.
     """
     seen = 0
-    previous = None
+    total = previous = None
     for number in range(1, MAX_PAGES + 1):
         page = fetch(number)
         if page.raw_count == 0:
+            if total is not None and seen < total:
+                listing_gap(f"{LABEL}: page {number} was empty after {seen} of {total} records")
             return
         if page.marker == previous:
             logger.warning("%s repeated page %s: stopping the walk", LABEL, number - 1)
+            listing_gap(f"{LABEL}: page {number} repeated the previous one")
             return
         previous = page.marker
         yield from page.items
         seen += page.raw_count
         if page.total is None:
             logger.warning("%s sent a page without meta.total: stopping the walk", LABEL)
+            listing_gap(f"{LABEL}: page {number} had no meta.total")
             return
+        total = page.total
         if seen >= page.total:
             return
     logger.warning("%s: gave up after %s pages", LABEL, MAX_PAGES)
+    listing_gap(f"{LABEL}: gave up after {MAX_PAGES} pages")

@@ -18,7 +18,22 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ..webhooks import (
+    NUMBER_BLOCKED,
+    NUMBER_RELEASED,
+    InboundEvent,
+    MalformedEvent,
+    e164,
+    scalar,
+    storable,
+)
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from inventory.models import ProviderAccount
 
 SIGNATURE_HEADER = "X-DIDfarm-Signature"
 
@@ -39,6 +54,10 @@ EVENTS = frozenset(
         "number.expiring",
     }
 )
+
+
+# What an event says about the number in ``data.number`` (InboundEvent.number_event).
+NUMBER_EVENTS = {"number.suspended": NUMBER_BLOCKED, "number.released": NUMBER_RELEASED}
 
 
 class WebhookError(ValueError):
@@ -107,3 +126,48 @@ def _timestamp(value: object) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def event_parse(raw_body: bytes) -> InboundEvent:
+    """The webhook endpoint's event from a raw body (after the signature was checked)."""
+    try:
+        parsed = parse_event(raw_body)
+    except RecursionError as exc:  # json gives up on very deep nesting this way
+        raise MalformedEvent("the webhook body is nested too deeply") from exc
+    except WebhookError as exc:
+        raise MalformedEvent(str(exc)) from exc
+    payload = json.loads(raw_body)  # an object: parse_event checked it
+    storable(payload)
+    if len(parsed.id) > 200 or len(parsed.type) > 60:
+        raise MalformedEvent("the webhook's id or event type is too long")
+    raw_time = payload.get("timestamp")
+    if raw_time is not None and parsed.timestamp is None:
+        raise MalformedEvent("the webhook timestamp is not an ISO 8601 time")
+    data = parsed.data
+    metadata = data.get("metadata")
+    reference = metadata.get("reference") if isinstance(metadata, dict) else None
+    return InboundEvent(
+        event_id=parsed.id,
+        kind=parsed.type,
+        payload=payload,
+        our_reference=reference.strip()[:40] if isinstance(reference, str) else "",
+        external_order_id=scalar(data.get("order_id")),
+        number=e164(data.get("number")),
+        timestamp=parsed.timestamp,
+        number_event=NUMBER_EVENTS.get(parsed.type, ""),
+    )
+
+
+class DidfarmWebhookReceiver:
+    methods = frozenset({"POST"})
+
+    def verify(self, request: HttpRequest, *, account: ProviderAccount, url: str) -> bool:
+        secret = account.webhook_secret if isinstance(account.webhook_secret, str) else ""
+        header = request.headers.get(SIGNATURE_HEADER, "")
+        return bool(header) and verify(secret, request.body, header)
+
+    def parse(self, request: HttpRequest) -> InboundEvent:
+        return event_parse(request.body)
+
+
+RECEIVER = DidfarmWebhookReceiver()

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from .. import errors
+from ..listing import listing_gap
 from ..normalize import cents_to_decimal, features, number_type, to_decimal
 from ..types import Feature, NumberType
 from .values import VOICE, VOICE_SMS, cents, country_code, decimal, e164, kind_of, nanp_e164
@@ -185,6 +186,7 @@ def page_of(body: object, what: str, parse: Callable[[Any], T], *, requested_pag
             logger.warning(
                 "%s: skipping a %s record with an unexpected shape: %s", LABEL, what, exc
             )
+            listing_gap(f"{LABEL}: skipped a {what} record: {exc}")
     meta = body.get("meta") if isinstance(body, dict) else None
     total = page = None
     if isinstance(meta, dict):

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from .. import errors
 from ..http import AccountConfig
+from ..listing import listing_gap
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -20,7 +21,7 @@ from ..types import (
     OwnedNumber,
     ProviderOrder,
 )
-from . import coverage, wire
+from . import PROVIDER, coverage, wire
 from .client import LABEL, DidwwClient, one
 from .suspension import DidwwSuspension
 
@@ -41,12 +42,8 @@ class DidwwAdapter(DidwwSuspension):
     # part of the documents we build against (see set_routing). "reference": orders carry our
     # external_reference_id, so find_order needs nothing but the reference. "pick_by_id": an
     # exact number is ordered by its available DID id, never by the number itself.
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"coverage_tree", "pick_number", "pick_by_id", "backorder", "callbacks", "reference"}
-    )
-    # DIDWW charges a DID every month; billing_cycles_count only limits how many months it
-    # renews, it does not prepay a longer period.
-    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})
+    capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
+    billing_cycles: ClassVar[frozenset[str]] = PROVIDER.billing_cycles
     max_quantity: ClassVar[int] = 100
     # Suspension stops the renewal (billing_cycles_count 0) and unassigns the voice-in trunk
     # (or trunk group); release cancels the DID (terminated: true).
@@ -252,6 +249,7 @@ class DidwwAdapter(DidwwSuspension):
                 number = to_e164(item.number)
             except ValueError:
                 logger.warning("%s did %s: number %r skipped", LABEL, item.id, item.number)
+                listing_gap(f"{LABEL} did {item.id}: unreadable number {item.number!r}")
                 continue
             if item.terminated:
                 status = "terminated"

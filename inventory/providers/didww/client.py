@@ -10,6 +10,7 @@ import httpx
 
 from .. import errors
 from ..http import AccountConfig, ProviderHttp, json_body, retry_after_seconds, status_error
+from ..listing import listing_gap
 from . import wire
 
 logger = logging.getLogger("didhub.providers")
@@ -120,6 +121,7 @@ class DidwwClient:
                 return
             if following == current:
                 logger.warning("%s %s: links.next points at the same page; stopping", LABEL, path)
+                listing_gap(f"{LABEL} {path}: links.next pointed at the same page")
                 return
             current = following
 
@@ -130,17 +132,30 @@ class DidwwClient:
         parse: Callable[[wire.Resource, wire.Included], T],
     ) -> Iterator[T]:
         """Parsed rows of every page; a row with a broken shape is logged and skipped."""
+        seen, total = 0, None
         for body in self.pages(path, params):
             rows = body.get("data")
             if not isinstance(rows, list):
                 logger.warning("%s %s: a page without a data list; skipped", LABEL, path)
+                listing_gap(f"{LABEL} {path}: a page without a data list")
                 continue
+            meta = body.get("meta")
+            if total is None and isinstance(meta, Mapping):
+                total = (
+                    meta.get("total_records")
+                    if isinstance(meta.get("total_records"), int)
+                    else None
+                )
+            seen += len(rows)
             included = wire.included_index(body)
             for raw in rows:
                 try:
                     yield parse(wire.resource(raw), included)
                 except wire.WireError as exc:
                     logger.warning("%s %s: skipped a record: %s", LABEL, path, exc)
+                    listing_gap(f"{LABEL} {path}: skipped a record: {exc}")
+        if total is not None and seen < total:
+            listing_gap(f"{LABEL} {path}: the pages ended after {seen} of {total} records")
 
     # --- writing ---------------------------------------------------------------------------
 

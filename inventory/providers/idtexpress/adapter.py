@@ -2,7 +2,8 @@
 
 What the API v1 document does not offer is left out: no balance endpoint (``check`` reports
 ``balance=None``), no list of individual numbers to pick from, no routing or forwarding, no field
-for our reference on an order (see ``journal.py`` for how a lost order is found again).
+for our reference on an order: a lost order is found again by what was ordered and when, from the
+request provisioning persisted before placing it (``find_order``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, ClassVar
 
 from .. import errors
 from ..http import AccountConfig
+from ..listing import listing_gap
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -24,9 +26,8 @@ from ..types import (
     OwnedNumber,
     ProviderOrder,
 )
-from . import coverage, status, wire
+from . import PROVIDER, coverage, status, wire
 from .client import LABEL, IdtExpressClient
-from .journal import JOURNAL, AccountKey
 
 logger = logging.getLogger("didhub.providers")
 
@@ -39,10 +40,8 @@ class IdtExpressAdapter:
     kind: ClassVar[str] = "idtexpress"
     # No "pick_number" (no available-numbers endpoint), "forwarding" (no routing endpoint) or
     # "callbacks" (no webhooks); IDT back-orders on its own when a group runs short.
-    capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"coverage_tree", "order_preview", "backorder"}
-    )
-    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # fees are monthly
+    capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
+    billing_cycles: ClassVar[frozenset[str]] = PROVIDER.billing_cycles
     max_quantity: ClassVar[int] = MAX_QUANTITY
     # IDT has no routing API, so a suspension is ours alone (the number is flagged here and
     # billing keeps its grace short); a release is DELETE /v1/dids/numbers/{number}.
@@ -55,7 +54,6 @@ class IdtExpressAdapter:
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
         self.client = IdtExpressClient(config)
-        self._account: AccountKey = (self.kind, config.name, self.client.http.config.base_url)
 
     def close(self) -> None:
         self.client.close()
@@ -94,23 +92,11 @@ class IdtExpressAdapter:
                         f"{LABEL}: insufficient funds for {request.quantity} number(s) "
                         f"from DID group {group_id} ({item.status})"
                     )
-        JOURNAL.begin(
-            self._account,
-            request.our_reference,
-            str(group_id),
-            request.quantity,
-            datetime.now(UTC),
-        )
-        try:
-            placed = self.client.create_order(group_id, request.quantity, preview=False)
-        except errors.OutcomeUnknown:
-            raise  # the journal entry stays: find_order needs it
-        except errors.ProviderError:
-            JOURNAL.forget(self._account, request.our_reference)
-            raise
+        # A lost answer raises OutcomeUnknown: the caller resolves it with find_order, from the
+        # request and start time it persisted before this call.
+        placed = self.client.create_order(group_id, request.quantity, preview=False)
         if placed is None:  # pragma: no cover -- create_order(preview=False) never returns None
             raise errors.OutcomeUnknown(f"{LABEL} accepted the order but sent no order")
-        JOURNAL.settle(self._account, request.our_reference, placed.id)
         return self._to_order(placed, request.our_reference)
 
     @staticmethod
@@ -149,8 +135,8 @@ class IdtExpressAdapter:
         return int(group)
 
     def get_order(self, external_id: str) -> ProviderOrder:
-        placed = self.client.get_order(external_id)
-        return self._to_order(placed, JOURNAL.reference_of(self._account, placed.id))
+        # IDT's order carries no reference of ours: the caller knows whose order it polls.
+        return self._to_order(self.client.get_order(external_id), "")
 
     def find_order(
         self,
@@ -162,27 +148,16 @@ class IdtExpressAdapter:
     ) -> ProviderOrder | None:
         """The upstream order placed for ``our_reference``, or None if there is none.
 
-        IDT keeps no reference of ours. The attempt this process journaled says what was ordered;
-        from another process (a restart, a SIGKILLed worker) the caller's persisted ``request``
-        and ``placed_after`` say it instead, and ``claimed`` names the upstream orders other
-        references already own, which the journal of a fresh process does not know.
+        IDT keeps no reference of ours. The caller's persisted ``request`` and ``placed_after``
+        say what was ordered and when, from any process (a restart, a SIGKILLed worker), and
+        ``claimed`` names the upstream orders other references already own (the caller's
+        order rows record them). Nothing is kept in this process's memory.
         """
-        attempt = JOURNAL.attempt(self._account, our_reference)
-        if attempt is not None and attempt.order_id:
-            return self._to_order(self.client.get_order(attempt.order_id), our_reference)
-        if attempt is not None:
-            return self.match_order(
-                our_reference,
-                group_external_id=attempt.group_id,
-                quantity=attempt.quantity,
-                placed_after=attempt.started_at,
-                claimed=claimed,
-            )
         if request is None or placed_after is None:
             raise errors.InvalidRequest(
-                f"{LABEL} orders carry no reference of ours and this process did not place "
-                f"{our_reference}: pass the request sent and when the attempt started, or match "
-                "it in the IDT Express portal",
+                f"{LABEL} orders carry no reference of ours: pass the request sent for "
+                f"{our_reference} and when the attempt started, or match it in the IDT Express "
+                "portal",
                 field="our_reference",
             )
         if request.our_reference != our_reference:
@@ -211,13 +186,11 @@ class IdtExpressAdapter:
         """The upstream order for a DID group and quantity placed at or after ``placed_after``
         that no other reference has claimed (the earliest, if several qualify).
 
-        Claimed are the orders in ``claimed`` and those this process's journal matched to other
-        references. None is a verified answer: IDT lists every order, and none qualifies.
+        None is a verified answer: IDT lists every order, and none qualifies.
         """
         if placed_after.tzinfo is None:
             placed_after = placed_after.replace(tzinfo=UTC)
         since = placed_after - CLOCK_SKEW
-        claimed = claimed | JOURNAL.claimed(self._account, besides=our_reference)
         matches: list[wire.Order] = []
         for summary in self.client.orders():
             if summary.id in claimed or summary.ordered != quantity:
@@ -238,8 +211,6 @@ class IdtExpressAdapter:
             )  # fmt: skip
         far_future = datetime.max.replace(tzinfo=UTC)
         chosen = min(matches, key=lambda o: (o.created_at or far_future, o.id))
-        JOURNAL.begin(self._account, our_reference, group_external_id, quantity, placed_after)
-        JOURNAL.settle(self._account, our_reference, chosen.id)
         return self._to_order(chosen, our_reference)
 
     def _to_order(self, placed: wire.Order, our_reference: str) -> ProviderOrder:
@@ -286,6 +257,7 @@ class IdtExpressAdapter:
                 number = to_e164(item.number, country_calling_code=calling_code)
             except ValueError:
                 logger.warning("%s numbers: %r skipped", LABEL, item.number)
+                listing_gap(f"{LABEL} numbers: unreadable number {item.number!r}")
                 continue
             extra = {"idt_status": item.status}
             if item.added_at:

@@ -17,6 +17,7 @@ import httpx
 
 from .. import errors
 from ..http import AccountConfig, ProviderHttp, json_body, retry_after_seconds, status_error
+from ..listing import listing_gap
 from . import wire
 
 logger = logging.getLogger("didhub.providers")
@@ -180,10 +181,13 @@ class IdtExpressClient:
                 logger.warning(
                     "%s %s: asked page %d, got %d; stopping", LABEL, path, number, result.page
                 )
+                listing_gap(f"{LABEL} {path}: asked page {number}, got {result.page}")
                 return
             yield from _parsed(result.rows, parse, path)
             seen += len(result.rows)
             if not result.rows:
+                if result.total is not None and seen < result.total:
+                    listing_gap(f"{LABEL} {path}: page {number} empty at {seen} of {result.total}")
                 return
             if result.total is not None:
                 if seen >= result.total:
@@ -192,6 +196,7 @@ class IdtExpressClient:
                 return
             number += 1
         logger.warning("%s %s: stopped after %d pages", LABEL, path, MAX_PAGES)
+        listing_gap(f"{LABEL} {path}: stopped after {MAX_PAGES} pages")
 
     # --- coverage --------------------------------------------------------------------------
 
@@ -271,3 +276,4 @@ def _parsed(rows: list[Any], parse: Callable[[object], T], path: str) -> Iterato
             yield parse(raw)
         except wire.WireError as exc:
             logger.warning("%s %s: skipped a record: %s", LABEL, path, exc)
+            listing_gap(f"{LABEL} {path}: skipped a record: {exc}")

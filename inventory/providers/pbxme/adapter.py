@@ -11,12 +11,12 @@ order reference. So:
 - ``find_order(our_reference)`` cannot ask PBXme for our reference, so it matches the numbers the
   order asked for against ``did/list``. Those numbers were available, i.e. not ours, before the
   order, so any of them in ``did/list`` was bought by this order (unless another order of ours
-  ``claimed`` it). The picks come from this process's memory of ``place_order``, or from the
-  caller's persisted ``request`` when it carries exact ``numbers``/``number_ids``. An order of
-  "any N numbers" placed by another process cannot be resolved: its picks were made inside
-  ``place_order`` and died with it. That raises ``OutcomeUnknown`` rather than answering "no
-  order", which would invite buying twice; hence callers pick first (``available_numbers``) and
-  send exact numbers, as the adapter has "pick_number" but not "reference".
+  ``claimed`` it). The picks come from the caller's persisted ``request`` when it carries exact
+  ``numbers``/``number_ids`` (nothing is kept in process memory). A lost order of "any N
+  numbers" cannot be resolved: its picks were made inside ``place_order`` and are known
+  nowhere. That raises ``OutcomeUnknown`` rather than answering "no order", which would invite
+  buying twice; hence callers pick first (``available_numbers``) and send exact numbers, as the
+  adapter has "pick_number" but not "reference".
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import ClassVar
 
 from .. import errors
 from ..http import AccountConfig
+from ..listing import listing_gap
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -39,10 +40,10 @@ from ..types import (
     ProviderOrder,
     Shortfall,
 )
-from . import groups, wire
+from . import PROVIDER, groups, wire
 from .client import LABEL, PbxmeClient
 from .forwarding import forward_target
-from .picks import ORDER_PREFIX, REQUESTED, e164_or_raw, order_tokens, persisted_picks
+from .picks import ORDER_PREFIX, e164_or_raw, order_tokens, persisted_picks
 from .suspension import PbxmeSuspension
 
 logger = logging.getLogger("didhub.providers")
@@ -52,8 +53,8 @@ class PbxmeAdapter(PbxmeSuspension):
     kind: ClassVar[str] = "pbxme"
     # No "reference": nothing of ours travels upstream, so a lost order is found again only by
     # exact picks (see find_order); callers pick with available_numbers and send the picks.
-    capabilities: ClassVar[frozenset[str]] = frozenset({"pick_number", "forwarding"})
-    billing_cycles: ClassVar[frozenset[str]] = frozenset({"monthly"})  # numbers bill monthly
+    capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
+    billing_cycles: ClassVar[frozenset[str]] = PROVIDER.billing_cycles
     max_quantity: ClassVar[int] = 100
     # Suspension re-forwards the number to nowhere (or the configured announcement) and restore
     # forwards it back; PBXme renews a number as long as it is on the account, so only release
@@ -128,7 +129,6 @@ class PbxmeAdapter(PbxmeSuspension):
                 detail=f"{LABEL} has no number available in {request.group_external_id}",
                 shortfall=Shortfall.OUT_OF_STOCK,
             )
-        REQUESTED.remember(self.config.name, request.our_reference, tuple(picks))
         bought: list[tuple[str, str]] = []
         failure: errors.ProviderError | None = None
         for did_id, number in picks:
@@ -212,9 +212,7 @@ class PbxmeAdapter(PbxmeSuspension):
         have been bought by another order of ours.
         """
         del placed_after
-        picks = REQUESTED.get(self.config.name, our_reference)
-        if picks is None:
-            picks = persisted_picks(our_reference, request)
+        picks = persisted_picks(our_reference, request)
         taken = {t for order_id in claimed for t in order_tokens(order_id)}
         by_id: dict[str, wire.OwnedDid] = {}
         by_number: dict[str, wire.OwnedDid] = {}
@@ -250,6 +248,7 @@ class PbxmeAdapter(PbxmeSuspension):
                 yield wire.owned_did(raw)
             except wire.WireError as exc:
                 logger.warning("%s owned DID skipped: %s (%.200r)", LABEL, exc, raw)
+                listing_gap(f"{LABEL} owned DID skipped: {exc}")
 
     @staticmethod
     def _e164(did: wire.OwnedDid) -> str:
@@ -257,6 +256,7 @@ class PbxmeAdapter(PbxmeSuspension):
             return to_e164(did.number)
         except ValueError:
             logger.warning("%s did %s: number %r unreadable", LABEL, did.did_id, did.number)
+            listing_gap(f"{LABEL} did {did.did_id}: unreadable number {did.number!r}")
             return ""
 
     def owned_numbers(self) -> Iterator[OwnedNumber]:

@@ -1,16 +1,13 @@
 """Which numbers a PBXme order asked for, so a lost answer can be resolved against ``did/list``.
 
 PBXme keeps no reference of ours, so an order is known only by its picks: (did_id, E.164) pairs.
-They come from ``REQUESTED`` (what ``place_order`` picked, in this process's memory) or, from any
-other process, from the ``OrderRequest`` the caller persisted, provided it names exact numbers.
+They come from the ``OrderRequest`` the caller persisted before buying (provisioning picks first
+and persists the picks), provided it names exact numbers; nothing is kept in process memory.
 Our order ids list the picks too (``"assign:<did_id>,…"``), which is how orders ``claimed`` by
 other references are told apart.
 """
 
 from __future__ import annotations
-
-import threading
-from collections import OrderedDict
 
 from .. import errors
 from ..normalize import to_e164
@@ -18,46 +15,17 @@ from ..types import OrderRequest
 from .client import LABEL
 
 ORDER_PREFIX = "assign:"
-_REMEMBERED = 10_000  # requests kept for find_order, per process
 
 Picks = tuple[tuple[str, str], ...]  # (did_id, E.164); either may be "" when not known
-
-
-class _Requested:
-    """our_reference -> the (did_id, E.164) pairs an order asked for, shared by every adapter
-    of an account in this process (a new adapter per task must still resolve a lost answer)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple[str, str], Picks] = OrderedDict()
-
-    def remember(self, account: str, ref: str, picks: Picks) -> None:
-        with self._lock:
-            self._items[(account, ref)] = picks
-            self._items.move_to_end((account, ref))
-            while len(self._items) > _REMEMBERED:
-                self._items.popitem(last=False)
-
-    def get(self, account: str, ref: str) -> Picks | None:
-        with self._lock:
-            return self._items.get((account, ref))
-
-    def clear(self) -> None:
-        """Forget everything, as a new process would (tests)."""
-        with self._lock:
-            self._items.clear()
-
-
-REQUESTED = _Requested()
 
 
 def persisted_picks(our_reference: str, request: OrderRequest | None) -> Picks:
     """The picks of a request a caller persisted; "" where it sent only numbers or only ids."""
     if request is None or not (request.numbers or request.number_ids):
-        # "No order" would invite buying twice; which numbers place_order chose died with it.
+        # "No order" would invite buying twice; which numbers place_order chose is known nowhere.
         raise errors.OutcomeUnknown(
-            f"{LABEL} keeps no order reference, this process did not place {our_reference} and "
-            "no exact numbers were given: only a person comparing did/list with the order can tell"
+            f"{LABEL} keeps no order reference and no exact numbers were given for "
+            f"{our_reference}: only a person comparing did/list with the order can tell"
         )
     if request.our_reference != our_reference:
         raise errors.InvalidRequest(

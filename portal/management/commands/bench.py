@@ -18,6 +18,7 @@ from django.test.utils import override_settings, setup_databases, teardown_datab
 
 from inventory.accounts import provider_account_create
 from inventory.models import ProviderAccount
+from inventory.providers.registry import PROVIDERS
 from inventory.sandbox.registry import SANDBOXES, reset_sandboxes
 from inventory.sync import catalog_sync
 from portal.bench_browse import bench_browse
@@ -136,7 +137,7 @@ def _bench_account(kind: str, prefix: str):
         name=f"{prefix}-{kind}",
         sandbox=True,
         rate_limit="",
-        countries=NUMBER_LEVEL_COUNTRIES if kind in ("didfarm", "pbxme") else [],
+        countries=NUMBER_LEVEL_COUNTRIES if PROVIDERS[kind].needs_countries else [],
     )
 
 

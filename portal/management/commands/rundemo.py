@@ -25,7 +25,7 @@ def demo_children(*, host: str, port: int) -> list[ChildSpec]:
         # The simulators run over HTTP so that the web server and the worker share one state.
         ChildSpec("sandbox", [
             python, "manage.py", "sandbox", "serve", "--port", str(sandbox_port()),
-            "--balance", DEMO_PROVIDER_BALANCE,
+            "--balance", DEMO_PROVIDER_BALANCE, "--hold-demo-numbers",
         ]),
         ChildSpec("worker", [
             python, "-m", "celery", "-A", "portal", "worker", "--beat", "--pool=threads",

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from billing.demo import demo_prices_ensure, demo_wallets_ensure
+from billing.demo_numbers import demo_numbers_ensure
 from customers.demo import DEMO_PASSWORD, demo_people_ensure
 from inventory.demo import demo_accounts_ensure, demo_catalog_sync
 from inventory.sync import CatalogSyncFailed
@@ -33,6 +34,8 @@ class Command(BaseCommand):
                 client=people.client,
             )  # fmt: skip
             accounts = demo_accounts_ensure()
+            didww = next(a for a in accounts if a.kind == "didww")
+            numbers = demo_numbers_ensure(admin=people.admin, owner=people.owner, account=didww)
         if not no_sync:
             try:
                 for name, counts in demo_catalog_sync(accounts).items():
@@ -41,6 +44,7 @@ class Command(BaseCommand):
             except CatalogSyncFailed as error:
                 raise CommandError(f"the sandbox catalog could not be synced: {error}") from None
 
+        self._numbers_say(numbers)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))
         for user, where in (
             (people.admin, "platform admin → /admin/"),
@@ -48,3 +52,18 @@ class Command(BaseCommand):
             (people.client_admin, f"client admin of {people.client.name} → /client/"),
         ):
             self.stdout.write(f"  {user.email:<24} {DEMO_PASSWORD}   ({where})")
+
+    def _numbers_say(self, numbers) -> None:
+        """The seeded numbers and the commands that move the renewal clock over them."""
+        self.stdout.write("Demo numbers (bought last month, renewing monthly):")
+        for seeded in numbers:
+            number = seeded.number
+            due = number.renewal_due_at
+            when = f"next charge {due:%Y-%m-%dT%H:%M} UTC" if due else number.get_status_display()
+            self.stdout.write(f"  {number.e164}  {number.client.name:<20} {when}")
+        dues = sorted(s.number.renewal_due_at for s in numbers if s.number.renewal_due_at)
+        if dues:
+            self.stdout.write(
+                "  Move the clock: .venv/bin/python manage.py renewals run "
+                f"--now {dues[0]:%Y-%m-%dT%H:%M}   (then later dates: grace, suspension, release)"
+            )

@@ -65,30 +65,20 @@ def one_provider_connection(monkeypatch):
     return made
 
 
-def upstream_purchases(kind: str, sandbox, item: OrderItem) -> int:
+def upstream_purchases(sandbox, item: OrderItem) -> int:
     """How many purchases the simulator recorded for ``item``."""
-    state = sandbox.state
-    if kind == "didww":
-        return sum(o.external_reference_id == item.reference for o in state.orders.values())
-    if kind == "didfarm":
-        return sum(item.reference in map(str, o.metadata.values()) for o in state.orders.values())
-    if kind == "idtexpress":  # no reference upstream: the order the item points at, once
-        return sum(o.id == item.external_id for o in state.orders.values())
-    picks = set(item.requested_number_ids)  # PBXme: one assignment per picked number
-    return sum(str(a["did_id"]) in picks for a in state.assignments)
-
-
-def total_purchases(kind: str, sandbox) -> int:
-    if kind == "pbxme":
-        return len(sandbox.state.assignments)
-    return len(sandbox.state.orders)
+    return sandbox.purchases_for(
+        reference=item.reference,
+        external_id=item.external_id,
+        number_ids=tuple(item.requested_number_ids),
+    )
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("kind", SANDBOX_KINDS)
 def test_orders_end_once_under_faults(store, kind, fault, one_provider_connection):
-    # A name per cell: IDT's journal and PBXme's picks are process-wide per account name, and a
-    # fresh simulator hands out the same upstream order ids again.
+    # A name per cell: simulators are process-wide per account name, and a fresh simulator
+    # hands out the same upstream order ids again.
     account = sandbox_account(kind, name=f"{kind}-{fault}", groups=3)
     config, injected_as = FAULTS[fault]
     account.sandbox_faults = config  # synced without faults: the orders meet them
@@ -129,10 +119,10 @@ def test_orders_end_once_under_faults(store, kind, fault, one_provider_connectio
                 assert hold.captured_minor == hold.amount_minor * delivered // item.quantity
             assert_numbers_match(item)
         if item.external_id or delivered:
-            expected = delivered if kind == "pbxme" else 1
-            assert upstream_purchases(kind, sandbox, item) == expected, item.reference
-    assert total_purchases(kind, sandbox) == sum(
-        (len(i.delivered_numbers) if kind == "pbxme" else 1)
+            expected = delivered if sandbox.buys_per_number else 1
+            assert upstream_purchases(sandbox, item) == expected, item.reference
+    assert sandbox.purchases_total() == sum(
+        (len(i.delivered_numbers) if sandbox.buys_per_number else 1)
         for i in items
         if i.external_id or i.delivered_numbers
     )

@@ -7,7 +7,6 @@ import respx
 import stamina
 
 from inventory.providers.idtexpress.adapter import IdtExpressAdapter
-from inventory.providers.idtexpress.journal import JOURNAL
 
 from .support import BASE, make_adapter
 
@@ -17,13 +16,6 @@ def fast_retries() -> Iterator[None]:
     # Three attempts, no backoff sleeps: retries are exercised without slowing the suite.
     with stamina.set_testing(True, attempts=3):
         yield
-
-
-@pytest.fixture(autouse=True)
-def fresh_journal() -> Iterator[None]:
-    JOURNAL.clear()
-    yield
-    JOURNAL.clear()
 
 
 @pytest.fixture

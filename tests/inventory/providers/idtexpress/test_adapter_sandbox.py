@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -86,7 +87,7 @@ def test_place_order_poll_completed_and_owned(idt: IdtExpressAdapter, sandbox: I
     assert done.status is OrderStatus.COMPLETED
     assert len(done.numbers) == 3
     assert all(n.startswith(f"+1{group.area_code}{group.nxx}") for n in done.numbers)
-    assert done.our_reference == "oi-1"
+    assert done.our_reference == ""  # IDT keeps none of ours; the caller knows whose it polls
     assert sandbox.state.balance == Decimal("500.00") - group.price * 3
     owned = {n.number: n for n in idt.owned_numbers()}
     assert set(owned) == set(done.numbers)
@@ -189,10 +190,13 @@ def test_lost_purchase_is_found_exactly_once(sandbox: IdtExpressSandbox):
     idt = make_adapter(lossy, base_url=SANDBOX_URL)
     group = _us_local(sandbox, 5)
     sandbox.set_stock(group.id, 5)
+    started = datetime.now(UTC)
     with pytest.raises(errors.OutcomeUnknown):
         idt.place_order(_order(group.id, 2, ref="oi-lost"))
     assert len(sandbox.state.orders) == 1  # the purchase took effect upstream
-    found = idt.find_order("oi-lost")
+    found = idt.find_order(
+        "oi-lost", request=_order(group.id, 2, ref="oi-lost"), placed_after=started
+    )
     assert found is not None
     assert found.external_id == next(iter(sandbox.state.orders))
     assert found.our_reference == "oi-lost"
@@ -203,13 +207,20 @@ def test_lost_purchase_matches_the_right_one_of_twins(sandbox: IdtExpressSandbox
     group = _us_local(sandbox, 6)
     sandbox.set_stock(group.id, 10)
     idt = make_adapter(sandbox.transport(), base_url=SANDBOX_URL)
+    started = datetime.now(UTC)
     first = idt.place_order(_order(group.id, 2, ref="oi-first"))
     lossy = FaultyTransport(sandbox, FaultConfig(lost_purchase_rate=1.0, lost_mode="502"))
     idt_lossy = make_adapter(lossy, base_url=SANDBOX_URL)
     with pytest.raises(errors.OutcomeUnknown):
         idt_lossy.place_order(_order(group.id, 2, ref="oi-second"))
     assert len(sandbox.state.orders) == 2
-    found = idt.find_order("oi-second")
+    # oi-first's order row holds its upstream id: provisioning passes it as claimed.
+    found = idt.find_order(
+        "oi-second",
+        request=_order(group.id, 2, ref="oi-second"),
+        placed_after=started,
+        claimed=frozenset({first.external_id}),
+    )
     assert found is not None
     assert found.external_id != first.external_id  # the first is claimed by oi-first
     assert set(sandbox.state.orders) == {first.external_id, found.external_id}
@@ -223,7 +234,11 @@ def test_purchase_that_never_arrived_is_not_found(sandbox: IdtExpressSandbox):
 
     idt = make_adapter(httpx.MockTransport(refuse_purchases), base_url=SANDBOX_URL)
     group = _us_local(sandbox, 7)
+    started = datetime.now(UTC)
     with pytest.raises(errors.OutcomeUnknown):
         idt.place_order(_order(group.id, 1, ref="oi-none"))
     assert sandbox.state.orders == {}
-    assert idt.find_order("oi-none") is None
+    assert (
+        idt.find_order("oi-none", request=_order(group.id, 1, ref="oi-none"), placed_after=started)
+        is None
+    )

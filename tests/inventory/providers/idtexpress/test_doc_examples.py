@@ -188,8 +188,11 @@ def test_match_order_walks_the_example_order_list(
     assert found.our_reference == "oi-9"
     assert detail.call_count == 1
     assert other.call_count == 0  # created long before the attempt: never fetched
-    # Once matched, find_order answers from the journal with the same order.
-    again = adapter.find_order("oi-9")
+    # find_order with the persisted request matches the same order again (nothing remembered).
+    request = OrderRequest(our_reference="oi-9", group_external_id="16847", quantity=2)
+    again = adapter.find_order(
+        "oi-9", request=request, placed_after=datetime(2020, 7, 5, 22, 50, tzinfo=UTC)
+    )
     assert again is not None and again.external_id == "710-1be-a8d7"
 
 

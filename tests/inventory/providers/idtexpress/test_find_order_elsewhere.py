@@ -1,9 +1,8 @@
-"""find_order from another process: the journal is empty, the caller's order row has the facts.
+"""find_order from another process: the caller's order row has the facts, memory has none.
 
-A worker that lost a purchase's answer (or was killed before storing it) leaves nothing in memory;
-the task that resolves the order runs elsewhere with the persisted request, the time the attempt
-started and the upstream orders other references already own. ``JOURNAL.clear()`` plays the new
-process.
+A worker that lost a purchase's answer (or was killed before storing it) leaves nothing behind in
+the adapter; the task that resolves the order runs anywhere with the persisted request, the time
+the attempt started and the upstream orders other references already own.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import pytest
 
 from inventory.providers import errors
 from inventory.providers.idtexpress.adapter import IdtExpressAdapter
-from inventory.providers.idtexpress.journal import JOURNAL
 from inventory.providers.types import OrderRequest, OrderStatus
 from inventory.sandbox.faults import FaultConfig, FaultyTransport
 from inventory.sandbox.idtexpress import IdtExpressSandbox
@@ -48,8 +46,7 @@ def sandbox(clock: Clock) -> IdtExpressSandbox:
 
 @pytest.fixture
 def elsewhere(sandbox: IdtExpressSandbox) -> Iterator[IdtExpressAdapter]:
-    """A fresh adapter in a "new process": nothing journaled."""
-    JOURNAL.clear()
+    """A fresh adapter in a "new process"."""
     a = make_adapter(sandbox.transport(), base_url=SANDBOX_URL)
     yield a
     a.close()
@@ -68,8 +65,7 @@ def _lose(sandbox: IdtExpressSandbox, request: OrderRequest) -> datetime:
     started = datetime.now(UTC)
     with pytest.raises(errors.OutcomeUnknown):
         worker.place_order(request)
-    worker.close()
-    JOURNAL.clear()  # the worker process is gone
+    worker.close()  # the worker process is gone
     return started
 
 
@@ -93,7 +89,8 @@ def test_lost_purchase_is_found_by_a_new_process(sandbox: IdtExpressSandbox):
         2,
     )
     assert len(sandbox.state.orders) == 1  # finding it bought nothing
-    assert elsewhere.get_order(upstream).our_reference == "oi-lost"  # now journaled here
+    # IDT's order has no reference of ours, and nothing is remembered: polling tells none.
+    assert elsewhere.get_order(upstream).our_reference == ""
 
 
 def test_nothing_placed_is_none(
@@ -104,7 +101,6 @@ def test_nothing_placed_is_none(
     clock.offset = -timedelta(days=1)
     elsewhere.place_order(OrderRequest("oi-yesterday", request.group_external_id, quantity=2))
     clock.offset = timedelta(0)
-    JOURNAL.clear()
 
     def refuse_purchases(req: httpx.Request) -> httpx.Response:
         if sandbox.is_purchase(req):
@@ -115,7 +111,6 @@ def test_nothing_placed_is_none(
     started = datetime.now(UTC)
     with pytest.raises(errors.OutcomeUnknown):
         worker.place_order(request)
-    JOURNAL.clear()
 
     assert elsewhere.find_order("oi-none", request=request, placed_after=started) is None
     assert len(sandbox.state.orders) == 1  # yesterday's only
@@ -129,17 +124,14 @@ def test_claimed_twins_resolve_to_different_orders(sandbox: IdtExpressSandbox):
     assert len(sandbox.state.orders) == 2
 
     # Each resolution runs in a process of its own; only didhub's order rows connect them.
-    JOURNAL.clear()
     a = make_adapter(sandbox.transport(), base_url=SANDBOX_URL)
     found_a = a.find_order("oi-a", request=first, placed_after=first_started)
     assert found_a is not None
 
-    JOURNAL.clear()
     b = make_adapter(sandbox.transport(), base_url=SANDBOX_URL)
     unaware = b.find_order("oi-b", request=second, placed_after=second_started)
     assert unaware is not None and unaware.external_id == found_a.external_id  # why claimed exists
 
-    JOURNAL.clear()
     found_b = b.find_order(
         "oi-b",
         request=second,
@@ -151,22 +143,27 @@ def test_claimed_twins_resolve_to_different_orders(sandbox: IdtExpressSandbox):
     assert {found_a.external_id, found_b.external_id} == set(sandbox.state.orders)
 
     # With both claimed by others, nothing is left for a third reference: verified, not guessed.
-    JOURNAL.clear()
     third = _request(sandbox, "oi-c")
     both = frozenset({found_a.external_id, found_b.external_id})
     assert b.find_order("oi-c", request=third, placed_after=second_started, claimed=both) is None
 
 
-def test_claimed_is_added_to_what_the_journal_knows(sandbox: IdtExpressSandbox):
+def test_the_placing_process_needs_the_facts_too(sandbox: IdtExpressSandbox):
+    """Nothing is kept in memory: the process that lost the answer resolves it like any other."""
     first = _request(sandbox, "oi-a")
     second = _request(sandbox, "oi-b")
     _lose(sandbox, first)
     lossy = FaultyTransport(sandbox, FaultConfig(lost_purchase_rate=1.0, lost_mode="502"))
     worker = make_adapter(lossy, base_url=SANDBOX_URL)
+    started = datetime.now(UTC)
     with pytest.raises(errors.OutcomeUnknown):
-        worker.place_order(second)  # journaled in this process, answer lost
+        worker.place_order(second)  # answer lost, in this process
     earliest = next(iter(sandbox.state.orders))
-    found = worker.find_order("oi-b", claimed=frozenset({earliest}))
+    with pytest.raises(errors.InvalidRequest):
+        worker.find_order("oi-b", claimed=frozenset({earliest}))
+    found = worker.find_order(
+        "oi-b", request=second, placed_after=started, claimed=frozenset({earliest})
+    )
     assert found is not None and found.external_id != earliest
 
 

@@ -61,10 +61,11 @@ def test_purchase_is_never_retried_and_lost_answer_is_found(
         return_value=api(200, order_body("aaa-bbb-cccc", ordered=2, created_at=now))
     )
     request = OrderRequest(our_reference="oi-lost", group_external_id="16847", quantity=2)
+    started = datetime.now(UTC)  # what provisioning persists before the call
     with pytest.raises(errors.OutcomeUnknown):
         adapter.place_order(request)
     assert post.call_count == 2  # one preview, one purchase: the purchase was not repeated
-    found = adapter.find_order("oi-lost")
+    found = adapter.find_order("oi-lost", request=request, placed_after=started)
     assert found is not None
     assert found.external_id == "aaa-bbb-cccc"
     assert found.status is OrderStatus.PENDING
@@ -103,7 +104,7 @@ def test_preview_is_retried_but_purchase_is_not(
     assert calls == [True, True, False]
 
 
-def test_find_order_without_a_recorded_attempt_refuses(adapter: IdtExpressAdapter):
+def test_find_order_without_the_persisted_request_refuses(adapter: IdtExpressAdapter):
     with pytest.raises(errors.InvalidRequest) as caught:
         adapter.find_order("never-placed-here")
     assert caught.value.field == "our_reference"

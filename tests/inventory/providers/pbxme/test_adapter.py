@@ -239,19 +239,22 @@ def test_non_monthly_billing_is_refused(adapter: PbxmeAdapter) -> None:
 def test_lost_answer_then_find_order(logged_in: respx.MockRouter, adapter: PbxmeAdapter) -> None:
     logged_in.post("/did/available").respond(json=doc.AVAILABLE_FR)
     assign = logged_in.post("/did/assign").mock(side_effect=httpx.ReadTimeout("lost"))
+    request = order(our_reference="ord-lost", numbers=("+33153110098",))  # as persisted
     with pytest.raises(errors.OutcomeUnknown):
-        adapter.place_order(order(our_reference="ord-lost", numbers=("+33153110098",)))
+        adapter.place_order(request)
     assert assign.call_count == 1
     logged_in.post("/did/list").respond(json=doc.LIST)  # PBXme did assign 501
-    found = adapter.find_order("ord-lost")
+    found = adapter.find_order("ord-lost", request=request)
     assert found is not None
     assert (found.status, found.numbers, found.our_reference) == (
         OrderStatus.COMPLETED,
         ("+33153110098",),
         "ord-lost",
     )
-    # A fresh adapter of the same account in this process resolves it too.
-    assert PbxmeAdapter(make_config()).find_order("ord-lost") is not None
+    # Any adapter resolves it from the persisted request; none from memory.
+    assert PbxmeAdapter(make_config()).find_order("ord-lost", request=request) is not None
+    with pytest.raises(errors.OutcomeUnknown):
+        adapter.find_order("ord-lost")
 
 
 def test_find_order_when_nothing_was_bought(
@@ -259,10 +262,11 @@ def test_find_order_when_nothing_was_bought(
 ) -> None:
     logged_in.post("/did/available").respond(json=doc.AVAILABLE_FR)
     logged_in.post("/did/assign").mock(side_effect=httpx.ReadTimeout("lost"))
+    request = order(our_reference="ord-none", numbers=("+33153110099",))
     with pytest.raises(errors.OutcomeUnknown):
-        adapter.place_order(order(our_reference="ord-none", numbers=("+33153110099",)))
+        adapter.place_order(request)
     logged_in.post("/did/list").respond(json=doc.LIST)
-    assert adapter.find_order("ord-none") is None
+    assert adapter.find_order("ord-none", request=request) is None
 
 
 def test_find_order_of_an_unknown_reference_stays_unknown(adapter: PbxmeAdapter) -> None:

@@ -197,11 +197,19 @@ def test_lost_purchase_is_resolved_by_find_order(
     faulty = FaultyTransport(sandbox, FaultConfig(lost_purchase_rate=1.0, lost_mode=lost_mode))
     adapter = adapter_for(sandbox, transport=faulty, name=f"lost-{lost_mode}")
     group = local_group(walk)
+    # As provisioning does for PBXme: pick first, persist the picks, then buy them.
+    (pick,) = adapter_for(sandbox, name=f"pick-{lost_mode}").available_numbers(
+        group.external_id, limit=1
+    )
+    request = OrderRequest(
+        our_reference="lost-1",
+        group_external_id=group.external_id,
+        numbers=(pick.number,),
+        number_ids=(pick.external_id,),
+    )
     with pytest.raises(errors.OutcomeUnknown):
-        adapter.place_order(
-            OrderRequest(our_reference="lost-1", group_external_id=group.external_id)
-        )
-    found = adapter.find_order("lost-1")
+        adapter.place_order(request)
+    found = adapter.find_order("lost-1", request=request)
     assert found is not None
     assert found.status is OrderStatus.COMPLETED
     assert found.numbers == (group.available_numbers[0],)

@@ -1,14 +1,12 @@
-"""find_order from another process: REQUESTED is empty, the caller persisted exact picks.
+"""find_order from any process: the caller persisted exact picks; the adapter remembers nothing.
 
 PBXme keeps no reference of ours ("pick_number" without "reference"), so the provisioning code
 picks with ``available_numbers`` first, persists the picks and sends them as ``numbers`` and
-``number_ids``; any process can then match them against ``did/list``. ``REQUESTED.clear()`` plays
-the new process.
+``number_ids``; any process can then match them against ``did/list``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -17,19 +15,11 @@ import pytest
 
 from inventory.providers import errors
 from inventory.providers.pbxme.adapter import PbxmeAdapter
-from inventory.providers.pbxme.picks import REQUESTED
 from inventory.providers.types import OrderRequest, OrderStatus
 from inventory.sandbox.faults import FaultConfig, FaultyTransport
 from inventory.sandbox.pbxme import PbxmeSandbox
 
 from .conftest import CREDENTIALS, make_config
-
-
-@pytest.fixture(autouse=True)
-def new_process() -> Iterator[None]:
-    REQUESTED.clear()
-    yield
-    REQUESTED.clear()
 
 
 @pytest.fixture
@@ -65,8 +55,7 @@ def lose(sandbox: PbxmeSandbox, request: OrderRequest) -> datetime:
     faulty = FaultyTransport(sandbox, FaultConfig(lost_purchase_rate=1.0, lost_mode="timeout"))
     started = datetime.now(UTC)
     with pytest.raises(errors.OutcomeUnknown):
-        adapter_for(sandbox, faulty).place_order(request)
-    REQUESTED.clear()  # the worker process is gone
+        adapter_for(sandbox, faulty).place_order(request)  # the worker process is gone
     return started
 
 
@@ -126,7 +115,6 @@ def test_nothing_bought_is_none(sandbox: PbxmeSandbox, group: str) -> None:
     started = datetime.now(UTC)
     with pytest.raises(errors.OutcomeUnknown):
         adapter_for(sandbox, httpx.MockTransport(refuse_purchases)).place_order(request)
-    REQUESTED.clear()
     assert adapter_for(sandbox).find_order("pb-none", request=request, placed_after=started) is None
     assert sandbox.state.assignments == []
 
@@ -173,11 +161,15 @@ def test_inconsistent_requests_are_refused(sandbox: PbxmeSandbox, group: str) ->
     assert caught.value.field == "number_ids"
 
 
-def test_this_process_still_prefers_what_it_picked(sandbox: PbxmeSandbox, group: str) -> None:
-    # Quantity-only, placed here: REQUESTED knows the picks, no request needed.
+def test_the_placing_process_knows_no_more_than_any_other(
+    sandbox: PbxmeSandbox, group: str
+) -> None:
+    # Quantity-only, placed and lost by this very adapter: nothing remembered, still unknown.
     request = OrderRequest(our_reference="pb-here", group_external_id=group, quantity=1)
     faulty = FaultyTransport(sandbox, FaultConfig(lost_purchase_rate=1.0, lost_mode="502"))
+    adapter = adapter_for(sandbox, faulty)
     with pytest.raises(errors.OutcomeUnknown):
-        adapter_for(sandbox, faulty).place_order(request)
-    found = adapter_for(sandbox).find_order("pb-here")
-    assert found is not None and found.status is OrderStatus.COMPLETED
+        adapter.place_order(request)
+    with pytest.raises(errors.OutcomeUnknown, match="no exact numbers"):
+        adapter.find_order("pb-here", request=request)
+    assert len(sandbox.state.assignments) == 1  # bought once; a person must match it

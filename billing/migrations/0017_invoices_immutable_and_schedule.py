@@ -65,7 +65,7 @@ def remove_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0013_invoices_and_tax"),
+        ("billing", "0016_invoices_and_tax"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -1,0 +1,125 @@
+"""The demo's numbers (used by ``seed_demo``): a few DIDWW sandbox numbers the demo clients
+bought last month, so the renewal clock has something to move.
+
+Each number's first month was paid for when it was bought: a payment into the client's wallet
+and one into the reseller's of exactly its retail and wholesale price (so the demo's opening
+balances stay as they were, for the orders people place), then one balanced ledger transaction
+with the postings a delivered order books (client → reseller revenue at retail, reseller →
+platform at wholesale, the provider's cost owed); each Number row carries those prices.
+Globex (the demo client admin's) has 25.00 left, which renews its three numbers; Initech has
+nothing left, so its number's next month walks through grace, suspension and release. The
+demo's sandbox holds these numbers while it runs (``inventory.demo.demo_numbers_plant``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+from customers.models import Client, Membership
+from inventory.models import Number, NumberStatus, ProviderAccount
+
+from . import ledger
+from .models import AccountKind, TransactionKind
+from .money import to_minor
+from .renewals.schedule import local_date, local_midnight, period_start
+from .wallets import wallet_of, wallet_top_up
+
+D = Decimal
+REFERENCE = "DEMO-SEED"
+# (client, e164, description, days after today its next period starts, retail per month)
+DEMO_NUMBERS = [
+    ("Globex Corporation", "+12125550141", "New York", 2, D("2.99")),
+    ("Globex Corporation", "+13125550142", "Chicago", 6, D("2.99")),
+    ("Globex Corporation", "+18005550143", "Toll-free", 10, D("4.99")),
+    ("Initech", "+15125550144", "Austin", 3, D("3.99")),  # its wallet is empty after
+]
+WHOLESALE_SHARE, COST_SHARE = D("0.6"), D("0.35")  # of retail: the platform's and the provider's
+
+
+@dataclass(frozen=True)
+class SeededNumber:
+    number: Number
+    created: bool
+
+
+def demo_numbers_ensure(*, admin, owner, account: ProviderAccount) -> list[SeededNumber]:
+    """The demo numbers, created once (running the seed again changes nothing)."""
+    seeded = []
+    for client_name, e164, description, days, retail in DEMO_NUMBERS:
+        client = Client.objects.select_related("reseller").get(
+            reseller__slug="acme", name=client_name
+        )
+        found = Number.objects.filter(provider_account=account, e164=e164).first()
+        if found is not None:
+            seeded.append(SeededNumber(found, False))
+            continue
+        number = _number(client, account, e164, description, days, retail)
+        _pay_for(number, admin=admin, owner=owner)
+        _book_purchase(number)
+        seeded.append(SeededNumber(number, True))
+    return seeded
+
+
+def _pay_for(number: Number, *, admin, owner) -> None:
+    """The payments that covered the number's first month, into both wallets."""
+    key = f"demo-number:{number.e164}"
+    for actor, membership, wallet, amount in (
+        (owner, Membership.objects.get(user=owner), wallet_of(number.client),
+         number.retail_period),
+        (admin, None, wallet_of(number.reseller), number.wholesale_period),
+    ):  # fmt: skip
+        wallet_top_up(
+            actor=actor, membership=membership, wallet=wallet,
+            amount_minor=to_minor(amount, number.currency), method="bank_transfer",
+            reference=f"DEMO-{number.e164[-4:]}", idempotency_key=key,
+        )  # fmt: skip
+
+
+def _number(client, account, e164: str, description: str, days: int, retail: Decimal) -> Number:
+    """Bought a month before its next period (``days`` from today), paid for that month."""
+    reseller = client.reseller
+    today = local_date(timezone.now(), reseller.time_zone)
+    anchor = today + dt.timedelta(days=days) - relativedelta(months=1)
+    next_start = period_start(anchor, "monthly", 1)
+    return Number.objects.create(
+        e164=e164, client=client, reseller=reseller, provider_account=account,
+        description=description, number_type="toll_free" if "Toll" in description else "local",
+        order_reference=f"{REFERENCE}-{e164[-4:]}", billing_cycle="monthly",
+        currency=reseller.currency, retail_setup=D(0), retail_period=retail,
+        wholesale_setup=D(0), wholesale_period=(retail * WHOLESALE_SHARE).quantize(D("0.01")),
+        cost_setup=D(0), cost_monthly=(retail * COST_SHARE).quantize(D("0.01")),
+        cost_currency=account.currency or "USD", status=NumberStatus.ACTIVE,
+        activated_at=local_midnight(anchor, reseller.time_zone),
+        paid_until=next_start - dt.timedelta(days=1), renewal_anchor=anchor, renewal_period=1,
+        next_period_start=next_start,
+        renewal_due_at=local_midnight(next_start, reseller.time_zone),
+    )  # fmt: skip
+
+
+def _book_purchase(number: Number) -> None:
+    """The first month, charged as a delivered order charges it."""
+    client, reseller = number.client, number.reseller
+    retail = to_minor(number.retail_period, number.currency)
+    wholesale = to_minor(number.wholesale_period, number.currency)
+    cost = to_minor(number.cost_monthly, number.cost_currency)
+    ledger.ledger_post(
+        kind=TransactionKind.ADJUSTMENT,
+        entries=[
+            (ledger.client_wallet(client), -retail),
+            (ledger.reseller_revenue(reseller, number.currency), retail),
+            (ledger.reseller_wallet(reseller), -wholesale),
+            (ledger.platform_account(AccountKind.PLATFORM_REVENUE, number.currency), wholesale),
+            (ledger.platform_account(AccountKind.PLATFORM_REVENUE, number.cost_currency), -cost),
+            (ledger.provider_payable(number.provider_account, number.cost_currency), cost),
+        ],
+        memo=f"{number.order_reference}: {number.e164}, first month from "
+        f"{number.renewal_anchor.isoformat()} (demo)",
+        idempotency_key=f"demo-purchase:{number.e164}",
+        reseller_id=reseller.pk,
+        client_id=client.pk,
+    )
