@@ -243,3 +243,25 @@ def test_the_seven_day_warning_counts_the_tax_added_on_top():
     make_number(client, anchor=dt.date(2026, 10, 20), retail="5.00")
     assert renewals_warn_upcoming(now=utc(2026, 11, 15)) == 1
     assert "6.00" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_the_renewal_job_posts_tax_on_top_in_bulk_too():
+    from billing.renewals.charging import renewals_run
+    from tests.billing.renewals.helpers import make_number
+
+    reseller, client, _owner = tenants()
+    issuer(reseller, prices_include_tax=False, tax_rate=D("20"))
+    issuer(None, legal_name="Platform", prices_include_tax=False, tax_rate=D("10"))
+    funded(client, 10_000)
+    numbers = [make_number(client, anchor=dt.date(2026, 10, 3), retail="5.00") for _ in range(3)]
+    moment = utc(2026, 11, 3, 1)
+    with clock(moment):
+        assert renewals_run(now=moment).charged == 3
+
+    charges = RenewalCharge.objects.filter(number__in=numbers)
+    assert {(c.retail_tax_minor, c.wholesale_tax_minor) for c in charges} == {(100, 30)}
+    txn_ids = [c.transaction_id for c in charges]
+    assert ledger_sum(AccountKind.TAX_PAYABLE, reseller=reseller, txn_ids=txn_ids) == 300
+    assert ledger_sum(AccountKind.TAX_PAYABLE, txn_ids=txn_ids) == 390
+    assert -ledger_sum(AccountKind.CLIENT_WALLET, txn_ids=txn_ids) == 1800
