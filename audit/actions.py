@@ -18,6 +18,8 @@ class Action(models.TextChoices):
     PAYMENT_REVERSE = "payment.reverse", _("Payment reversed")
     PAYMENT_LIMITS_SET = "payment.limits_set", _("Staff payment limits changed")
     CREDIT_LIMIT_SET = "wallet.credit_limit_set", _("Credit limit changed")
+    CREDIT_NOTE_ISSUE = "invoice.credit_note", _("Credit note issued")
+    INVOICE_SETTINGS_SET = "invoice.settings_set", _("Invoice details changed")
     MARKUP_SAVE = "pricing.markup_save", _("Markup rule saved")
     MARKUP_DELETE = "pricing.markup_delete", _("Markup rule deleted")
     FX_RATE_SET = "pricing.fx_rate_set", _("Exchange rate set")

@@ -100,4 +100,10 @@ class CartItemAdmin(admin.ModelAdmin):
 
 
 # The ledger and orders admins live in their own modules; importing them registers them.
-from . import admin_ledger, admin_orders, admin_reconcile, admin_renewals  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    admin_invoices,
+    admin_ledger,
+    admin_orders,
+    admin_reconcile,
+    admin_renewals,
+)

@@ -22,6 +22,8 @@ from inventory.models import DidGroup
 
 from . import ledger
 from .checkout_lines import Review, ReviewLine, terms_problem
+from .invoices.tax import tax_on_top
+from .invoices.terms import TermsCache
 from .models import (
     AccountKind,
     CartItem,
@@ -161,6 +163,7 @@ def checkout_review(*, client: Client, item_ids: list[int] | None = None) -> Rev
         wallet_balance_minor=wallet.balance_minor,
         credit_limit_minor=wallet.credit_limit_minor,
         notes=notes,
+        tax_terms=TermsCache().client_terms(client),
     )
 
 
@@ -240,14 +243,25 @@ def _place(client, user, key, item_ids, accounts, currency) -> tuple[Order, bool
         raise CheckoutError(" ".join(problems), code="prices" if changed else "unavailable")
     reference = _new_reference()
     order_items = [_order_item(reference, n, line) for n, line in enumerate(lines, start=1)]
-    # Per item: (retail, wholesale) held, in minor units.
-    held = [
-        (
-            to_minor(order_item.retail_each, currency) * order_item.quantity,
-            to_minor(order_item.wholesale_each, currency) * order_item.quantity,
+    # Per item: (retail, wholesale) held, in minor units, each with the tax added on top of it
+    # (per number, so a partial delivery captures exactly its share: billing/settlement.py).
+    terms = TermsCache()
+    retail_terms = terms.client_terms(client)
+    wholesale_terms = terms.reseller_terms(client.reseller)
+    held, taxes = [], []
+    for order_item in order_items:
+        retail_each = to_minor(order_item.retail_each, currency)
+        wholesale_each = to_minor(order_item.wholesale_each, currency)
+        retail_tax = tax_on_top(retail_each, retail_terms) * order_item.quantity
+        wholesale_tax = tax_on_top(wholesale_each, wholesale_terms) * order_item.quantity
+        held.append(
+            (
+                retail_each * order_item.quantity + retail_tax,
+                wholesale_each * order_item.quantity + wholesale_tax,
+            )
         )
-        for order_item in order_items
-    ]
+        taxes.append((retail_tax, wholesale_tax))
+    retail_tax_total = sum(retail_tax for retail_tax, _ in taxes)
     retail_total = sum(retail for retail, _wholesale in held)
     wholesale_total = sum(wholesale for _retail, wholesale in held)
     order = Order.objects.create(
@@ -257,18 +271,37 @@ def _place(client, user, key, item_ids, accounts, currency) -> tuple[Order, bool
         placed_by=user,
         idempotency_key=key,
         currency=currency,
-        retail_total_minor=retail_total,
+        retail_total_minor=retail_total - retail_tax_total,
         wholesale_total_minor=wholesale_total,
+        retail_tax_minor=retail_tax_total,
     )
     for order_item in order_items:
         order_item.order = order
     OrderItem.objects.bulk_create(order_items)
     holds = []
-    for order_item, (retail, wholesale) in zip(order_items, held, strict=True):
+    for order_item, (retail, wholesale), (retail_tax, wholesale_tax) in zip(
+        order_items, held, taxes, strict=True
+    ):
         if retail:
-            holds.append(Hold(wallet=wallet, item=order_item, amount_minor=retail))
+            holds.append(
+                Hold(
+                    wallet=wallet,
+                    item=order_item,
+                    amount_minor=retail,
+                    tax_minor=retail_tax,
+                    tax_rate=retail_terms.rate_applied,
+                )
+            )
         if wholesale:
-            holds.append(Hold(wallet=reseller_wallet, item=order_item, amount_minor=wholesale))
+            holds.append(
+                Hold(
+                    wallet=reseller_wallet,
+                    item=order_item,
+                    amount_minor=wholesale,
+                    tax_minor=wholesale_tax,
+                    tax_rate=wholesale_terms.rate_applied,
+                )
+            )
     try:
         ledger.ledger_post(
             kind=TransactionKind.HOLD,

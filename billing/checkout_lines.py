@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from customers.models import Client
 from inventory.buying import terms_for
 
+from .invoices.tax import NO_TAX, TaxTerms, tax_on_top
 from .models import CYCLE_MONTHS, CartItem
 from .money import from_minor, to_minor
 from .pricing import SkuPrice
@@ -59,10 +60,30 @@ class Review:
     wallet_balance_minor: int
     credit_limit_minor: int
     notes: list[str] = field(default_factory=list)
+    # The reseller's tax terms for this client: tax added on top is shown and charged with it.
+    tax_terms: TaxTerms = NO_TAX
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.retail_total for line in self.lines), Decimal(0))
+
+    @property
+    def tax_minor(self) -> int:
+        """Tax added on top, per number as the checkout holds it (0 when prices include it)."""
+        return sum(
+            tax_on_top(to_minor(line.retail_each, self.currency), self.tax_terms)
+            * line.item.quantity
+            for line in self.lines
+            if line.price is not None
+        )
+
+    @property
+    def tax(self) -> Decimal:
+        return from_minor(self.tax_minor, self.currency)
 
     @property
     def total(self) -> Decimal:
-        return sum((line.retail_total for line in self.lines), Decimal(0))
+        return self.subtotal + self.tax
 
     @property
     def total_minor(self) -> int:

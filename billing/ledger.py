@@ -110,6 +110,19 @@ def provider_payable(provider_account, currency: str) -> LedgerAccount:
     )
 
 
+def tax_payable(reseller: Reseller | None, currency: str) -> LedgerAccount:
+    """Tax charged on top of prices: the reseller's (to its clients) or the platform's."""
+    if reseller is None:
+        return _account(f"tax_payable:platform:{currency}", kind=AccountKind.TAX_PAYABLE,
+                        currency=currency)  # fmt: skip
+    return _account(
+        f"tax_payable:{reseller.pk}:{currency}",
+        kind=AccountKind.TAX_PAYABLE,
+        currency=currency,
+        reseller=reseller,
+    )
+
+
 def lock_accounts(accounts: Iterable[LedgerAccount]) -> dict[int, LedgerAccount]:
     """Lock the accounts' rows (in id order) and return them fresh, by id."""
     ids = sorted({a.pk for a in accounts})

@@ -214,6 +214,12 @@ class CartItem(models.Model):
 
 
 # The ledger and orders live in their own modules; importing them here registers the models.
+from .invoices.models import (  # noqa: E402, F401
+    DocumentSequence,
+    Invoice,
+    InvoiceLine,
+    IssuerProfile,
+)
 from .models_ledger import (  # noqa: E402, F401
     WALLET_KINDS,
     AccountKind,

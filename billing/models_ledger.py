@@ -30,6 +30,9 @@ class AccountKind(models.TextChoices):
     PLATFORM_RECEIVED = "platform_received", _("Payments received by the platform")
     CLEARING = "clearing", _("Clearing (open holds)")
     PROVIDER_PAYABLE = "provider_payable", _("Provider payable")
+    # Tax charged on top of prices, owed to the tax authority by the reseller (or the platform:
+    # no reseller).
+    TAX_PAYABLE = "tax_payable", _("Tax payable")
 
 
 WALLET_KINDS = (AccountKind.CLIENT_WALLET, AccountKind.RESELLER_WALLET)
@@ -188,6 +191,11 @@ class Hold(models.Model):
     wallet = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="holds")
     item = models.ForeignKey("billing.OrderItem", on_delete=models.PROTECT, related_name="holds")
     amount_minor = models.BigIntegerField()
+    # Of amount_minor, the tax charged on top of the price (0 when prices include tax); the
+    # captured share of it goes to the issuer's tax-payable account, not to revenue.
+    tax_minor = models.BigIntegerField(default=0)
+    # The rate that applied when the order was placed (0 under reverse charge): the invoice's.
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     captured_minor = models.BigIntegerField(default=0)
     released_minor = models.BigIntegerField(default=0)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
@@ -199,6 +207,10 @@ class Hold(models.Model):
         constraints = [
             models.UniqueConstraint("item", "wallet", name="hold_one_per_item_wallet"),
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="hold_positive"),
+            models.CheckConstraint(
+                condition=Q(tax_minor__gte=0) & Q(tax_minor__lte=F("amount_minor")),
+                name="hold_tax_within_amount",
+            ),
             models.CheckConstraint(
                 condition=Q(captured_minor__gte=0, released_minor__gte=0)
                 & Q(amount_minor__gte=F("captured_minor") + F("released_minor")),

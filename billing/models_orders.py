@@ -34,6 +34,8 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     retail_total_minor = models.BigIntegerField()
     wholesale_total_minor = models.BigIntegerField()
+    # Tax added on top of the retail total (held and charged with it); 0 when prices include it.
+    retail_tax_minor = models.BigIntegerField(default=0)
     status = models.CharField(
         max_length=12, choices=OrderStatus.choices, default=OrderStatus.PROCESSING
     )

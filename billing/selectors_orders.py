@@ -82,7 +82,7 @@ def _scoped(rows: QuerySet, actor: Membership, client_id: int | None) -> QuerySe
     return rows.none()
 
 
-def _hold_sum(wallet_kind: str, field: str) -> Coalesce:
+def _hold_sum(wallet_kind: str, field) -> Coalesce:
     per_order = (
         Hold.objects.filter(item__order=OuterRef("pk"), wallet__kind=wallet_kind)
         .order_by()
@@ -93,16 +93,30 @@ def _hold_sum(wallet_kind: str, field: str) -> Coalesce:
     return Coalesce(Subquery(per_order), Value(0))
 
 
+# The captured share of the tax added on top (exact: the tax was added per number, and the
+# captured amount is a whole number of numbers' worth).
+_TAX_CAPTURED = F("tax_minor") * F("captured_minor") / F("amount_minor")
+
+
 def with_settlement(orders: QuerySet[Order]) -> QuerySet[Order]:
     """Annotate what each order really charged, in its currency's minor units:
     ``retail_charged_minor`` (the client, delivered numbers only), ``retail_refunded_minor``,
     ``wholesale_charged_minor`` (the reseller's cost of what was delivered) and
-    ``margin_minor`` (their difference: net of refunds; nothing while a number is on hold)."""
+    ``margin_minor`` (their difference: net of refunds and of tax added on top; nothing while a
+    number is on hold). Charged amounts include the tax added on top: what the wallets paid."""
     return orders.annotate(
         retail_charged_minor=_hold_sum(AccountKind.CLIENT_WALLET, "captured_minor"),
         retail_refunded_minor=_hold_sum(AccountKind.CLIENT_WALLET, "released_minor"),
         wholesale_charged_minor=_hold_sum(AccountKind.RESELLER_WALLET, "captured_minor"),
-    ).annotate(margin_minor=F("retail_charged_minor") - F("wholesale_charged_minor"))
+        retail_tax_charged_minor=_hold_sum(AccountKind.CLIENT_WALLET, _TAX_CAPTURED),
+        wholesale_tax_charged_minor=_hold_sum(AccountKind.RESELLER_WALLET, _TAX_CAPTURED),
+    ).annotate(
+        # Net of the tax added on top on either side: tax is owed onwards, not earned.
+        margin_minor=F("retail_charged_minor")
+        - F("retail_tax_charged_minor")
+        - F("wholesale_charged_minor")
+        + F("wholesale_tax_charged_minor")
+    )
 
 
 def platform_margin_by_currency(order: Order) -> list[tuple[str, int]]:

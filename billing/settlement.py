@@ -50,12 +50,18 @@ def item_settle(item: OrderItem, delivered: list[str]) -> None:
     for hold in holds:
         captured = hold.amount_minor * count // item.quantity
         released = hold.amount_minor - captured
+        # The tax was added per number: the delivered numbers' share of it is exact.
+        tax = hold.tax_minor * count // item.quantity
         if hold.wallet.kind == AccountKind.CLIENT_WALLET:
             earner = ledger.reseller_revenue(order.reseller, currency)
+            issuer = order.reseller
         else:
             earner = ledger.platform_account(AccountKind.PLATFORM_REVENUE, currency)
+            issuer = None
         if captured:
-            capture += [(clearing, -captured), (earner, captured)]
+            capture += [(clearing, -captured), (earner, captured - tax)]
+            if tax:
+                capture.append((ledger.tax_payable(issuer, currency), tax))
         if released:
             refund += [(clearing, -released), (hold.wallet, released)]
         hold.captured_minor, hold.released_minor = captured, released

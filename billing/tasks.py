@@ -113,3 +113,21 @@ from .reconcile.tasks import (  # noqa: E402, F401
     reconcile_all_task,
     reconcile_release_task,
 )
+
+
+@shared_task(
+    name="billing.invoices_email_task", autoretry_for=(OSError,), retry_backoff=60, max_retries=8
+)
+def invoices_email_task(invoice_ids: list[int]) -> int:
+    from .invoices.delivery import invoices_email_send
+
+    return invoices_email_send(invoice_ids=invoice_ids)
+
+
+@shared_task(name="billing.invoices_close_task")
+def invoices_close_task() -> int:
+    """Hourly (beat): each issuer's previous month, in its time zone, once it has ended;
+    cheap once closed (recipients invoiced already are skipped)."""
+    from .invoices.close import invoices_close_due
+
+    return invoices_close_due().issued

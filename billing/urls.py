@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import browse, checkout, markups, orders, payments, renewals, wallets, webhooks
+from .views import (
+    browse,
+    checkout,
+    invoices,
+    markups,
+    orders,
+    payments,
+    renewals,
+    wallets,
+    webhooks,
+)
 
 app_name = "billing"
 
@@ -48,6 +58,12 @@ urlpatterns = [
     path(
         "webhooks/providers/<str:account_name>/", webhooks.provider_webhook, name="provider_webhook"
     ),
+    path("invoices/", invoices.invoice_list, name="invoices"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice"),
+    path("invoices/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/credit-note/", invoices.credit_note_create, name="credit_note_create"),
+    path("reseller/invoices/platform/", invoices.platform_invoice_list, name="platform_invoices"),
+    path("reseller/invoices/settings/", invoices.invoice_settings, name="invoice_settings"),
     path("reseller/pricing/", markups.markups, name="markups"),
     path("reseller/pricing/save/", markups.markup_save, name="markup_save"),
     path("reseller/pricing/preview/", markups.markup_preview, name="markup_preview"),

@@ -10,6 +10,8 @@ import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
 
 from .logos import TOO_LARGE, logo_from_upload
 from .models import Client, Reseller, Role
@@ -58,6 +60,15 @@ def phone_to_e164(raw: str, region: str = "") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _vat_country(compact: str) -> str:
+    prefix = compact[:2].upper()
+    return {"EL": "GR", "XI": "GB"}.get(prefix, prefix)
+
+
+def _is_eu_vat_country(country: str) -> bool:
+    return country != "GB" and country in {_vat_country(c) for c in eu_vat.MEMBER_STATES}
+
+
 class ClientForm(SingleLineTextMixin, forms.ModelForm):
     billing_country = forms.ChoiceField(
         label=_("Billing country"), choices=country_choices, required=False
@@ -82,6 +93,22 @@ class ClientForm(SingleLineTextMixin, forms.ModelForm):
                 data["phone"] = phone_to_e164(raw, region)
             except ValidationError as error:
                 self.add_error("phone", error)
+        vat_id = (data.get("tax_id") or "").strip()
+        country = (data.get("billing_country") or "").upper()
+        if vat_id and _is_eu_vat_country(country):
+            # An EU business's VAT id decides reverse charge on its invoices: check its format
+            # (and checksum) here, where it is typed, rather than invoice it wrongly later.
+            try:
+                compact = eu_vat.compact(vat_id)
+            except StdnumError:
+                compact = ""
+            if not compact or not eu_vat.is_valid(compact) or _vat_country(compact) != country:
+                self.add_error(
+                    "tax_id",
+                    _("Enter the VAT id as issued in the billing country, e.g. DE136695976."),
+                )
+            else:
+                data["tax_id"] = compact
         return data
 
     def validate_unique(self) -> None:

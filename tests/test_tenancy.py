@@ -55,6 +55,9 @@ BILLING_OBJECT_FOR = {
     "billing:number_auto_renew": ("pk", "number"),
     "billing:number_release": ("pk", "number"),
     "billing:number_price": ("pk", "number"),
+    "billing:invoice": ("pk", "invoice"),
+    "billing:invoice_pdf": ("pk", "invoice"),
+    "billing:credit_note_create": ("pk", "invoice"),
 }
 # id-taking billing routes that name no tenant's object, or that need more than this file builds
 BILLING_NOT_SWEPT = {
@@ -67,11 +70,11 @@ BILLING_NOT_SWEPT = {
 RESELLER_ONLY = {
     "billing:client_wallet", "billing:client_wallet_csv", "billing:client_top_up",
     "billing:markup_delete", "billing:client_payment_reverse", "billing:payment_approve",
-    "billing:payment_reject", "billing:number_price",
+    "billing:payment_reject", "billing:number_price", "billing:credit_note_create",
 }  # fmt: skip
 OWNER_ONLY = {
     "billing:markup_delete", "billing:payment_approve", "billing:payment_reject",
-    "billing:number_price",
+    "billing:number_price", "billing:credit_note_create",
 }  # fmt: skip
 # A client admin's choices about its numbers: other roles are refused before any lookup.
 CLIENT_ADMIN_ONLY = {"billing:number_auto_renew", "billing:number_release"}
@@ -118,6 +121,22 @@ def _pending_payment(client) -> int:
     return pending.pk
 
 
+def _invoice(client) -> int:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from billing.invoices.models import Invoice
+
+    return Invoice.objects.create(
+        issuer_key=f"reseller:{client.reseller_id}", issuer=client.reseller, client=client,
+        recipient_key=f"client:{client.pk}", number=f"INV-2026-{client.pk:06d}", year=2026,
+        sequence=client.pk, issued_at=timezone.now(), issue_date=dt.date(2026, 12, 1),
+        period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30), currency="USD",
+        net_minor=100, tax_minor=0, gross_minor=100, issuer_snapshot={}, recipient_snapshot={},
+    ).pk  # fmt: skip
+
+
 def _billing_kwargs(name: str, objects: dict) -> dict:
     spec = BILLING_OBJECT_FOR[name]
     pairs = spec if isinstance(spec[0], tuple) else (spec,)
@@ -148,6 +167,7 @@ def other_tenant_objects():
             "reseller_member": reseller_member(theirs, Role.RESELLER_STAFF).pk,
             "client_member": client_member(their_client, Role.CLIENT_USER).pk,
             "number": make_number(their_client, anchor=dt.date(2027, 1, 15)).pk,
+            "invoice": _invoice(their_client),
         },
         "client_objects": {
             "client": sibling_client.pk,
@@ -162,6 +182,7 @@ def other_tenant_objects():
             "reseller_member": reseller_member(mine, Role.RESELLER_STAFF).pk,
             "client_member": client_member(sibling_client, Role.CLIENT_USER).pk,
             "number": make_number(sibling_client, anchor=dt.date(2027, 1, 15)).pk,
+            "invoice": _invoice(sibling_client),
         },
     }
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -28,10 +28,17 @@ from inventory.upstream import upstream_action_request
 
 from .. import ledger
 from ..bulk import rows_insert, rows_set
-from ..models import CYCLE_MONTHS, AccountKind, TransactionKind
-from ..money import round_even, to_minor
+from ..models import AccountKind, TransactionKind
 from .models import NoticeKind, RenewalCharge
-from .prices import price_change_take, retail_minor_for_period
+from .postings import (
+    _Accounts,
+    _amounts,
+    _client_wallets_prefetch,
+    _entries,
+    _taxes,
+    tax_account_keys,
+)
+from .prices import price_change_take
 from .schedule import grace_days, local_midnight, period_start
 
 # What moving a number on to its next period changes (a new retail price may start applying).
@@ -61,19 +68,6 @@ class RunResult:
     def add(self, other: RunResult) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass
-class _Accounts:
-    """Ledger accounts already looked up in this run (they are locked fresh when posting)."""
-
-    found: dict[tuple, ledger.LedgerAccount] = field(default_factory=dict)
-
-    def get(self, key: tuple, make) -> ledger.LedgerAccount:
-        account = self.found.get(key)
-        if account is None:
-            account = self.found[key] = make()
-        return account
 
 
 def renewals_run(*, now: dt.datetime | None = None, batch_size: int | None = None) -> RunResult:
@@ -113,6 +107,8 @@ def _accounts_prepare(ids: list[int], accounts: _Accounts) -> None:
             "currency",
             "cost_currency",
             "provider_account_id",
+            "client__billing_country",
+            "client__tax_id",
         )
     )
     wallets = {
@@ -124,7 +120,7 @@ def _accounts_prepare(ids: list[int], accounts: _Accounts) -> None:
         accounts.found[("cw", wallets[account.key])] = account
     missing = [
         pk
-        for pk, client, _, reseller, currency, cost_currency, provider in rows
+        for pk, client, _, reseller, currency, cost_currency, provider, country, vat_id in rows
         if any(
             key not in accounts.found
             for key in (
@@ -134,6 +130,7 @@ def _accounts_prepare(ids: list[int], accounts: _Accounts) -> None:
                 ("pr", currency),
                 ("pr", cost_currency),
                 ("pp", provider, cost_currency),
+                *tax_account_keys(accounts, reseller, currency, country, vat_id),
             )
         )
     ]
@@ -228,6 +225,7 @@ def _charge_many(numbers: list[Number], accounts: _Accounts) -> tuple[list[Numbe
             short.append(number)
             continue
         retail, wholesale, cost = _amounts(number)
+        retail_tax, retail_rate, wholesale_tax, wholesale_rate = _taxes(number, accounts)
         k, start, end = _period_next(number)
         for name, value in (
             ("number_id", number.pk),
@@ -241,6 +239,10 @@ def _charge_many(numbers: list[Number], accounts: _Accounts) -> tuple[list[Numbe
             ("wholesale_minor", wholesale),
             ("cost_currency", number.cost_currency),
             ("cost_minor", cost),
+            ("retail_tax_minor", retail_tax),
+            ("retail_tax_rate", retail_rate),
+            ("wholesale_tax_minor", wholesale_tax),
+            ("wholesale_tax_rate", wholesale_rate),
             ("waived", False),
             ("transaction_id", txn.pk if txn else None),
             ("created_at", now),
@@ -375,24 +377,19 @@ def _notify(number: Number, kind: str) -> None:
     enqueue_notice(number=number, kind=kind)
 
 
-def _amounts(number: Number) -> tuple[int, int, int]:
-    currency, cost_currency = number.currency, number.cost_currency
-    months = CYCLE_MONTHS[number.billing_cycle]
-    return (
-        retail_minor_for_period(number, number.next_period_start),
-        to_minor(round_even(number.wholesale_period, currency), currency),
-        to_minor(round_even(number.cost_monthly * months, cost_currency), cost_currency),
-    )
-
-
 def _record_period(number: Number, accounts: _Accounts, *, waived: bool = False, txn=None):
     """Write the period's charge row and move the number to its next period."""
-    _period_row(number, waived=waived, txn=txn).save()
+    _period_row(number, accounts, waived=waived, txn=txn).save()
 
 
-def _period_row(number: Number, *, waived: bool = False, txn=None) -> RenewalCharge:
+def _period_row(
+    number: Number, accounts: _Accounts, *, waived: bool = False, txn=None
+) -> RenewalCharge:
     """The period's charge row (unsaved); the number moves on to its next period."""
     retail, wholesale, cost = (0, 0, 0) if waived else _amounts(number)
+    retail_tax, retail_rate, wholesale_tax, wholesale_rate = (
+        (0, 0, 0, 0) if waived else _taxes(number, accounts)
+    )
     k, start, end = _period_next(number)
     return RenewalCharge(
         number=number,
@@ -406,6 +403,10 @@ def _period_row(number: Number, *, waived: bool = False, txn=None) -> RenewalCha
         wholesale_minor=wholesale,
         cost_currency=number.cost_currency,
         cost_minor=cost,
+        retail_tax_minor=retail_tax,
+        retail_tax_rate=retail_rate,
+        wholesale_tax_minor=wholesale_tax,
+        wholesale_tax_rate=wholesale_rate,
         waived=waived,
         transaction=txn,
     )
@@ -421,40 +422,6 @@ def _period_next(number: Number) -> tuple[int, dt.date, dt.date]:
     number.next_period_start = following
     number.paid_until = following - dt.timedelta(days=1)
     return k, start, number.paid_until
-
-
-def _client_wallets_prefetch(numbers: list[Number], accounts: _Accounts) -> None:
-    """The chunk's client wallets in one query (one look-up per client was most of a run's
-    queries); a wallet not there yet is created on first use by ``_entries``."""
-    keys = {
-        f"client_wallet:{n.client_id}:{n.reseller.currency}": n.client_id
-        for n in numbers
-        if ("cw", n.client_id) not in accounts.found
-    }
-    for account in ledger.LedgerAccount.objects.filter(key__in=keys):
-        accounts.found[("cw", keys[account.key])] = account
-
-
-def _entries(number: Number, accounts: _Accounts) -> list[tuple[ledger.LedgerAccount, int]]:
-    """The period's postings: client → reseller revenue (retail), reseller → platform revenue
-    (wholesale), platform revenue → provider payable (cost)."""
-    retail, wholesale, cost = _amounts(number)
-    currency, cost_currency = number.currency, number.cost_currency
-    reseller = number.reseller
-    return [
-        (accounts.get(("cw", number.client_id), lambda: ledger.client_wallet(number.client)),
-         -retail),
-        (accounts.get(("rr", reseller.pk, currency),
-                      lambda: ledger.reseller_revenue(reseller, currency)), retail),
-        (accounts.get(("rw", reseller.pk), lambda: ledger.reseller_wallet(reseller)), -wholesale),
-        (accounts.get(("pr", currency), lambda: ledger.platform_account(
-            AccountKind.PLATFORM_REVENUE, currency)), wholesale),
-        (accounts.get(("pr", cost_currency), lambda: ledger.platform_account(
-            AccountKind.PLATFORM_REVENUE, cost_currency)), -cost),
-        (accounts.get(("pp", number.provider_account_id, cost_currency),
-                      lambda: ledger.provider_payable(number.provider_account, cost_currency)),
-         cost),
-    ]  # fmt: skip
 
 
 def _memo(number: Number) -> str:

@@ -28,6 +28,13 @@ class RenewalCharge(models.Model):
     wholesale_minor = models.BigIntegerField()
     cost_currency = models.CharField(max_length=3)
     cost_minor = models.BigIntegerField()
+    # Tax added on top of retail (client → reseller) and wholesale (reseller → platform), posted
+    # in the same ledger transaction; 0 when prices include tax. The rates are the ones that
+    # applied (0 under reverse charge), for the invoices.
+    retail_tax_minor = models.BigIntegerField(default=0)
+    retail_tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    wholesale_tax_minor = models.BigIntegerField(default=0)
+    wholesale_tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     # Waived: the provider had blocked the number when the period began (not the client's fault).
     waived = models.BooleanField(default=False)
     transaction = models.OneToOneField(

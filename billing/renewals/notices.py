@@ -23,9 +23,10 @@ from customers.models import Membership, Role
 from inventory.models import Number, NumberStatus, StateReason
 
 from .. import ledger
+from ..invoices.terms import TermsCache
 from ..money import format_minor, format_money
-from .charging import _amounts
 from .models import NoticeKind, RenewalNotice
+from .postings import client_charge_minor
 
 WARN_DAYS = 7
 
@@ -81,7 +82,11 @@ def _send(numbers: list[Number], kind: str) -> None:
             for n in numbers
         ]
     else:
-        rows = [(n, format_minor(_amounts(n)[0], n.currency), n.next_period_start) for n in numbers]
+        terms = TermsCache()
+        rows = [
+            (n, format_minor(client_charge_minor(n, terms), n.currency), n.next_period_start)
+            for n in numbers
+        ]
     context = {
         "kind": kind,
         "rows": rows,
@@ -127,10 +132,11 @@ def renewals_warn_upcoming(*, now: dt.datetime) -> int:
     for number in upcoming.iterator(chunk_size=500):
         by_client[number.client_id].append(number)
     named = 0
+    terms = TermsCache()
     for numbers in by_client.values():
         wallet = ledger.client_wallet(numbers[0].client)
         available = wallet.balance_minor + wallet.credit_limit_minor
-        due = sum(_amounts(n)[0] for n in numbers)
+        due = sum(client_charge_minor(n, terms) for n in numbers)
         if due <= available:
             continue
         with transaction.atomic():

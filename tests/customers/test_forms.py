@@ -101,3 +101,27 @@ def test_the_profile_saves_a_listed_time_zone_and_refuses_factory(client, client
     assert client_user.user.time_zone == "Europe/Paris"
     page = client.get(url).content.decode()
     assert '<optgroup label="Europe">' in page and ">Paris</option>" in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "country", "stored"),
+    [
+        ("DE 136 695 976", "DE", "DE136695976"),  # an EU VAT id, compacted
+        ("EL094259216", "GR", "EL094259216"),  # Greece's ids say EL
+        ("12-3456789", "US", "12-3456789"),  # outside the EU: kept as typed
+        ("", "DE", ""),
+    ],
+)
+def test_an_eu_vat_id_is_checked_and_compacted(typed, country, stored):
+    form = client_form(tax_id=typed, billing_country=country, status="active")
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["tax_id"] == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "country"), [("DE136695977", "DE"), ("DE136695976", "AT"), ("nonsense", "FR")]
+)
+def test_an_eu_vat_id_that_is_wrong_or_of_another_country_is_refused(typed, country):
+    form = client_form(tax_id=typed, billing_country=country, status="active")
+    assert not form.is_valid()
+    assert "VAT id" in form.errors["tax_id"][0]

@@ -1,0 +1,392 @@
+"""The month close: one invoice per recipient with charges in the month (issue 13).
+
+``invoices_close`` is what beat runs and what ``manage.py invoices close`` runs. For each
+reseller it invoices its clients, then the platform invoices the resellers, each month in the
+issuer's time zone. A recipient invoiced already for the month is skipped (idempotent: a second
+run issues nothing; ``UNIQUE(issuer, recipient, month)`` backs it). A recipient without charges
+gets no invoice; top-ups are listed as payments, not lines.
+
+Set-based: a few queries read a whole issuer's month (``charges``); the documents of a chunk
+of recipients are written with their numbers in one transaction (a failure issues none and
+uses no number) by bulk inserts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import connection, transaction
+from django.utils import timezone
+
+from customers.models import Client, Reseller
+
+from ..models import AccountKind
+from ..renewals.schedule import local_date, local_midnight
+from . import charges
+from .models import PLATFORM_KEY, Invoice, InvoiceLine, IssuerProfile, PaperSize, Series
+from .numbering import document_number, numbers_take, sequence_lock
+from .snapshots import client_snapshot, issuer_snapshot, platform_snapshot, reseller_snapshot
+from .tax import NO_TAX, TaxTerms, terms_for
+from .terms import platform_profile
+
+CHUNK = 1000  # recipients written per transaction
+CENT = Decimal("0.01")
+
+
+@dataclass
+class CloseResult:
+    issued: int = 0
+    already: int = 0  # recipients invoiced for the month before this run
+    invoice_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: CloseResult) -> None:
+        self.issued += other.issued
+        self.already += other.already
+        self.invoice_ids += other.invoice_ids
+
+
+@dataclass
+class _Recipient:
+    key: str
+    client_id: int | None
+    reseller_id: int | None
+    snapshot: dict
+    terms: TaxTerms
+    lines: list = field(default_factory=list)
+    payments: list = field(default_factory=list)
+
+
+def month_parse(text: str) -> dt.date:
+    """ "2026-11" → 2026-11-01; ValueError with a plain message otherwise."""
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise ValueError(f"month must look like 2026-11, not {text!r}") from None
+
+
+def previous_month(now: dt.datetime, time_zone: str) -> dt.date:
+    return local_date(now, time_zone).replace(day=1) - relativedelta(months=1)
+
+
+def window_of(month: dt.date, time_zone: str) -> charges.Window:
+    return charges.Window(
+        start=local_midnight(month, time_zone),
+        end=local_midnight(month + relativedelta(months=1), time_zone),
+        time_zone=time_zone,
+    )
+
+
+def invoices_close(
+    *,
+    month: dt.date | None = None,
+    issuer_slug: str | None = None,
+    now: dt.datetime | None = None,
+    email: bool = True,
+) -> CloseResult:
+    """Close ``month`` (by default each issuer's previous month at ``now``) for every issuer,
+    or for one: a reseller's slug, or "platform"."""
+    now = now or timezone.now()
+    result = CloseResult()
+    resellers = Reseller.objects.order_by("pk")
+    if issuer_slug and issuer_slug != PLATFORM_KEY:
+        resellers = resellers.filter(slug=issuer_slug)
+        if not resellers.exists():
+            raise ValueError(f"no reseller {issuer_slug!r}")
+    if issuer_slug != PLATFORM_KEY:
+        for reseller in resellers:
+            result.add(reseller_month_close(reseller=reseller, month=month, now=now, email=email))
+    if not issuer_slug or issuer_slug == PLATFORM_KEY:
+        result.add(platform_month_close(month=month, now=now, email=email))
+    return result
+
+
+def reseller_month_close(
+    *,
+    reseller: Reseller,
+    month: dt.date | None = None,
+    now: dt.datetime | None = None,
+    client_ids: Iterable[int] | None = None,
+    email: bool = True,
+) -> CloseResult:
+    """The reseller invoices its clients (all, or ``client_ids``) for the month."""
+    now = now or timezone.now()
+    zone = reseller.time_zone
+    month = month or previous_month(now, zone)
+    window = window_of(month, zone)
+    profile = IssuerProfile.objects.filter(reseller=reseller).first()
+    issuer_key = f"reseller:{reseller.pk}"
+    clients = Client.objects.filter(reseller=reseller)
+    if client_ids is not None:
+        clients = clients.filter(pk__in=list(client_ids))
+    recipients = {
+        client.pk: _Recipient(
+            key=f"client:{client.pk}", client_id=client.pk, reseller_id=None,
+            snapshot=client_snapshot(client),
+            terms=terms_for(profile, country=client.billing_country, vat_id=client.tax_id),
+        )
+        for client in clients.only(
+            "pk", "name", "contact_email", "billing_name", "billing_address", "billing_country",
+            "tax_id", "reseller_id",
+        )
+    }  # fmt: skip
+    owner = {"wallet__reseller_id": reseller.pk}
+    if client_ids is not None:
+        owner["wallet__client_id__in"] = list(recipients)
+    _gather(recipients, charges.hold_lines(window, tier="client", owner_ids=owner))
+    renewals = {"reseller_id": reseller.pk}
+    if client_ids is not None:
+        renewals["client_id__in"] = list(recipients)
+    _gather(recipients, charges.renewal_lines(window, tier="client", owner_ids=renewals))
+    _gather(
+        recipients,
+        charges.credit_lines(
+            window,
+            reseller_id=reseller.pk,
+            terms_of=lambda pk: recipients[pk].terms if pk in recipients else NO_TAX,
+        ),
+    )
+    paid = charges.payments(
+        window, kind=AccountKind.CLIENT_WALLET, owner_ids={"account__reseller_id": reseller.pk}
+    )
+    for pk, rows in paid.items():
+        if pk in recipients:
+            recipients[pk].payments = rows
+    return _issue(
+        issuer_key=issuer_key,
+        issuer_id=reseller.pk,
+        snapshot=issuer_snapshot(reseller, profile),
+        prefix=profile.invoice_prefix if profile else "INV",
+        paper=profile.paper_size if profile else PaperSize.A4,
+        currency=reseller.currency,
+        month=month,
+        now=now,
+        zone=zone,
+        recipients=recipients,
+        email=email,
+    )
+
+
+def platform_month_close(
+    *,
+    month: dt.date | None = None,
+    now: dt.datetime | None = None,
+    reseller_ids: Iterable[int] | None = None,
+    email: bool = True,
+) -> CloseResult:
+    """The platform invoices its resellers (all, or ``reseller_ids``) for the month: what
+    their wallets paid for their clients' numbers, at wholesale."""
+    now = now or timezone.now()
+    profile = platform_profile()
+    zone = profile.time_zone if profile else "UTC"
+    month = month or previous_month(now, zone)
+    window = window_of(month, zone)
+    resellers = Reseller.objects.select_related("issuer_profile").order_by("pk")
+    if reseller_ids is not None:
+        resellers = resellers.filter(pk__in=list(reseller_ids))
+    result = CloseResult()
+    by_currency: dict[str, dict[int, _Recipient]] = defaultdict(dict)
+    for reseller in resellers:
+        own = getattr(reseller, "issuer_profile", None)
+        by_currency[reseller.currency][reseller.pk] = _Recipient(
+            key=f"reseller:{reseller.pk}", client_id=None, reseller_id=reseller.pk,
+            snapshot=reseller_snapshot(reseller, own),
+            terms=terms_for(profile, country=own.country if own else "",
+                            vat_id=own.tax_id if own else ""),
+        )  # fmt: skip
+    for currency, recipients in by_currency.items():
+        ids = list(recipients)
+        _gather(recipients, charges.hold_lines(
+            window, tier="reseller", owner_ids={"wallet__reseller_id__in": ids}))  # fmt: skip
+        _gather(recipients, charges.renewal_lines(
+            window, tier="reseller", owner_ids={"reseller_id__in": ids}))  # fmt: skip
+        paid = charges.payments(
+            window, kind=AccountKind.RESELLER_WALLET, owner_ids={"account__reseller_id__in": ids}
+        )
+        for pk, rows in paid.items():
+            recipients[pk].payments = rows
+        result.add(
+            _issue(
+                issuer_key=PLATFORM_KEY,
+                issuer_id=None,
+                snapshot=platform_snapshot(profile),
+                prefix=profile.invoice_prefix if profile else "INV",
+                paper=profile.paper_size if profile else PaperSize.A4,
+                currency=currency,
+                month=month,
+                now=now,
+                zone=zone,
+                recipients=recipients,
+                email=email,
+            )
+        )
+    return result
+
+
+def _gather(recipients: dict[int, _Recipient], lines: dict[int, list]) -> None:
+    for pk, found in lines.items():
+        if pk in recipients:
+            recipients[pk].lines.extend(found)
+
+
+def _issue(
+    *, issuer_key, issuer_id, snapshot, prefix, paper, currency, month, now, zone,
+    recipients: dict[int, _Recipient], email: bool,
+) -> CloseResult:  # fmt: skip
+    result = CloseResult()
+    done = set(
+        Invoice.objects.filter(
+            issuer_key=issuer_key, kind=Series.INVOICE, period_start=month
+        ).values_list("recipient_key", flat=True)
+    )
+    due = []
+    for recipient in recipients.values():
+        if recipient.key in done:
+            result.already += 1
+        elif recipient.lines:
+            due.append(recipient)
+    issue_date = local_date(now, zone)
+    period_end = month + relativedelta(months=1) - dt.timedelta(days=1)
+    for start in range(0, len(due), CHUNK):
+        chunk = due[start : start + CHUNK]
+        with transaction.atomic():
+            # Another close of this issuer (beat and the command at once) waits here, then
+            # finds what the first one issued and leaves it alone.
+            sequence_lock(issuer_key=issuer_key, series=Series.INVOICE, year=issue_date.year)
+            issued = set(
+                Invoice.objects.filter(
+                    issuer_key=issuer_key, kind=Series.INVOICE, period_start=month,
+                    recipient_key__in=[r.key for r in chunk],
+                ).values_list("recipient_key", flat=True)
+            )  # fmt: skip
+            result.already += len(issued)
+            chunk = [r for r in chunk if r.key not in issued]
+            numbers = numbers_take(
+                issuer_key=issuer_key, series=Series.INVOICE, year=issue_date.year,
+                count=len(chunk),
+            )  # fmt: skip
+            invoices = [
+                _invoice(r, n, issuer_key=issuer_key, issuer_id=issuer_id, snapshot=snapshot,
+                         prefix=prefix, paper=paper, currency=currency, month=month,
+                         period_end=period_end, now=now, issue_date=issue_date)
+                for r, n in zip(chunk, numbers, strict=True)
+            ]  # fmt: skip
+            Invoice.objects.bulk_create(invoices)
+            lines_insert(
+                (invoice.pk, issuer_key, position, line)
+                for invoice, recipient in zip(invoices, chunk, strict=True)
+                for position, line in enumerate(recipient.lines, start=1)
+            )
+            ids = [invoice.pk for invoice in invoices]
+            if email:
+                from .delivery import invoices_email_enqueue
+
+                invoices_email_enqueue(ids)
+        result.issued += len(invoices)
+        result.invoice_ids += ids
+    return result
+
+
+def tax_summary(lines) -> tuple[list[dict], int, int, int]:
+    """Per rate: net and tax (sums of the lines'), and the totals (net, tax, tax added)."""
+    by_rate: dict[Decimal, list[int]] = defaultdict(lambda: [0, 0])
+    added = 0
+    for line in lines:
+        rate = Decimal(line.tax_rate).quantize(CENT)  # "20", "20.00": one rate
+        by_rate[rate][0] += line.net_minor
+        by_rate[rate][1] += line.tax_minor
+        added += line.tax_added_minor
+    summary = [
+        {"rate": str(rate), "net_minor": net, "tax_minor": tax}
+        for rate, (net, tax) in sorted(by_rate.items())
+    ]
+    return summary, sum(v[0] for v in by_rate.values()), sum(v[1] for v in by_rate.values()), added
+
+
+def _invoice(recipient: _Recipient, sequence: int, *, issuer_key, issuer_id, snapshot, prefix,
+             paper, currency, month, period_end, now, issue_date) -> Invoice:  # fmt: skip
+    summary, net, tax, added = tax_summary(recipient.lines)
+    return Invoice(
+        kind=Series.INVOICE,
+        issuer_key=issuer_key,
+        issuer_id=issuer_id,
+        client_id=recipient.client_id,
+        recipient_reseller_id=recipient.reseller_id,
+        recipient_key=recipient.key,
+        number=document_number(
+            prefix=prefix, series=Series.INVOICE, year=issue_date.year, sequence=sequence
+        ),
+        year=issue_date.year,
+        sequence=sequence,
+        issued_at=now,
+        issue_date=issue_date,
+        period_start=month,
+        period_end=period_end,
+        currency=currency,
+        net_minor=net,
+        tax_minor=tax,
+        gross_minor=net + tax,
+        tax_added_minor=added,
+        reverse_charge=recipient.terms.reverse_charge,
+        tax_summary=summary,
+        issuer_snapshot=snapshot,
+        recipient_snapshot=recipient.snapshot,
+        payments=recipient.payments,
+        paper_size=paper,
+    )
+
+
+_LINE_COLUMNS = (
+    "invoice_id", "issuer_key", "source", "position", "kind", "description", "quantity",
+    "supply_start", "supply_end", "tax_rate", "net_minor", "tax_minor", "gross_minor",
+)  # fmt: skip
+_LINE_TYPES = (
+    "bigint", "text", "text", "integer", "text", "text", "integer", "date", "date", "numeric",
+    "bigint", "bigint", "bigint",
+)  # fmt: skip
+
+
+def lines_insert(rows: Iterable[tuple[int, str, int, charges.Line]]) -> None:
+    """Write lines; on PostgreSQL one INSERT from arrays (a month close writes ~20 lines per
+    invoice: instances cost more than the database's work, as for the ledger's postings)."""
+    values = [
+        (invoice_id, issuer_key, line.source, position, line.kind, line.description[:240],
+         line.quantity, line.supply_start, line.supply_end, line.tax_rate, line.net_minor,
+         line.tax_minor, line.gross_minor)
+        for invoice_id, issuer_key, position, line in rows
+    ]  # fmt: skip
+    if not values:
+        return
+    if connection.vendor != "postgresql":
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(**dict(zip(_LINE_COLUMNS, row, strict=True))) for row in values
+        )
+        return
+    arrays = ", ".join(f"%s::{kind}[]" for kind in _LINE_TYPES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO billing_invoiceline ({', '.join(_LINE_COLUMNS)}) "  # noqa: S608
+            f"SELECT * FROM unnest({arrays})",
+            [list(column) for column in zip(*values, strict=True)],
+        )
+
+
+# The beat job closes a month during the first days of the next, in each issuer's time zone:
+# hourly, so a beat that was down for a few hours still closes it (the command does any month).
+CLOSE_DAYS = 3
+
+
+def invoices_close_due(*, now: dt.datetime | None = None) -> CloseResult:
+    now = now or timezone.now()
+    result = CloseResult()
+    for reseller in Reseller.objects.order_by("pk"):
+        if local_date(now, reseller.time_zone).day <= CLOSE_DAYS:
+            result.add(reseller_month_close(reseller=reseller, now=now))
+    profile = platform_profile()
+    if local_date(now, profile.time_zone if profile else "UTC").day <= CLOSE_DAYS:
+        result.add(platform_month_close(now=now))
+    return result

@@ -1,0 +1,107 @@
+"""An invoice as a PDF (from the same template as its page) and by email, in the issuer's
+brand: a client's invoice names its reseller, never the platform."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.branding import PLATFORM_BRAND, brand_for_reseller, mail_sender
+from customers.models import Membership, Role
+
+from .models import Invoice, PaperSize
+
+logger = logging.getLogger("didhub.invoices")
+
+EMAIL_BATCH = 200
+
+
+def no_network_fetcher():
+    """Only inline data: a document never fetches anything over the network or from disk
+    (fonts are the system's, images are embedded). WeasyPrint is imported on first use: it
+    takes a while and most processes never render a PDF."""
+    from weasyprint import URLFetcher
+
+    return URLFetcher(allowed_protocols=("data",), allow_redirects=False)
+
+
+def document_context(invoice: Invoice) -> dict:
+    lines = list(invoice.lines.all())
+    credited = sum(note.gross_minor for note in invoice.credit_notes.all())
+    return {"invoice": invoice, "lines": lines, "credited_minor": credited}
+
+
+def pdf_render(invoice: Invoice, *, paper: str | None = None) -> bytes:
+    paper = paper if paper in PaperSize.values else invoice.paper_size
+    html = render_to_string(
+        "billing/invoices/document_pdf.html",
+        {**document_context(invoice), "page_size": "Letter" if paper == PaperSize.LETTER else "A4"},
+    )
+    from weasyprint import HTML
+
+    return HTML(string=html, url_fetcher=no_network_fetcher()).write_pdf()
+
+
+def pdf_filename(invoice: Invoice) -> str:
+    return f"{invoice.number}.pdf"
+
+
+def invoices_email_enqueue(invoice_ids: list[int]) -> None:
+    """Mail the invoices once the transaction that issued them commits."""
+    from ..tasks import invoices_email_task
+
+    batches = [invoice_ids[i : i + EMAIL_BATCH] for i in range(0, len(invoice_ids), EMAIL_BATCH)]
+    for batch in batches:
+        transaction.on_commit(lambda batch=batch: invoices_email_task.delay(batch))
+
+
+def _recipients(invoice: Invoice) -> list[str]:
+    if invoice.client_id:
+        admins = Membership.objects.filter(client_id=invoice.client_id, role=Role.CLIENT_ADMIN)
+        emails = sorted(admins.values_list("user__email", flat=True))
+        return emails or [invoice.recipient_snapshot.get("email", "")]
+    owners = Membership.objects.filter(
+        reseller_id=invoice.recipient_reseller_id, client=None, role=Role.RESELLER_OWNER
+    )
+    return sorted(owners.values_list("user__email", flat=True)) or [
+        invoice.recipient_snapshot.get("email", "")
+    ]
+
+
+def invoice_email_send(*, invoice_id: int) -> bool:
+    """Mail one invoice with its PDF unless it was mailed already; True when sent now."""
+    invoice = Invoice.objects.select_related("issuer").filter(pk=invoice_id).first()
+    if invoice is None or invoice.emailed_at is not None:
+        return False
+    recipients = [address for address in _recipients(invoice) if address]
+    if not recipients:
+        return False
+    brand = brand_for_reseller(invoice.issuer) if invoice.issuer else PLATFORM_BRAND
+    sender = mail_sender(brand)
+    context = {"invoice": invoice, "brand": brand, "url": settings.SITE_URL + reverse(
+        "billing:invoice", args=[invoice.pk])}  # fmt: skip
+    subject = " ".join(render_to_string("billing/email/invoice_subject.txt", context).split())
+    message = EmailMessage(
+        f"[{' '.join(str(brand.name).split())}] {subject}",
+        render_to_string("billing/email/invoice.txt", context),
+        sender.from_email,
+        recipients,
+        reply_to=sender.reply_to,
+    )
+    message.attach(pdf_filename(invoice), pdf_render(invoice), "application/pdf")
+    message.send()
+    Invoice.objects.filter(pk=invoice.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    return True
+
+
+def invoices_email_send(*, invoice_ids: list[int]) -> int:
+    sent = 0
+    for invoice_id in invoice_ids:
+        sent += invoice_email_send(invoice_id=invoice_id)
+    return sent
