@@ -16,14 +16,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings, setup_databases, teardown_databases
 
+from bench.browse import bench_browse
+from bench.checkout import bench_checkout_and_provision
+from bench.renewals import NUMBERS, bench_renewals
 from inventory.accounts import provider_account_create
 from inventory.models import ProviderAccount
 from inventory.providers.registry import PROVIDERS
 from inventory.sandbox.registry import SANDBOXES, reset_sandboxes
 from inventory.sync import catalog_sync
-from portal.bench_browse import bench_browse
-from portal.bench_checkout import bench_checkout_and_provision
-from portal.bench_renewals import NUMBERS, bench_renewals
 
 SYNC_MIN_GROUPS = 250_000
 DEFAULT_SCALE = 20  # four simulators at this scale list a little over 250k groups

@@ -77,7 +77,7 @@ def bench_browse() -> dict:
 
     http = Client()
     http.force_login(user)
-    with override_settings(ROOT_URLCONF="portal.bench_browse", ALLOWED_HOSTS=["testserver"]):
+    with override_settings(ROOT_URLCONF="bench.browse", ALLOWED_HOSTS=["testserver"]):
         browse, queries = _timed(http, "/numbers/browse/", FILTERS, {"HX-Request": "true"})
         floor, _ = _timed(http, "/bench/floor/", {}, {})
     p50, floor_p50 = _p(browse, 50), _p(floor, 50)
