@@ -15,9 +15,10 @@ from inventory.models import HELD, OWING, Number, NumberStatus
 from inventory.upstream import kinds_without_upstream_suspension
 
 from .. import ledger
+from ..invoices.tax import tax_on_top
+from ..invoices.terms import TermsCache
 from ..models import Order, RenewalCharge
 from ..selectors_wallets import Money
-from .charging import _amounts
 from .prices import retail_minor_for_period
 from .schedule import local_date, local_midnight, period_start
 
@@ -42,12 +43,22 @@ def number_get(*, actor: Membership, pk: int) -> Number:
     return number
 
 
-def next_charge(number: Number) -> tuple[dt.datetime | None, Money | None]:
+def client_pays_minor(number: Number, start: dt.date, terms: TermsCache) -> int:
+    """What the client's wallet is charged for the number's period starting on ``start``: its
+    retail price for that period and any tax the reseller adds on top (what the job posts)."""
+    retail = retail_minor_for_period(number, start)
+    return retail + tax_on_top(retail, terms.client_terms(number.client))
+
+
+def next_charge(
+    number: Number, terms: TermsCache | None = None
+) -> tuple[dt.datetime | None, Money | None]:
     """When the number is charged next and how much (None: it is not charged again)."""
     if number.status not in (NumberStatus.ACTIVE, *OWING) or not number.auto_renew:
         return None, None
     when = local_midnight(number.next_period_start, number.reseller.time_zone)
-    return when, Money(_amounts(number)[0], number.currency)
+    amount = client_pays_minor(number, number.next_period_start, terms or TermsCache())
+    return when, Money(amount, number.currency)
 
 
 def _periods_due_by(number: Number, horizon: dt.datetime) -> list[dt.date]:
@@ -74,9 +85,10 @@ def renewals_due_total(
     horizon = (now or timezone.now()) + dt.timedelta(days=days)
     numbers = Number.objects.filter(
         client_id=actor.client_id, status__in=(NumberStatus.ACTIVE, *OWING), auto_renew=True
-    ).select_related("reseller")
+    ).select_related("reseller", "client")
+    terms = TermsCache()
     total = sum(
-        retail_minor_for_period(n, start) for n in numbers for start in _periods_due_by(n, horizon)
+        client_pays_minor(n, start, terms) for n in numbers for start in _periods_due_by(n, horizon)
     )
     return Money(total, actor.reseller.currency)
 
@@ -84,7 +96,7 @@ def renewals_due_total(
 @dataclass(frozen=True)
 class AtRisk:
     number: Number
-    amount: Money  # the retail period price the client owes or will owe
+    amount: Money  # what the client owes or will owe for the period (tax on top included)
     due_at: dt.datetime
     why: str  # the number's state reason, or "upcoming_short"
 
@@ -98,8 +110,13 @@ def reseller_at_risk(*, actor: Membership, now: dt.datetime | None = None) -> li
     numbers = Number.objects.filter(reseller_id=actor.reseller_id).select_related(
         "client", "reseller"
     )
+    terms = TermsCache()
+
+    def owed(n: Number) -> Money:
+        return Money(client_pays_minor(n, n.next_period_start, terms), n.currency)
+
     rows = [
-        AtRisk(n, Money(_amounts(n)[0], n.currency), n.state_since or now, n.state_reason)
+        AtRisk(n, owed(n), n.state_since or now, n.state_reason)
         for n in numbers.filter(status__in=OWING).order_by("state_until", "pk")[:200]
     ]
     upcoming = numbers.filter(
@@ -114,11 +131,11 @@ def reseller_at_risk(*, actor: Membership, now: dt.datetime | None = None) -> li
         by_client[number.client_id].append(number)
     for numbers_of_client in by_client.values():
         wallet = ledger.client_wallet(numbers_of_client[0].client)
-        due = sum(_amounts(n)[0] for n in numbers_of_client)
-        if due > wallet.balance_minor + wallet.credit_limit_minor:
+        amounts = [owed(n) for n in numbers_of_client]
+        if sum(a.minor for a in amounts) > wallet.balance_minor + wallet.credit_limit_minor:
             rows += [
-                AtRisk(n, Money(_amounts(n)[0], n.currency), n.renewal_due_at, "upcoming_short")
-                for n in numbers_of_client
+                AtRisk(n, amount, n.renewal_due_at, "upcoming_short")
+                for n, amount in zip(numbers_of_client, amounts, strict=True)
             ]
     return rows
 
@@ -172,7 +189,10 @@ def number_rows(numbers) -> list[NumberRow]:
     numbers = list(numbers)
     codes = {n.order_code for n in numbers}
     orders = set(Order.objects.filter(reference__in=codes).values_list("reference", flat=True))
-    return [NumberRow(n, *next_charge(n), order_shown=n.order_code in orders) for n in numbers]
+    terms = TermsCache()
+    return [
+        NumberRow(n, *next_charge(n, terms), order_shown=n.order_code in orders) for n in numbers
+    ]
 
 
 def provider_blocked_count() -> int:

@@ -149,3 +149,23 @@ def test_reseller_sees_at_risk_numbers_and_owner_edits_settings(client, upstream
     client.force_login(staff.user)
     assert client.get(reverse("billing:renewal_settings")).status_code == 403
     assert client.get(reverse("billing:renewals_at_risk")).status_code == 403
+
+
+def test_amounts_shown_include_the_tax_the_reseller_adds_on_top(client):
+    from decimal import Decimal
+
+    from billing.invoices.models import IssuerProfile
+
+    reseller, acme, _owner = tenants()
+    IssuerProfile.objects.create(
+        reseller=reseller, country="US", prices_include_tax=False, tax_rate=Decimal("20")
+    )
+    admin = client_member(acme)
+    number = make_number(acme, anchor=_today() + dt.timedelta(days=3), k=0, retail="5.00")
+    row = selectors.number_rows([number])[0]
+    assert row.next_charge.minor == 600  # what the renewal job will take: 5.00 + 20 %
+    assert selectors.renewals_due_total(actor=admin).minor == 600
+    client.force_login(admin.user)
+    page = client.get(reverse("billing:numbers")).content.decode()
+    assert 'id="renewals-due-soon">6.00 USD' in page
+    assert "6.00 USD ·" in page
