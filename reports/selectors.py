@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -96,10 +96,12 @@ class Report:
 # --- who may see what ----------------------------------------------------------------------------
 
 
-def reseller_report(*, actor: Membership, now: dt.datetime | None = None) -> Report:
+def reseller_report(
+    *, actor: Membership, now: dt.datetime | None = None, every_client: bool = False
+) -> Report:
     if not actor.is_reseller:
         raise Http404
-    return report_build(reseller=actor.reseller, now=now)
+    return report_build(reseller=actor.reseller, now=now, every_client=every_client)
 
 
 def client_report(*, actor: Membership, client_pk: int, now: dt.datetime | None = None) -> Report:
@@ -287,4 +289,48 @@ def _clients(reseller: Reseller, revenue, currency: str, *, everyone: bool) -> l
         )
         for client, s in per_client.items()
         if client in top
+    ]
+
+
+# --- the platform --------------------------------------------------------------------------------
+
+
+@dataclass
+class ResellerLine:
+    reseller: Reseller
+    active_numbers: int
+    mrr: Money
+    cash_in_wallets: Money
+
+
+def platform_overview() -> list[ResellerLine]:
+    """Every reseller's recurring revenue, active numbers and client cash, in its currency
+    (three grouped queries; each reseller's own dashboard has the rest). Staff only."""
+    from inventory.models import Number, NumberStatus
+
+    resellers = list(Reseller.objects.order_by("name"))
+    retail: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    counts: dict[int, int] = defaultdict(int)
+    for row in (
+        Number.objects.filter(status=NumberStatus.ACTIVE)
+        .values("reseller_id", "billing_cycle", "currency")
+        .annotate(n=Count("id"), total=Sum("retail_period"))
+        .order_by()
+    ):
+        retail[row["reseller_id"]][row["billing_cycle"]] += row["total"]
+        counts[row["reseller_id"]] += row["n"]
+    cash = dict(
+        LedgerAccount.objects.filter(kind=AccountKind.CLIENT_WALLET)
+        .values("reseller_id")
+        .annotate(total=Sum("balance_minor"))
+        .values_list("reseller_id", "total")
+    )
+    return [
+        ResellerLine(
+            reseller=r,
+            active_numbers=counts[r.pk],
+            mrr=Money(nums.minor_of(nums.monthly_of(retail[r.pk]), r.currency), r.currency),
+            cash_in_wallets=Money(cash.get(r.pk) or 0, r.currency),
+        )
+        for r in resellers
     ]
