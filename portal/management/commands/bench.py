@@ -23,6 +23,7 @@ from inventory.sync import catalog_sync
 from portal.bench_browse import bench_browse
 from portal.bench_checkout import bench_checkout_and_provision
 from portal.bench_renewals import NUMBERS, bench_renewals
+from portal.bench_reports import bench_reports
 
 SYNC_MIN_GROUPS = 250_000
 DEFAULT_SCALE = 20  # four simulators at this scale list a little over 250k groups
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--keep-db", action="store_true")
         parser.add_argument(
-            "--only", choices=["renewals"], default="", help="run one benchmark alone"
+            "--only", choices=["renewals", "reports"], default="", help="run one benchmark alone"
         )
         parser.add_argument(
             "--renewal-numbers", type=int, default=NUMBERS, help="numbers due in the renewals run"
@@ -64,6 +65,9 @@ class Command(BaseCommand):
         try:
             if only == "renewals":
                 figures = {"renewals": bench_renewals(numbers=renewal_numbers)}
+            elif only == "reports":
+                with override_settings(STORAGES=BENCH_STORAGES):
+                    figures = {"reports": bench_reports()}
             else:
                 figures = self._all(scale, renewal_numbers)
         finally:
@@ -81,6 +85,8 @@ class Command(BaseCommand):
             figures["browse"] = bench_browse()
             figures.update(bench_checkout_and_provision())
         figures["renewals"] = bench_renewals(numbers=renewal_numbers)
+        with override_settings(STORAGES=BENCH_STORAGES):
+            figures["reports"] = bench_reports()
         return figures
 
     def _sync(self, scale: int) -> dict:
