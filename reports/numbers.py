@@ -90,36 +90,69 @@ def mrr_by(rows, key) -> dict[str, tuple[int, dict[str, Decimal]]]:
 
 
 def adds_and_churn(
-    reseller_id: int, time_zone: str, client_id: int | None = None
-) -> tuple[dict[dt.date, int], dict[dt.date, int]]:
-    """Numbers activated and released per local month, over all time (one query)."""
+    reseller_id: int,
+    time_zone: str,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    client_id: int | None = None,
+    by_client: bool = False,
+) -> tuple[dict[tuple, int], dict[tuple, int]]:
+    """Numbers activated and released per local month (and client, ``by_client``), for the
+    moments in [since, until): one query (two index ranges when ``since`` is recent)."""
     zone = ZoneInfo(time_zone)
     numbers = Number.objects.filter(reseller_id=reseller_id)
     if client_id is not None:
         numbers = numbers.filter(client_id=client_id)
-    kind = Value("add", output_field=CharField())
-    adds = (
-        numbers.annotate(month=TruncMonth("activated_at", tzinfo=zone), kind=kind)
-        .values("kind", "month")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    churn = (
-        numbers.filter(released_at__isnull=False)
-        .annotate(
-            month=TruncMonth("released_at", tzinfo=zone),
-            kind=Value("churn", output_field=CharField()),
+    keys = ["kind", "month", *(["client_id"] if by_client else [])]
+
+    def counted(field: str, kind: str):
+        rows = numbers.filter(**{f"{field}__isnull": False})
+        if since is not None:
+            rows = rows.filter(**{f"{field}__gte": since})
+        if until is not None:
+            rows = rows.filter(**{f"{field}__lt": until})
+        return (
+            rows.annotate(
+                month=TruncMonth(field, tzinfo=zone),
+                kind=Value(kind, output_field=CharField()),
+            )
+            .values(*keys)
+            .annotate(n=Count("id"))
+            .order_by()
         )
-        .values("kind", "month")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    added: dict[dt.date, int] = defaultdict(int)
-    released: dict[dt.date, int] = defaultdict(int)
-    for row in adds.union(churn, all=True):
-        target = added if row["kind"] == "add" else released
-        target[row["month"].astimezone(zone).date()] += row["n"]
+
+    added: dict[tuple, int] = defaultdict(int)
+    released: dict[tuple, int] = defaultdict(int)
+    for row in counted("activated_at", "add").union(counted("released_at", "churn"), all=True):
+        key = (row["month"].astimezone(zone).date(), row.get("client_id"))
+        (added if row["kind"] == "add" else released)[key] += row["n"]
     return added, released
+
+
+def numbers_by_month_client(
+    reseller_id: int, time_zone: str, *, until: dt.date
+) -> dict[dt.date, dict[int, tuple[int, int, int]]]:
+    """month → client → (added, churned, held at the month's end), for every month before
+    ``until`` (held counts from the first number on)."""
+    from .ledger_sums import month_add, month_begins
+
+    added, released = adds_and_churn(
+        reseller_id, time_zone, until=month_begins(until, time_zone), by_client=True
+    )
+    months = sorted({month for month, _client in (*added, *released)})
+    result: dict[dt.date, dict[int, tuple[int, int, int]]] = {}
+    held: dict[int, int] = defaultdict(int)
+    month = months[0] if months else until
+    while month < until:
+        clients = {c for m, c in (*added, *released) if m == month} | set(held)
+        for client in clients:
+            held[client] += added.get((month, client), 0) - released.get((month, client), 0)
+        result[month] = {
+            c: (added.get((month, c), 0), released.get((month, c), 0), held[c]) for c in clients
+        }
+        month = month_add(month, 1)
+    return result
 
 
 def _period_price():

@@ -23,7 +23,7 @@ from customers.models import Client, Membership, Reseller
 
 from . import ledger_sums as sums
 from . import numbers as nums
-from .models import ClosedMonth, ClosedMonthClient
+from .history import month_history
 
 MONTHS_BACK = 12  # closed months shown before the current one
 TOP = 10
@@ -133,34 +133,25 @@ def report_build(
 
     this = sums.current_month(now, tz)
     window = [sums.month_add(this, -k) for k in range(MONTHS_BACK, -1, -1)]
-    revenue = _revenue_by_month_client(reseller, window, now, client_id)
+    history = month_history(reseller, window, now, client_id)
 
     rows = list(nums.active_retail(reseller.pk, client_id))
     by_country = nums.mrr_by(rows, lambda r: nums.country_of_prefix(r["prefix"], r["example"]))
     by_type = nums.mrr_by(rows, lambda r: r["number_type"] or "other")
     everything = nums.mrr_by(rows, lambda r: "all").get("all", (0, {}))
 
-    added, released = nums.adds_and_churn(reseller.pk, tz, client_id)
-    months = []
-    for month in window:
-        held = sum(n for m, n in added.items() if m <= month) - sum(
-            n for m, n in released.items() if m <= month
+    months = [
+        MonthFigures(
+            month=month,
+            revenue=money(f.revenue_minor),
+            wholesale=money(f.wholesale_minor),
+            margin=money(f.margin_minor),
+            added=f.added,
+            churned=f.churned,
+            held=f.held,
         )
-        month_sums = sums.Sums()
-        for (m, _client), s in revenue.items():
-            if m == month:
-                month_sums.add(s.revenue_minor, s.wholesale_minor)
-        months.append(
-            MonthFigures(
-                month=month,
-                revenue=money(month_sums.revenue_minor),
-                wholesale=money(month_sums.wholesale_minor),
-                margin=money(month_sums.margin_minor),
-                added=added.get(month, 0),
-                churned=released.get(month, 0),
-                held=held,
-            )
-        )
+        for month, f in history.months.items()
+    ]
 
     wallets = _wallets(reseller, client_id)
     at_risk_n, at_risk_minor = _at_risk(reseller, now, client_id, wallets, currency)
@@ -177,41 +168,8 @@ def report_build(
         at_risk_amount=money(at_risk_minor),
         by_country=_shares(by_country, nums.country_name, currency),
         by_type=_shares(by_type, lambda key: key.replace("_", " ").capitalize(), currency),
-        by_client=[] if client else _clients(reseller, revenue, currency, everyone=every_client),
+        by_client=[] if client else _clients(reseller, history.clients, currency, every_client),
     )
-
-
-def _revenue_by_month_client(
-    reseller: Reseller, window: list[dt.date], now: dt.datetime, client_id: int | None
-) -> dict[tuple[dt.date, int | None], sums.Sums]:
-    """(month, client) → sums over the window: closed months from their stored rows (stored
-    first when missing), the open month(s) live from the postings."""
-    tz = reseller.time_zone
-    closed = [m for m in window if sums.is_closed(m, tz, now)]
-    stored = {
-        c.month: c
-        for c in ClosedMonth.objects.filter(
-            reseller=reseller, time_zone=tz, currency=reseller.currency, month__in=closed
-        )
-    }
-    for c in sums.closed_months_ensure(reseller, closed, set(stored)):
-        stored[c.month] = c
-    result: dict[tuple[dt.date, int | None], sums.Sums] = defaultdict(sums.Sums)
-    rows = ClosedMonthClient.objects.filter(closed_month__in=[c.pk for c in stored.values()])
-    if client_id is not None:
-        rows = rows.filter(client_id=client_id)
-    for row in rows.values("closed_month__month", "client_id").annotate(
-        revenue=Sum("revenue_minor"), wholesale=Sum("wholesale_minor")
-    ):
-        result[(row["closed_month__month"], row["client_id"])].add(row["revenue"], row["wholesale"])
-    open_months = [m for m in window if m not in stored]
-    if open_months:
-        live = sums.postings_by_month_client(
-            reseller, sums.month_begins(open_months[0], tz), client_id=client_id
-        )
-        for key, s in live.items():
-            result[key].add(s.revenue_minor, s.wholesale_minor)
-    return result
 
 
 def _wallets(reseller: Reseller, client_id: int | None) -> dict[int, tuple[int, int]]:
@@ -263,10 +221,11 @@ def _shares(grouped, label, currency: str) -> list[Share]:
     return sorted(shares, key=lambda s: (-s.mrr.minor, s.label))
 
 
-def _clients(reseller: Reseller, revenue, currency: str, *, everyone: bool) -> list[ClientFigures]:
-    per_client: dict[int | None, sums.Sums] = defaultdict(sums.Sums)
-    for (_month, client), s in revenue.items():
-        per_client[client].add(s.revenue_minor, s.wholesale_minor)
+def _clients(
+    reseller: Reseller, per_client: dict[int | None, sums.Sums], currency: str, everyone: bool
+) -> list[ClientFigures]:
+    # Clients whose closed months hold only numbers (no charge, no credit) earned nothing.
+    per_client = {c: s for c, s in per_client.items() if s.revenue_minor or s.wholesale_minor}
     top = (
         set(per_client)
         if everyone
