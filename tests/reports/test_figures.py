@@ -157,3 +157,38 @@ def test_a_client_report_is_that_clients_history_only():
         (-1000, -1000),
     ]
     assert report.by_client == []
+
+
+def test_a_month_is_summed_live_until_an_hour_after_it_ends_then_stored():
+    reseller = ResellerFactory(time_zone="America/New_York")
+    clients = [ClientFactory(reseller=reseller)]
+    owner = reseller_member(reseller)
+    midnight = dt.datetime(2026, 7, 1, 4, 0, tzinfo=dt.UTC)  # 1 July, 00:00 in New York
+    charge = dict(client=0, retail=1000, wholesale=600, cost=100, cost_in_eur=False)
+    g.charges_post(
+        reseller,
+        clients,
+        [
+            {"kind": "renewal", "at": midnight - dt.timedelta(minutes=1), **charge},
+            {"kind": "capture", "at": midnight + dt.timedelta(minutes=1), **charge},
+        ],
+    )
+    for minutes, stored in ((30, False), (61, True), (90, True)):
+        report = selectors.reseller_report(
+            actor=owner, now=midnight + dt.timedelta(minutes=minutes)
+        )
+        june, july = report.months[-2:]
+        assert (june.month, june.revenue.minor, june.margin.minor) == (
+            dt.date(2026, 6, 1),
+            1000,
+            400,
+        )
+        assert (july.month, july.revenue.minor, july.margin.minor) == (
+            dt.date(2026, 7, 1),
+            1000,
+            400,
+        )
+        june_stored = ClosedPeriod.objects.filter(
+            reseller=reseller, kind="month", start=dt.date(2026, 6, 1)
+        )
+        assert june_stored.exists() is stored
