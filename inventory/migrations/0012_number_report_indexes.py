@@ -39,9 +39,5 @@ class Migration(migrations.Migration):
             model_name='number',
             index=models.Index(condition=models.Q(('released_at__isnull', False)), fields=['reseller', 'released_at'], name='number_reseller_released'),
         ),
-        migrations.AddIndex(
-            model_name='number',
-            index=models.Index(fields=['reseller', 'status', 'renewal_due_at'], name='number_reseller_status_due'),
-        ),
         migrations.RunPython(statistics_create, statistics_drop),
     ]
