@@ -118,6 +118,13 @@ class Number(models.Model):
                 condition=Q(renewal_due_at__isnull=False),
                 name="number_renewal_due",
             ),
+            # The reports' live part: this month's adds and churn.
+            models.Index(fields=["reseller", "activated_at"], name="number_reseller_activated"),
+            models.Index(
+                fields=["reseller", "released_at"],
+                condition=Q(released_at__isnull=False),
+                name="number_reseller_released",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "customers",
     "inventory",
     "billing",
+    "reports",
     "portal",
 ]
 

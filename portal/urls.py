@@ -11,6 +11,7 @@ from billing.admin_operations import (
 from customers.urls import client as client_urls
 from customers.urls import reseller as reseller_urls
 from customers.views.invitations import invitation_accept
+from reports.urls import admin_urlpatterns as reports_admin_urls
 
 from . import views
 
@@ -29,6 +30,7 @@ urlpatterns = [
     path("brand/<slug:slug>.css", views.brand_css, name="brand_css"),
     path("brand/<slug:slug>/logo", views.brand_logo, name="brand_logo"),
     path("reseller/", views.reseller_dashboard, name="reseller_dashboard"),
+    path("reseller/reports/", include("reports.urls")),
     path("reseller/", include(reseller_urls)),
     path("client/", views.client_dashboard, name="client_dashboard"),
     path("client/", include(client_urls)),
@@ -49,5 +51,6 @@ urlpatterns = [
         admin.site.admin_view(operations_upstream_done),
         name="admin_operations_upstream_done",
     ),
+    path("admin/reports/", include((reports_admin_urls, "reports_admin"))),
     path("admin/", admin.site.urls),
 ]

@@ -19,6 +19,7 @@ from django.test.utils import override_settings, setup_databases, teardown_datab
 from bench.browse import bench_browse
 from bench.checkout import bench_checkout_and_provision
 from bench.renewals import NUMBERS, bench_renewals
+from bench.reports import bench_reports
 from inventory.accounts import provider_account_create
 from inventory.models import ProviderAccount
 from inventory.providers.registry import PROVIDERS
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--keep-db", action="store_true")
         parser.add_argument(
-            "--only", choices=["renewals"], default="", help="run one benchmark alone"
+            "--only", choices=["renewals", "reports"], default="", help="run one benchmark alone"
         )
         parser.add_argument(
             "--renewal-numbers", type=int, default=NUMBERS, help="numbers due in the renewals run"
@@ -65,6 +66,9 @@ class Command(BaseCommand):
         try:
             if only == "renewals":
                 figures = {"renewals": bench_renewals(numbers=renewal_numbers)}
+            elif only == "reports":
+                with override_settings(STORAGES=BENCH_STORAGES):
+                    figures = {"reports": bench_reports()}
             else:
                 figures = self._all(scale, renewal_numbers)
         finally:
@@ -82,6 +86,8 @@ class Command(BaseCommand):
             figures["browse"] = bench_browse()
             figures.update(bench_checkout_and_provision())
         figures["renewals"] = bench_renewals(numbers=renewal_numbers)
+        with override_settings(STORAGES=BENCH_STORAGES):
+            figures["reports"] = bench_reports()
         return figures
 
     def _sync(self, scale: int) -> dict:
