@@ -266,3 +266,34 @@ def test_billing_urls_hide_other_tenants_objects(client, role):
             assert status in expected, f"{role}: {method.upper()} {url} answered {status}"
         checked.append(name)
     assert set(checked) == set(BILLING_OBJECT_FOR)
+
+
+REPORTS_OBJECT_FOR = {"reports:client": "client", "reports:client_export": "client"}
+
+
+@pytest.mark.parametrize(
+    "role", [Role.RESELLER_OWNER, Role.RESELLER_STAFF, Role.CLIENT_ADMIN, Role.CLIENT_USER]
+)
+def test_reports_urls_hide_other_tenants_clients(client, role):
+    """A reseller's reports of another reseller's client are a 404; client people are refused
+    the reseller's reports before any lookup."""
+    world = other_tenant_objects()
+    if role in (Role.RESELLER_OWNER, Role.RESELLER_STAFF):
+        member, objects, expected = reseller_member(world["mine"], role), "reseller_objects", {404}
+    else:
+        member, objects, expected = client_member(world["my_client"], role), "client_objects", {403}
+    client.force_login(member.user)
+    checked = []
+    for name, pattern in tenant_routes("reports"):
+        params = list(pattern.pattern.converters)
+        if "pk" not in params:
+            continue
+        assert name in REPORTS_OBJECT_FOR, f"{name} takes {params}: add it to REPORTS_OBJECT_FOR"
+        kwargs = {"pk": world[objects][REPORTS_OBJECT_FOR[name]]}
+        if "name" in params:
+            kwargs["name"] = "months"
+        url = reverse(name, kwargs=kwargs)
+        status = client.get(url).status_code
+        assert status in expected, f"{role}: GET {url} answered {status}"
+        checked.append(name)
+    assert set(checked) == set(REPORTS_OBJECT_FOR)
