@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.branding import brand_for_reseller, mail_sender
+from customers.branding import brand_email, brand_for_reseller, mail_sender
 from customers.models import Membership, Role
 
 from .models import Order
@@ -135,14 +135,10 @@ def pending_payment_email_send(*, pending_id: int) -> bool:
         "brand": pending.reseller,
         "url": settings.SITE_URL + reverse("billing:reseller_payments"),
     }
-    brand = brand_for_reseller(pending.reseller)
-    sender = mail_sender(brand)
-    subject = render_to_string("billing/email/payment_pending_subject.txt", context)
-    EmailMessage(
-        f"[{_one_line(brand.name)}] {_one_line(subject)}",
-        render_to_string("billing/email/payment_pending.txt", context),
-        sender.from_email,
-        recipients,
-        reply_to=sender.reply_to,
+    brand_email(
+        brand=brand_for_reseller(pending.reseller),
+        template="billing/email/payment_pending",
+        context=context,
+        to=recipients,
     ).send()
     return True

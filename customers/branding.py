@@ -14,7 +14,9 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core import signing
+from django.core.mail import EmailMessage
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +139,23 @@ def mail_sender(brand: Brand) -> MailSender:
         from_email=str(Address(display_name=name, addr_spec=address)),
         reply_to=[brand.support_email] if brand.support_email else [],
     )
+
+
+def brand_email(*, brand: Brand, template: str, context: dict, to: list[str]) -> EmailMessage:
+    """An email in ``brand`` from ``template``.txt and ``template``_subject.txt: the subject
+    prefixed with the brand's name, From and Reply-To as ``mail_sender`` gives them. Its headers
+    are checked here (a header that cannot be sent fails before anything goes out)."""
+    sender = mail_sender(brand)
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    message = EmailMessage(
+        f"[{' '.join(str(brand.name).split())}] {subject}",
+        render_to_string(f"{template}.txt", context),
+        sender.from_email,
+        to,
+        reply_to=sender.reply_to,
+    )
+    message.message()
+    return message
 
 
 def brand_stylesheet(reseller: Reseller) -> str:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.branding import PLATFORM_BRAND, brand_for_reseller, mail_sender
+from customers.branding import PLATFORM_BRAND, brand_email, brand_for_reseller
 from customers.models import Membership, Role
 
 from .models import Invoice, PaperSize
@@ -83,16 +82,10 @@ def invoice_email_send(*, invoice_id: int) -> bool:
     if not recipients:
         return False
     brand = brand_for_reseller(invoice.issuer) if invoice.issuer else PLATFORM_BRAND
-    sender = mail_sender(brand)
     context = {"invoice": invoice, "brand": brand, "url": settings.SITE_URL + reverse(
         "billing:invoice", args=[invoice.pk])}  # fmt: skip
-    subject = " ".join(render_to_string("billing/email/invoice_subject.txt", context).split())
-    message = EmailMessage(
-        f"[{' '.join(str(brand.name).split())}] {subject}",
-        render_to_string("billing/email/invoice.txt", context),
-        sender.from_email,
-        recipients,
-        reply_to=sender.reply_to,
+    message = brand_email(
+        brand=brand, template="billing/email/invoice", context=context, to=recipients
     )
     message.attach(pdf_filename(invoice), pdf_render(invoice), "application/pdf")
     message.send()

@@ -12,13 +12,11 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from customers.branding import brand_for_reseller, mail_sender
+from customers.branding import brand_email, brand_for_reseller
 from customers.models import Membership, Role
 from inventory.models import Number, NumberStatus, StateReason
 
@@ -53,10 +51,6 @@ def renewal_notice_send(*, number_id: int, period_start: str, kind: str) -> bool
         RenewalNotice.objects.filter(pk=claim.pk).delete()
         raise
     return True
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
 
 
 def _send(numbers: list[Number], kind: str) -> None:
@@ -95,17 +89,12 @@ def _send(numbers: list[Number], kind: str) -> None:
         "for_reseller": to_reseller,
         "url": settings.SITE_URL + reverse("billing:numbers"),
     }
-    sender = mail_sender(brand_for_reseller(reseller))
-    subject = _one_line(render_to_string("billing/email/renewal_subject.txt", context))
-    message = EmailMessage(
-        f"[{_one_line(reseller.display_name)}] {subject}",
-        render_to_string("billing/email/renewal.txt", context),
-        sender.from_email,
-        recipients,
-        reply_to=sender.reply_to,
-    )
-    message.message()  # a header that cannot be sent fails here
-    message.send()
+    brand_email(
+        brand=brand_for_reseller(reseller),
+        template="billing/email/renewal",
+        context=context,
+        to=recipients,
+    ).send()
 
 
 def renewals_warn_upcoming(*, now: dt.datetime) -> int:
