@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from customers.validators import SingleLineTextMixin
+from portal.forms import DateRangeFilterForm
 
 from .models import PaymentMethod, TransactionKind
 from .selectors_wallets import StatementFilters
@@ -24,15 +25,9 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-class StatementFilterForm(forms.Form):
+class StatementFilterForm(DateRangeFilterForm):
     """The statement's URL parameters. A bad one is reported and ignored, never a 500."""
 
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
-    )
     kind = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All")), *TransactionKind.choices]
     )
@@ -42,13 +37,6 @@ class StatementFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput({"type": "search", "placeholder": _("Memo or reference")}),
     )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("Pick a date on or after the start date."))
-        return data
 
     def filters(self) -> StatementFilters:
         self.is_valid()  # invalid fields drop out of cleaned_data; the valid ones still apply
