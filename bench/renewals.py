@@ -8,13 +8,13 @@ must charge nothing (``second_run_charges``), and the worker's peak RSS (``peak_
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
-import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -28,6 +28,7 @@ from customers.models import Client, Reseller
 from inventory.accounts import provider_account_create
 from inventory.models import Number, NumberStatus
 from portal.celery import app
+from portal.processes import celery_worker_process, database_url
 
 RESELLERS = 50
 CLIENTS_PER_RESELLER = 100
@@ -189,48 +190,8 @@ class _Worker:
         return 0.0
 
 
-class _worker:
-    def __init__(self, queue: str) -> None:
-        db = connection.settings_dict
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": (
-                f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-            ),
-            "LOG_LEVEL": "INFO",
-        }
-        self.queue = queue
-
-    def __enter__(self) -> _Worker:
-        process = subprocess.Popen(  # noqa: S603 (our own interpreter and command)
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "-Q",
-                self.queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.worker = _Worker(process)
-        return self.worker
-
-    def __exit__(self, *exc) -> None:
-        self.worker.process.terminate()
-        try:
-            self.worker.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.worker.process.kill()
+@contextmanager
+def _worker(queue: str) -> Iterator[_Worker]:
+    env = {"DATABASE_URL": database_url(), "LOG_LEVEL": "INFO"}
+    with celery_worker_process(queue=queue, env=env) as process:
+        yield _Worker(process)

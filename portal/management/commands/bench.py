@@ -25,6 +25,7 @@ from inventory.models import ProviderAccount
 from inventory.providers.registry import PROVIDERS
 from inventory.sandbox.registry import SANDBOXES, reset_sandboxes
 from inventory.sync import catalog_sync
+from portal.processes import database_url
 
 SYNC_MIN_GROUPS = 250_000
 DEFAULT_SCALE = 20  # four simulators at this scale list a little over 250k groups
@@ -148,11 +149,9 @@ def _bench_account(kind: str, prefix: str):
 
 
 def _sync_in_processes(names: list[str], scale: int) -> dict[str, dict]:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "SANDBOX_SCALE": str(scale),
         "LOG_LEVEL": "WARNING",
     }

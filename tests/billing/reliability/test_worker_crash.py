@@ -23,7 +23,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.db import connection
 
 from billing.checkout import order_place
 from billing.models import ACTIVE_STATES, Hold, ItemState, OrderItem
@@ -33,6 +32,7 @@ from inventory.models import DidGroup
 from inventory.sandbox.registry import SANDBOX_CREDENTIALS, sandbox_transport
 from inventory.sync import catalog_sync
 from portal.celery import app
+from portal.processes import database_url
 from tests.billing.orders_helpers import add_to_cart, fund
 from tests.worker import wait_for
 
@@ -84,11 +84,10 @@ def real_queue() -> Iterator[str]:
 @contextmanager
 def worker(queue: str, mail_dir: Path) -> Iterator[subprocess.Popen]:
     """A worker in its own process group, so the test can kill exactly it and its children."""
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.billing.reliability.worker_settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "DIDHUB_TEST_WORKER_MAIL_DIR": str(mail_dir),
         "DIDHUB_TEST_QUEUE": queue,
         "DIDHUB_TEST_LEASE_SECONDS": str(LEASE),
