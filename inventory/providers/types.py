@@ -137,6 +137,62 @@ class OwnedNumber:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+class DestinationKind(enum.StrEnum):
+    """Where a number's calls can go (issue #12)."""
+
+    SIP_URI = "sip_uri"  # the client's own SIP address, ``sip:user@host[:port]``
+    TRUNK = "trunk"  # a SIP trunk the platform created upstream for the client (credentials)
+    PSTN = "pstn"  # forwarded to a phone number, E.164
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTarget:
+    kind: DestinationKind
+    # SIP_URI: "sip:user@host[:port]"; PSTN: E.164 ("+33612345678"); TRUNK: the trunk's upstream
+    # id as ``trunk_create`` returned it (``TrunkCredentials.external_id``).
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """What ``route_set`` makes a number ring: a target and, where supported, a failover."""
+
+    target: RouteTarget
+    failover: RouteTarget | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingSupport:
+    """What an adapter can do about routing: the page shows this before the client chooses.
+
+    ``mode``: "api" (``route_set`` applies it), "manual" (the provider has no routing API: an
+    admin sets it up upstream and marks the task done) or "none" (routing is not offered).
+    ``kinds`` are the destination kinds this provider can ring; ``failover`` whether a second
+    target may be given.
+    """
+
+    mode: str
+    kinds: frozenset[DestinationKind] = frozenset()
+    failover: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TrunkCredentials:
+    """A SIP trunk made upstream for a client. ``password`` is shown to the client once."""
+
+    external_id: str
+    name: str
+    sip_server: str
+    username: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    external_id: str  # the provider's message id, "" where it gives none
+    status: str = "sent"  # the provider's word for it ("queued", "sent")
+
+
 # What we may ask a provider to do to a number we own (``inventory.upstream``), and how each
 # provider does it: through its API, here only (it has no API for it: the action completes at
 # once without a call) or by an admin upstream (an admin task list with a "done" action).
@@ -208,7 +264,37 @@ class ProviderAdapter(Protocol):
         """
 
     def owned_numbers(self) -> Iterator[OwnedNumber]: ...
-    def set_routing(self, number: str, destination: str) -> None: ...
+
+    # Routing, trunks and messages (issue #12). Only what ``routing`` and ``capabilities``
+    # ("trunks", "sms") declare is ever called; anything else raises ``InvalidRequest``.
+    routing: ClassVar[RoutingSupport]
+
+    def route_set(self, number: str, route: Route) -> dict[str, Any]:
+        """Make calls to ``number`` (E.164) ring ``route``; for ``routing.mode == "api"`` only.
+
+        Repeating it with the same route is harmless (a retried job after a lost answer).
+        Returns what was made or changed upstream, JSON-ready (e.g. DIDWW's voice-in trunk ids),
+        for the caller to keep. Typed errors as everywhere; ``InvalidRequest(field="address")``
+        when the provider refuses the target itself.
+        """
+
+    def trunk_create(self, name: str) -> TrunkCredentials:
+        """Create a SIP trunk named ``name`` (unique per account: our reference); "trunks" only.
+
+        After a lost answer the caller calls it again with the same name: an adapter that can
+        list trunks returns the existing one (with a regenerated password, since the first one
+        is lost) rather than creating a second.
+        """
+
+    def trunk_regenerate(self, external_id: str) -> TrunkCredentials:
+        """New credentials for a trunk; the old password stops working."""
+
+    def trunk_delete(self, external_id: str) -> None:
+        """Remove a trunk; ``NotFound`` means already gone (callers treat it as done)."""
+
+    def sms_send(self, sender: str, to: str, body: str) -> SentMessage:
+        """Send a text from ``sender`` (a number of ours with SMS) to ``to`` (E.164); "sms"."""
+
     def suspension_snapshot(self, number: str) -> dict[str, Any]:
         """What ``suspend`` is about to change on ``number`` (E.164), JSON-ready, read only.
 

@@ -24,11 +24,13 @@ from ..types import (
     AccountStatus,
     AvailableNumber,
     CoverageRecord,
+    DestinationKind,
     NumberType,
     OrderRequest,
     OrderStatus,
     OwnedNumber,
     ProviderOrder,
+    RoutingSupport,
 )
 from . import PROVIDER, groups, wire
 from .client import DidfarmClient
@@ -74,6 +76,11 @@ class DidfarmAdapter(DidfarmSuspension):
         "restore": "api",
         "release": "manual",
     }
+    # DIDfarm rings a number on a SIP trunk it made for us (/portal/did-routing); its documents
+    # offer no SIP URI or PSTN forward for an owned number.
+    routing: ClassVar[RoutingSupport] = RoutingSupport(
+        mode="api", kinds=frozenset({DestinationKind.TRUNK})
+    )
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config

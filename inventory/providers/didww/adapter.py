@@ -16,10 +16,12 @@ from ..types import (
     AccountStatus,
     AvailableNumber,
     CoverageRecord,
+    DestinationKind,
     OrderRequest,
     OrderStatus,
     OwnedNumber,
     ProviderOrder,
+    RoutingSupport,
 )
 from . import PROVIDER, coverage, wire
 from .client import LABEL, DidwwClient, one
@@ -52,6 +54,13 @@ class DidwwAdapter(DidwwSuspension):
         "restore": "api",
         "release": "api",
     }
+    # Voice-in trunks with a SIP or PSTN configuration, one per target, assigned to the DID;
+    # a failover is a second trunk behind the first (issue #12).
+    routing: ClassVar[RoutingSupport] = RoutingSupport(
+        mode="api",
+        kinds=frozenset({DestinationKind.SIP_URI, DestinationKind.PSTN}),
+        failover=True,
+    )
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config

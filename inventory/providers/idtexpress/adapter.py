@@ -21,10 +21,12 @@ from ..types import (
     AccountStatus,
     AvailableNumber,
     CoverageRecord,
+    DestinationKind,
     OrderRequest,
     OrderStatus,
     OwnedNumber,
     ProviderOrder,
+    RoutingSupport,
 )
 from . import PROVIDER, coverage, status, wire
 from .client import LABEL, IdtExpressClient
@@ -50,6 +52,10 @@ class IdtExpressAdapter:
         "restore": "local",
         "release": "api",
     }
+    # IDT Express has no routing API: an admin sets the route up in its portal on request.
+    routing: ClassVar[RoutingSupport] = RoutingSupport(
+        mode="manual", kinds=frozenset({DestinationKind.SIP_URI, DestinationKind.PSTN})
+    )
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config

@@ -34,10 +34,12 @@ from ..types import (
     AccountStatus,
     AvailableNumber,
     CoverageRecord,
+    DestinationKind,
     OrderRequest,
     OrderStatus,
     OwnedNumber,
     ProviderOrder,
+    RoutingSupport,
     Shortfall,
 )
 from . import PROVIDER, groups, wire
@@ -64,6 +66,10 @@ class PbxmeAdapter(PbxmeSuspension):
         "restore": "api",
         "release": "api",
     }
+    # /api/did/forward takes a SIP address or a phone number (one destination, no failover).
+    routing: ClassVar[RoutingSupport] = RoutingSupport(
+        mode="api", kinds=frozenset({DestinationKind.SIP_URI, DestinationKind.PSTN})
+    )
 
     def __init__(self, config: AccountConfig) -> None:
         self.config = config
