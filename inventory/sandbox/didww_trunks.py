@@ -110,6 +110,11 @@ class VoiceIn:
             config = {"type": SIP, "attributes": attributes}
             self.trunks[rid] = TrunkRecord(rid, name or rid, config, _now())
 
+    def plant_group(self, rid: str, *, name: str = "") -> None:
+        """A trunk group made outside the API, as ``plant_trunk``."""
+        if rid not in self.groups:
+            self.groups[rid] = GroupRecord(rid, name or rid, _now())
+
     # --- dispatch ----------------------------------------------------------------------------
 
     def handle(self, request: httpx.Request, name: str, rid: str | None) -> httpx.Response:
