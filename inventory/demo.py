@@ -91,6 +91,7 @@ def demo_numbers_plant(sandboxes: dict) -> int:
     sandbox = sandboxes.get("didww")
     if sandbox is None:
         return 0
+    sandbox.voice_in.plant_trunk("trunk-demo", name="Demo PBX")  # the route they had, and get back
     numbers = Number.objects.filter(provider_account__name="didww-sandbox", status__in=HELD)
     planted = 0
     for number in numbers.order_by("pk"):

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import phonenumbers
 
-from .didfarm_state import Did, DidfarmState, SipTrunk, error, invalid, ok
+from .didfarm_state import Did, DidfarmState, SipTrunk, error, invalid, ok, page_of, page_params
 
 SMS_SEGMENT_CENTS = 8
 
@@ -60,10 +60,15 @@ class PortalHandlers:
         return None
 
     def _list_trunks(self, params: httpx.QueryParams) -> httpx.Response:
+        """Pages of ``limit`` (``page``/``limit`` as the other lists) with ``meta.total``; the
+        guide shows no answer, so the shape is the numbers list's. No passwords here."""
+        bounds = page_params(params, default=100)
+        if isinstance(bounds, httpx.Response):
+            return bounds
         trunks = list(self.state.trunks.values())
         for trunk in trunks:  # registers once somebody looks: enough for a simulator
             trunk.status = "active"
-        return ok({"data": [t.to_json() for t in trunks]})
+        return ok(page_of(trunks, *bounds, lambda t: t.to_json()))
 
     def _create_trunk(self, body: dict[str, Any]) -> httpx.Response:
         name = str(body.get("name") or "").strip()

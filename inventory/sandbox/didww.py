@@ -7,8 +7,10 @@ later poll, back-orders, regulated groups (DIDs ``awaiting_registration``) and s
 queued in ``state.callbacks_due`` for a deliverer. Pages are capped at 500 rows (DIDWW allows
 1000) so clients must follow ``links.next``.
 
+Voice-in trunks and trunk groups, and routing a DID to one of them: ``didww_trunks``.
+
 Sandbox limits: ``available_dids`` needs ``filter[did_group.id]``; there are no DID reservations,
-voice-in trunks or other resources outside the buy flow.
+POPs or other resources outside the buy flow and inbound routing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from . import didww_jsonapi as j
 from .didww_account import AccountEndpoints, _match
 from .didww_jsonapi import ApiError
 from .didww_orders import DidwwState, OrderBook
+from .didww_trunks import VoiceIn
 
 _GROUP_INCLUDES = ("country", "region", "city", "did_group_type", "stock_keeping_units")
 
@@ -54,6 +57,7 @@ class DidwwSandbox(AccountEndpoints):
             fulfil_after_seconds=fulfil_after_seconds,
             backorder_polls=backorder_polls,
         )
+        self.voice_in = VoiceIn(self.catalog, self.state)  # voice-in trunks and trunk groups
         self._lock = threading.RLock()
 
     # --- the sandbox interface -------------------------------------------------------------
@@ -104,6 +108,8 @@ class DidwwSandbox(AccountEndpoints):
         rid = parts[1] if len(parts) == 2 else None
         if len(parts) > 2:
             raise ApiError(404, "Record not found", code="404")
+        if name in ("voice_in_trunks", "voice_in_trunk_groups"):
+            return self.voice_in.handle(request, name, rid)
         if method == "GET":
             handler = self._GETS.get((name, rid is not None))
             if handler is not None:

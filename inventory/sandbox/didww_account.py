@@ -14,6 +14,7 @@ from .didww_orders import DidRecord, OrderRecord
 if TYPE_CHECKING:
     from . import didww_catalog as cat
     from .didww_orders import DidwwState, OrderBook
+    from .didww_trunks import VoiceIn
 
 
 class AccountEndpoints:
@@ -22,6 +23,7 @@ class AccountEndpoints:
     catalog: cat.Catalog
     state: DidwwState
     book: OrderBook
+    voice_in: VoiceIn
 
     def _title_case(self, request: httpx.Request) -> bool:
         # 2022-05-10 writes "Pending"; newer API versions write "pending".
@@ -167,7 +169,11 @@ class AccountEndpoints:
         for name, rtype in _TRUNK_RELATIONS.items():
             rid = getattr(d, f"{name}_id")
             if name in inc and rid:
-                included[(rtype, rid)] = {"id": rid, "type": rtype, "attributes": {"name": rid}}
+                included[(rtype, rid)] = self.voice_in.render(rtype, rid) or {
+                    "id": rid,
+                    "type": rtype,
+                    "attributes": {"name": rid},
+                }
         return {
             "id": d.id,
             "type": "dids",
@@ -229,13 +235,15 @@ class AccountEndpoints:
                 not isinstance(linkage, dict)
                 or linkage.get("type") != rtype
                 or not isinstance(linkage.get("id"), str)
-                or not linkage["id"]
+                or not self.voice_in.exists(rtype, linkage["id"])
             ):
+                # As DIDWW answers an unknown trunk (group): 422, pointing at the id attribute.
                 raise ApiError(
                     422,
-                    f"{name} - is invalid",
+                    "is invalid",
+                    detail=f"{name} - is invalid",
                     code="100",
-                    pointer=f"/data/relationships/{name}",
+                    pointer=f"/data/attributes/{name}_id",
                 )
             # One route at a time: assigning a trunk unassigns the group, and the reverse.
             did.voice_in_trunk_id = did.voice_in_trunk_group_id = None

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from .pbxme_catalog import TYPE_NAMES, Catalog, CatalogDid
+from .pbxme_forward import destination_error
 
 FORWARD_TYPES = frozenset({"extension", "pstn", "sip", "access_number", "ip"})
 
@@ -264,6 +265,9 @@ class PbxmeSandbox:
             return _fail("Missing parameter: destination")
         if forward_type not in FORWARD_TYPES:
             return _fail("Invalid parameter: type")
+        problem = destination_error(forward_type, destination)
+        if problem:
+            return _fail(problem)
         owned.forward_type, owned.forward_destination = forward_type, destination
         return _ok({"message": "Forwarding updated"})
 

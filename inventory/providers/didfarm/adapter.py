@@ -34,6 +34,7 @@ from ..types import (
 )
 from . import PROVIDER, groups, wire
 from .client import DidfarmClient
+from .routing import DidfarmRouting
 from .suspension import DidfarmSuspension
 from .wire import LABEL
 
@@ -61,9 +62,9 @@ _OWNED_STATUS = {
 }
 
 
-class DidfarmAdapter(DidfarmSuspension):
+class DidfarmAdapter(DidfarmRouting, DidfarmSuspension):
     kind: ClassVar[str] = "didfarm"
-    # No "forwarding": DIDfarm routes numbers to SIP trunks only (set_routing takes a trunk).
+    # No "forwarding": DIDfarm routes numbers to SIP trunks only (routing.py).
     # "reference": our reference rides in checkout metadata, so find_order needs nothing else.
     capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
     billing_cycles: ClassVar[frozenset[str]] = PROVIDER.billing_cycles
@@ -328,24 +329,6 @@ class DidfarmAdapter(DidfarmSuspension):
                 expires_at=did.expires_at,
                 extra=extra,
             )
-
-    def set_routing(self, number: str, destination: str) -> None:
-        """Route a number to a SIP trunk, given by its id (7) or uuid (``trk_a1b2c3d4``)."""
-        did = self._owned(number)
-        self.client.route(did.id, self._trunk_id(destination))
-
-    def _trunk_id(self, destination: str) -> str:
-        wanted = destination.strip()
-        if wanted.isdigit():
-            return wanted
-        for trunk in self.client.trunks():
-            if wanted in (trunk.uuid, trunk.id):
-                return trunk.id or trunk.uuid
-        raise InvalidRequest(
-            f"{LABEL} routes numbers to SIP trunks: {destination!r} is not one of this account's "
-            "trunks (give a trunk id or uuid)",
-            field="destination",
-        )
 
     def release(self, number: str) -> None:
         did = self._owned(number)

@@ -208,18 +208,28 @@ class DidfarmClient:
         )
         return self._trunk(json_body(response, LABEL))
 
-    def trunks(self) -> list[wire.Trunk]:
-        response = self.http.read("GET", "/portal/sip-trunks")
-        return list(
-            wire.page_of(
-                json_body(response, LABEL), "trunk", wire.parse_trunk, requested_page=1
-            ).items
+    def trunks_page(self, page: int) -> wire.Page[wire.Trunk]:
+        response = self.http.read(
+            "GET", "/portal/sip-trunks", params={"page": page, "limit": LIST_LIMIT}
+        )
+        return wire.page_of(
+            json_body(response, LABEL), "trunk", wire.parse_trunk, requested_page=page
         )
 
+    def trunks(self) -> Iterator[wire.Trunk]:
+        """Every SIP trunk of the account (pages followed while ``meta.total`` says so)."""
+        return paged(self.trunks_page)
+
     def regenerate_trunk_credentials(self, uuid: str) -> wire.Trunk:
-        """New credentials; the client's PBX disconnects until it uses them."""
+        """New credentials; the client's PBX disconnects until it uses them. The guide shows no
+        answer: whatever trunk fields come back are kept, the caller fills in the rest."""
         response = self.http.write("POST", f"/portal/sip-trunks/{uuid}/regenerate-credentials")
-        return self._trunk(json_body(response, LABEL))
+        body = json_body(response, LABEL)
+        data = body.get("data") if isinstance(body, dict) else None
+        data = data if isinstance(data, dict) else body
+        if isinstance(data, dict) and not (data.get("uuid") or data.get("id")):
+            data = {**data, "uuid": uuid}  # an answer of credentials alone
+        return self._trunk({"data": data})
 
     @staticmethod
     def _trunk(body: object) -> wire.Trunk:

@@ -25,6 +25,7 @@ from ..types import (
 )
 from . import PROVIDER, coverage, wire
 from .client import LABEL, DidwwClient, one
+from .routing import DidwwRouting
 from .suspension import DidwwSuspension
 
 logger = logging.getLogger("didhub.providers")
@@ -38,10 +39,10 @@ _STATUSES = {
 MAX_AVAILABLE_PAGE = 1000
 
 
-class DidwwAdapter(DidwwSuspension):
+class DidwwAdapter(DidwwRouting, DidwwSuspension):
     kind: ClassVar[str] = "didww"
-    # No "forwarding"/"trunks": DIDWW routes a DID to a voice-in trunk, and the trunk API is not
-    # part of the documents we build against (see set_routing). "reference": orders carry our
+    # No "forwarding"/"trunks": DIDWW routes a DID to voice-in trunks didhub makes per route
+    # (routing.py), not to trunks with credentials for clients. "reference": orders carry our
     # external_reference_id, so find_order needs nothing but the reference. "pick_by_id": an
     # exact number is ordered by its available DID id, never by the number itself.
     capabilities: ClassVar[frozenset[str]] = PROVIDER.capabilities
@@ -55,7 +56,7 @@ class DidwwAdapter(DidwwSuspension):
         "release": "api",
     }
     # Voice-in trunks with a SIP or PSTN configuration, one per target, assigned to the DID;
-    # a failover is a second trunk behind the first (issue #12).
+    # a failover puts both in a trunk group, the failover at a higher priority (routing.py).
     routing: ClassVar[RoutingSupport] = RoutingSupport(
         mode="api",
         kinds=frozenset({DestinationKind.SIP_URI, DestinationKind.PSTN}),
@@ -279,13 +280,6 @@ class DidwwAdapter(DidwwSuspension):
                 expires_at=item.expires_at,
                 extra=extra,
             )
-
-    def set_routing(self, number: str, destination: str) -> None:
-        raise errors.InvalidRequest(
-            f"{LABEL} routes numbers through voice-in trunks, which didhub does not manage yet; "
-            "set the trunk for this number in the DIDWW portal",
-            field="destination",
-        )
 
     def release(self, number: str) -> None:
         did_id = self._did_id(number)

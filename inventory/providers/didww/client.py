@@ -172,6 +172,26 @@ class DidwwClient:
                 f"{LABEL} accepted the order but its answer could not be read ({exc})"
             ) from exc
 
+    def create(
+        self,
+        path: str,
+        rtype: str,
+        attributes: Mapping[str, Any],
+        relationships: Mapping[str, Any] | None = None,
+    ) -> wire.Resource:
+        """``POST`` a new resource (not a purchase: never retried here; callers that may repeat
+        it after a lost answer look the resource up first)."""
+        data: dict[str, Any] = {"type": rtype, "attributes": dict(attributes)}
+        if relationships:
+            data["relationships"] = {name: {"data": v} for name, v in relationships.items()}
+        response = self.http.write(
+            "POST", path, json={"data": data}, headers={"Content-Type": MEDIA_TYPE}
+        )
+        try:
+            return wire.resource(_document(response).get("data"))
+        except wire.WireError as exc:
+            raise errors.Unavailable(f"{LABEL} sent an unreadable {rtype} answer: {exc}") from exc
+
     def patch(
         self,
         path: str,

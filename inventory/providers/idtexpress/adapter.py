@@ -26,7 +26,9 @@ from ..types import (
     OrderStatus,
     OwnedNumber,
     ProviderOrder,
+    Route,
     RoutingSupport,
+    TrunkCredentials,
 )
 from . import PROVIDER, coverage, status, wire
 from .client import LABEL, IdtExpressClient
@@ -278,12 +280,23 @@ class IdtExpressAdapter:
                 extra=extra,
             )
 
-    def set_routing(self, number: str, destination: str) -> None:
+    # Routing is "manual": callers never call these, and a call that does is refused loudly.
+
+    def route_set(self, number: str, route: Route) -> dict[str, Any]:
         raise errors.InvalidRequest(
             f"{LABEL}'s API has no routing or forwarding; set where {number} rings in the "
             "IDT Express portal",
-            field="destination",
+            field="kind",
         )
+
+    def trunk_create(self, name: str) -> TrunkCredentials:
+        raise _no_trunks()
+
+    def trunk_regenerate(self, external_id: str) -> TrunkCredentials:
+        raise _no_trunks()
+
+    def trunk_delete(self, external_id: str) -> None:
+        raise _no_trunks()
 
     def release(self, number: str) -> None:
         self.client.delete_number(idt_number(number))
@@ -296,6 +309,10 @@ class IdtExpressAdapter:
 
     def restore(self, number: str, snapshot: Mapping[str, Any]) -> None:
         raise errors.InvalidRequest(f"{LABEL} has no routing API: suspension is local only")
+
+
+def _no_trunks() -> errors.InvalidRequest:
+    return errors.InvalidRequest(f"{LABEL}'s API makes no SIP trunks", field="kind")
 
 
 def idt_number(number: str) -> str:

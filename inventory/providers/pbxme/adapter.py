@@ -24,12 +24,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .. import errors
 from ..http import AccountConfig
 from ..listing import listing_gap
 from ..normalize import to_e164
+from ..routes import route_check
 from ..types import (
     AccountStatus,
     AvailableNumber,
@@ -39,12 +40,14 @@ from ..types import (
     OrderStatus,
     OwnedNumber,
     ProviderOrder,
+    Route,
     RoutingSupport,
     Shortfall,
+    TrunkCredentials,
 )
 from . import PROVIDER, groups, wire
 from .client import LABEL, PbxmeClient
-from .forwarding import forward_target
+from .forwarding import route_forward
 from .picks import ORDER_PREFIX, e164_or_raw, order_tokens, persisted_picks
 from .suspension import PbxmeSuspension
 
@@ -301,9 +304,28 @@ class PbxmeAdapter(PbxmeSuspension):
         except ValueError:
             return ""
 
-    def set_routing(self, number: str, destination: str) -> None:
-        forward_type, target = forward_target(destination)
-        self.client.forward(self._did_id(number), target, forward_type)
+    def route_set(self, number: str, route: Route) -> dict[str, Any]:
+        """``/api/did/forward`` to the route's one target; returns ``did_id``,
+        ``forward_type`` and ``forward_destination`` as ``suspension_snapshot`` records them."""
+        route_check(LABEL, self.routing, route)
+        forward_type, destination = route_forward(route.target)
+        did = self._owned_did(number)
+        if (did.forward_type, did.forward_destination) != (forward_type, destination):
+            self.client.forward(did.did_id, destination, forward_type)
+        return {
+            "did_id": did.did_id,
+            "forward_type": forward_type,
+            "forward_destination": destination,
+        }
+
+    def trunk_create(self, name: str) -> TrunkCredentials:
+        raise _no_trunks()
+
+    def trunk_regenerate(self, external_id: str) -> TrunkCredentials:
+        raise _no_trunks()
+
+    def trunk_delete(self, external_id: str) -> None:
+        raise _no_trunks()
 
     def release(self, number: str) -> None:
         self.client.release(self._did_id(number))
@@ -311,6 +333,13 @@ class PbxmeAdapter(PbxmeSuspension):
     def _did_id(self, number: str) -> str:
         """The did_id of an owned number (E.164 or as PBXme writes it)."""
         return self._owned_did(number).did_id
+
+
+def _no_trunks() -> errors.InvalidRequest:
+    return errors.InvalidRequest(
+        f"{LABEL} forwards numbers to a SIP address or a phone number; it makes no SIP trunks",
+        field="kind",
+    )
 
 
 def _status(found: int, asked: int) -> OrderStatus:

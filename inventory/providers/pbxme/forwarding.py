@@ -6,7 +6,28 @@ import ipaddress
 
 from .. import errors
 from ..normalize import to_e164
+from ..routes import pstn_number, sip_uri
+from ..types import DestinationKind, RouteTarget
 from .client import LABEL
+
+
+def route_forward(target: RouteTarget) -> tuple[str, str]:
+    """A route's target as PBXme's forward ``type`` and ``destination``: a SIP URI as ``sip``
+    ``user@host[:port]`` (the document's "user@domain.com"), a phone number as ``pstn`` in
+    E.164 (as the document's example sends it). ``InvalidRequest(field="address")``."""
+    if target.kind is DestinationKind.PSTN:
+        return "pstn", pstn_number(target)
+    if target.kind is DestinationKind.SIP_URI:
+        uri = sip_uri(target)
+        if not uri.user:
+            raise errors.InvalidRequest(
+                f"{LABEL} forwards to a SIP address with a user part (sip:user@host)",
+                field="address",
+            )
+        return "sip", uri.text
+    raise errors.InvalidRequest(
+        f"{LABEL} cannot forward to a {target.kind.value} destination", field="kind"
+    )
 
 
 def forward_target(destination: str) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import re
 
+import httpx
 import pycountry
 import pytest
 from django.core.management import call_command
@@ -14,20 +15,42 @@ from django.core.management import call_command
 from inventory.accounts import adapter_for, provider_account_create
 from inventory.models import ProviderAccount, ProviderKind
 from inventory.providers.description import CAPABILITIES, ProviderDescription
+from inventory.providers.errors import InvalidRequest
+from inventory.providers.http import AccountConfig
 from inventory.providers.registry import PROVIDER_PACKAGES, PROVIDERS, provider_kind_choices
-from inventory.providers.types import UPSTREAM_KINDS, UPSTREAM_MODES, ProviderAdapter
+from inventory.providers.types import (
+    UPSTREAM_KINDS,
+    UPSTREAM_MODES,
+    DestinationKind,
+    ProviderAdapter,
+    Route,
+    RouteTarget,
+    RoutingSupport,
+)
 from inventory.providers.webhooks import WebhookReceiver
 from inventory.sandbox.registry import SANDBOX_CREDENTIALS, SANDBOXES, make_sandbox
 from inventory.sandbox.server import make_server
 
 KINDS = sorted(PROVIDERS)
 _RATE = re.compile(r"^\d+\s*/\s*(\d+\s*)?(second|minute|hour|day)s?$")
-# What didhub calls on every adapter (the ProviderAdapter protocol's methods).
+# Methods an adapter has only where a capability promises them (``ProviderAdapter``: "only what
+# routing and capabilities declare is ever called"). The sms branch adds "sms": ("sms_send",).
+PROMISED_BY_CAPABILITY: dict[str, tuple[str, ...]] = {}
+GATED = {"sms_send"}
+# What didhub calls on every adapter (the ProviderAdapter protocol's methods). route_set and
+# trunk_* are on every adapter: where routing/capabilities do not offer them they refuse
+# (InvalidRequest), never a silent no-op.
 ADAPTER_METHODS = sorted(
     name
     for name, member in inspect.getmembers(ProviderAdapter)
-    if callable(member) and not name.startswith("_")
+    if callable(member) and not name.startswith("_") and name not in GATED
 )
+TRUNK_METHODS = ("trunk_create", "trunk_regenerate", "trunk_delete")
+ADDRESSES = {
+    DestinationKind.SIP_URI: "sip:desk@pbx.example.com",
+    DestinationKind.PSTN: "+442079460831",
+    DestinationKind.TRUNK: "trk_a1b2c3d4",
+}
 
 
 def test_the_registry_names_each_kind_s_own_package():
@@ -69,6 +92,68 @@ def test_the_adapter_lives_in_the_package_and_does_everything(kind: str):
     assert set(cls.upstream_actions.values()) <= set(UPSTREAM_MODES)
     missing = [name for name in ADAPTER_METHODS if not callable(getattr(cls, name, None))]
     assert not missing, f"{kind} adapter lacks {missing}"
+    for capability, methods in PROMISED_BY_CAPABILITY.items():
+        if capability in cls.capabilities:
+            lacking = [name for name in methods if not callable(getattr(cls, name, None))]
+            assert not lacking, f"{kind} adapter promises {capability!r} but lacks {lacking}"
+
+
+class _NoNetwork(httpx.BaseTransport):
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"a refused route must not reach the provider: {request.url}")
+
+
+def _offline_adapter(kind: str):
+    d = PROVIDERS[kind]
+    config = AccountConfig(
+        name=f"offline-{kind}",
+        kind=kind,
+        base_url=d.default_base_url,
+        currency=d.currency,
+        credentials=dict(d.sandbox_credentials),
+        transport=_NoNetwork(),
+    )
+    return d.adapter_class(config)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_routing_is_declared_and_kept(kind: str):
+    """Each adapter declares ``routing``; what it does not declare is refused before any call,
+    and trunks are offered exactly where a trunk can be rung."""
+    cls = PROVIDERS[kind].adapter_class
+    routing = cls.__dict__.get("routing")
+    assert isinstance(routing, RoutingSupport), f"{kind} adapter declares no routing"
+    assert routing.mode in ("api", "manual", "none")
+    assert routing.kinds <= set(DestinationKind)
+    if routing.mode == "none":
+        assert not routing.kinds and not routing.failover
+    if routing.failover:
+        assert routing.mode == "api" and routing.kinds
+    # A trunk destination is a trunk made with trunk_create: both or neither.
+    assert ("trunks" in cls.capabilities) == (DestinationKind.TRUNK in routing.kinds), kind
+    if "forwarding" in cls.capabilities:
+        assert routing.mode == "api" and routing.kinds & {
+            DestinationKind.SIP_URI,
+            DestinationKind.PSTN,
+        }
+    adapter = _offline_adapter(kind)
+    try:
+        for dest_kind in DestinationKind:
+            target = RouteTarget(dest_kind, ADDRESSES[dest_kind])
+            if routing.mode != "api" or dest_kind not in routing.kinds:
+                with pytest.raises(InvalidRequest):
+                    adapter.route_set("+12125550100", Route(target))
+        if routing.mode == "api" and routing.kinds and not routing.failover:
+            some = RouteTarget(min(routing.kinds), ADDRESSES[min(routing.kinds)])
+            with pytest.raises(InvalidRequest) as caught:
+                adapter.route_set("+12125550100", Route(some, failover=some))
+            assert caught.value.field == "failover"
+        if "trunks" not in cls.capabilities:
+            for name in TRUNK_METHODS:
+                with pytest.raises(InvalidRequest):
+                    getattr(adapter, name)("client-1")
+    finally:
+        adapter.close()
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -14,7 +14,15 @@ import stamina
 from inventory.providers import errors
 from inventory.providers.didww.adapter import DidwwAdapter
 from inventory.providers.http import AccountConfig
-from inventory.providers.types import CoverageRecord, NumberType, OrderRequest, OrderStatus
+from inventory.providers.types import (
+    CoverageRecord,
+    DestinationKind,
+    NumberType,
+    OrderRequest,
+    OrderStatus,
+    Route,
+    RouteTarget,
+)
 from inventory.sandbox.didww import DidwwSandbox
 from inventory.sandbox.faults import FaultConfig, FaultyTransport
 
@@ -101,10 +109,12 @@ def test_unknown_filter_is_400_code_102(walked):
     assert response.json()["errors"][0]["code"] == "102"
 
 
-def test_routing_is_refused_clearly():
-    _sandbox, adapter = make()
-    with pytest.raises(errors.InvalidRequest, match="voice-in trunks"):
-        adapter.set_routing("+12125550100", "sip:pbx@example.com")
+def test_routing_a_number_not_owned_is_not_found_and_makes_no_trunk():
+    sandbox, adapter = make()
+    target = RouteTarget(DestinationKind.SIP_URI, "sip:pbx@example.com")
+    with pytest.raises(errors.NotFound):
+        adapter.route_set("+12125550100", Route(target))
+    assert not sandbox.voice_in.trunks
 
 
 def test_lost_answer_is_resolved_by_reference_without_a_second_order(walked):

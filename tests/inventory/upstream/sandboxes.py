@@ -56,6 +56,8 @@ def plant_didww(
         voice_in_trunk_id=trunk,
     )
     sandbox.state.dids[record.id] = record
+    if trunk:
+        sandbox.voice_in.plant_trunk(trunk)  # the simulator refuses routes to unknown trunks
     return record
 
 

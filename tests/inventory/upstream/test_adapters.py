@@ -13,7 +13,14 @@ from inventory.providers import errors
 from inventory.providers.didfarm.adapter import DidfarmAdapter
 from inventory.providers.didfarm.client import DidfarmClient
 from inventory.providers.registry import ADAPTERS, adapter_class
-from inventory.providers.types import UPSTREAM_KINDS, UPSTREAM_MODES, OrderRequest
+from inventory.providers.types import (
+    UPSTREAM_KINDS,
+    UPSTREAM_MODES,
+    DestinationKind,
+    OrderRequest,
+    Route,
+    RouteTarget,
+)
 from inventory.sandbox.didfarm import DidfarmSandbox
 from tests.inventory.providers.didfarm.conftest import KEY, make_config
 
@@ -76,6 +83,7 @@ def test_didww_restore_of_a_trunk_group_and_forever_renewal() -> None:
     sandbox, adapter = didww()
     did = plant_didww(sandbox, trunk=None)
     did.voice_in_trunk_group_id = "grp-3"
+    sandbox.voice_in.plant_group("grp-3")
     snapshot = adapter.suspension_snapshot(DIDWW_NUMBER)
     assert snapshot["voice_in_trunk_group_id"] == "grp-3"
     assert snapshot["billing_cycles_count"] is None
@@ -117,7 +125,8 @@ def test_didww_sandbox_refuses_a_trunk_of_the_wrong_type() -> None:
             {},
             {"voice_in_trunk": {"type": "voice_in_trunk_groups", "id": "x"}},
         )
-    assert caught.value.field == "relationships/voice_in_trunk"
+    # DIDWW's recorded answer points at the id attribute: /data/attributes/voice_in_trunk_id.
+    assert caught.value.field == "voice_in_trunk_id"
     assert did.voice_in_trunk_id == "trunk-7"  # nothing changed
 
 
@@ -184,7 +193,7 @@ def test_didfarm_suspend_unroutes_and_restore_routes_back() -> None:
     )
     [number] = adapter.get_order(order.external_id).numbers
     trunk = DidfarmClient(make_config(transport=sandbox.transport())).create_trunk("Acme")
-    adapter.set_routing(number, trunk.uuid)
+    adapter.route_set(number, Route(RouteTarget(DestinationKind.TRUNK, trunk.uuid)))
     did = next(d for d in sandbox.state.numbers.values() if d.offer.number == number)
 
     snapshot = adapter.suspension_snapshot(number)

@@ -16,7 +16,7 @@ from inventory.providers.didfarm.client import DidfarmClient
 from inventory.providers.didww.adapter import DidwwAdapter
 from inventory.providers.idtexpress.adapter import IdtExpressAdapter
 from inventory.providers.pbxme.adapter import PbxmeAdapter
-from inventory.providers.types import OrderRequest
+from inventory.providers.types import DestinationKind, OrderRequest, Route, RouteTarget
 from inventory.sandbox.didfarm import DidfarmSandbox
 from tests.inventory.providers.didfarm.conftest import KEY, make_config
 
@@ -139,7 +139,7 @@ def test_didfarm_routing_bodies():
     )
     [number] = buyer.get_order(order.external_id).numbers
     trunk = DidfarmClient(make_config(transport=sandbox.transport())).create_trunk("Acme")
-    buyer.set_routing(number, trunk.uuid)
+    buyer.route_set(number, Route(RouteTarget(DestinationKind.TRUNK, trunk.uuid)))
     adapter = DidfarmAdapter(make_config())
     router, recorder = recorded("didfarm.com", sandbox)
     with router:

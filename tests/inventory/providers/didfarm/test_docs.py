@@ -12,7 +12,15 @@ import respx
 from inventory.providers.didfarm.adapter import DidfarmAdapter
 from inventory.providers.didfarm.client import DidfarmClient
 from inventory.providers.errors import InsufficientFunds
-from inventory.providers.types import Feature, NumberType, OrderRequest, OrderStatus
+from inventory.providers.types import (
+    DestinationKind,
+    Feature,
+    NumberType,
+    OrderRequest,
+    OrderStatus,
+    Route,
+    RouteTarget,
+)
 
 from . import docs_examples as doc
 from .conftest import KEY, make_config
@@ -152,7 +160,8 @@ def test_routing_request_has_the_documented_body(
         )
     )
     route = api.post("/portal/did-routing").mock(return_value=httpx.Response(200, json={}))
-    adapter.set_routing("+31201234567", "7")
+    made = adapter.route_set("+31201234567", Route(RouteTarget(DestinationKind.TRUNK, "7")))
+    assert made == {"did_number_id": "42", "sip_trunk_id": "7"}
     assert json.loads(route.calls.last.request.content) == {
         "did_number_id": 42,
         "sip_trunk_id": 7,

@@ -8,9 +8,16 @@ from decimal import Decimal
 import pytest
 
 from inventory.providers.didfarm.adapter import DidfarmAdapter
-from inventory.providers.didfarm.client import DidfarmClient
 from inventory.providers.errors import AuthFailed, InsufficientFunds, InvalidRequest, NotFound
-from inventory.providers.types import Feature, NumberType, OrderRequest, OrderStatus
+from inventory.providers.types import (
+    DestinationKind,
+    Feature,
+    NumberType,
+    OrderRequest,
+    OrderStatus,
+    Route,
+    RouteTarget,
+)
 from inventory.sandbox.didfarm import DidfarmSandbox
 
 from .conftest import KEY, make_config
@@ -106,10 +113,10 @@ def test_order_poll_complete_then_route_and_release(
     assert owned[number].status == "awaiting_registration"  # German numbers are regulated
     assert owned[number].group_external_id == group
 
-    trunk = DidfarmClient(make_config(transport=sandbox.transport())).create_trunk("Acme")
-    live.set_routing(number, trunk.uuid)
+    trunk = live.trunk_create("Acme")
+    live.route_set(number, Route(RouteTarget(DestinationKind.TRUNK, trunk.external_id)))
     did = next(d for d in sandbox.state.numbers.values() if d.offer.number == number)
-    assert did.sip_trunk_id == int(trunk.id)
+    assert sandbox.state.trunks[did.sip_trunk_id].uuid == trunk.external_id
 
     live.release(number)
     assert did.status == "released"
@@ -192,11 +199,15 @@ def test_insufficient_balance_charges_nothing() -> None:
 def test_routing_needs_a_trunk(live: DidfarmAdapter) -> None:
     order = live.place_order(OrderRequest(our_reference="oi-8", group_external_id="GB:mobile::"))
     number = live.get_order(order.external_id).numbers[0]
+    sip = RouteTarget(DestinationKind.SIP_URI, "sip:user@pbx.example.com")
     with pytest.raises(InvalidRequest) as caught:
-        live.set_routing(number, "sip:user@pbx.example.com")
-    assert caught.value.field == "destination"
+        live.route_set(number, Route(sip))
+    assert caught.value.field == "kind"
+    with pytest.raises(InvalidRequest) as caught:
+        live.route_set(number, Route(RouteTarget(DestinationKind.TRUNK, "trk_nope")))
+    assert caught.value.field == "address"
     with pytest.raises(NotFound):
-        live.set_routing(number, "999")
+        live.route_set(number, Route(RouteTarget(DestinationKind.TRUNK, "999")))
 
 
 def test_release_of_a_number_we_do_not_own(live: DidfarmAdapter) -> None:

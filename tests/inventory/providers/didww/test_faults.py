@@ -11,7 +11,13 @@ import httpx
 import pytest
 
 from inventory.providers import errors
-from inventory.providers.types import OrderRequest, OrderStatus
+from inventory.providers.types import (
+    DestinationKind,
+    OrderRequest,
+    OrderStatus,
+    Route,
+    RouteTarget,
+)
 
 from .support import DOC, api, errors_body
 
@@ -349,8 +355,10 @@ def test_release_of_an_unknown_number_is_not_found(router, adapter):
         adapter.release("+12125550009")
 
 
-def test_set_routing_is_not_offered(adapter):
-    assert "forwarding" not in adapter.capabilities
-    with pytest.raises(errors.InvalidRequest, match="voice-in trunks") as caught:
-        adapter.set_routing("+12125550001", "sip:pbx@example.com")
-    assert caught.value.field == "destination"
+def test_a_client_trunk_route_is_not_offered(adapter, router):
+    assert "trunks" not in adapter.capabilities
+    trunk = RouteTarget(DestinationKind.TRUNK, "trk_1")
+    with pytest.raises(errors.InvalidRequest, match="cannot ring a trunk") as caught:
+        adapter.route_set("+12125550001", Route(trunk))
+    assert caught.value.field == "kind"
+    assert not router.calls

@@ -12,9 +12,17 @@ import pytest
 
 from inventory.providers import errors
 from inventory.providers.idtexpress.adapter import IdtExpressAdapter
-from inventory.providers.types import NumberType, OrderRequest, OrderStatus
+from inventory.providers.types import (
+    DestinationKind,
+    NumberType,
+    OrderRequest,
+    OrderStatus,
+    Route,
+    RouteTarget,
+)
 from inventory.sandbox.faults import FaultConfig, FaultyTransport
 from inventory.sandbox.idtexpress import IdtExpressSandbox
+from tests.inventory.providers.lossy import Lossy
 
 from .support import EN_DASH, make_adapter, make_sandbox
 
@@ -176,9 +184,21 @@ def test_release_and_release_again(idt: IdtExpressAdapter, sandbox: IdtExpressSa
 def test_routing_and_number_picking_are_not_offered(
     idt: IdtExpressAdapter, sandbox: IdtExpressSandbox
 ):
+    assert idt.routing.mode == "manual"
+    lossy = Lossy(sandbox.handle)
+    manual = make_adapter(lossy)
+    sip = RouteTarget(DestinationKind.SIP_URI, "sip:pbx@example.com")
     with pytest.raises(errors.InvalidRequest, match="no routing") as caught:
-        idt.set_routing("+12125550100", "sip:pbx@example.com")
-    assert caught.value.field == "destination"
+        manual.route_set("+12125550100", Route(sip))
+    assert caught.value.field == "kind"
+    for call in (
+        lambda: manual.trunk_create("acme"),
+        lambda: manual.trunk_regenerate("x"),
+        lambda: manual.trunk_delete("x"),
+    ):
+        with pytest.raises(errors.InvalidRequest, match="no SIP trunks"):
+            call()
+    assert not lossy.seen  # refused here, never a silent call upstream
     with pytest.raises(errors.InvalidRequest, match="does not list numbers"):
         idt.available_numbers(str(_us_local(sandbox).id), limit=5)
     assert "pick_number" not in idt.capabilities

@@ -12,12 +12,16 @@ import pytest
 import respx
 
 from inventory.providers import errors
-from inventory.providers.pbxme.adapter import PbxmeAdapter, forward_target
+from inventory.providers.pbxme.adapter import PbxmeAdapter
+from inventory.providers.pbxme.forwarding import forward_target
 from inventory.providers.types import (
+    DestinationKind,
     Feature,
     NumberType,
     OrderRequest,
     OrderStatus,
+    Route,
+    RouteTarget,
     Shortfall,
 )
 
@@ -312,17 +316,25 @@ def test_owned_numbers(logged_in: respx.MockRouter, adapter: PbxmeAdapter) -> No
     assert owned[0].status == "active"
 
 
-def test_set_routing_and_release(logged_in: respx.MockRouter, adapter: PbxmeAdapter) -> None:
+def test_route_set_and_release(logged_in: respx.MockRouter, adapter: PbxmeAdapter) -> None:
     logged_in.post("/did/list").respond(json=doc.LIST)
     forward = logged_in.post("/did/forward").respond(json=doc.FORWARD)
     release = logged_in.post("/did/release").respond(json=doc.RELEASE)
-    adapter.set_routing("+33153110098", "+33 6 12 34 56 78")
+    pstn = Route(RouteTarget(DestinationKind.PSTN, "+33 6 12 34 56 78"))
+    assert adapter.route_set("+12125550123", pstn) == {
+        "did_id": "777",
+        "forward_type": "pstn",
+        "forward_destination": "+33612345678",
+    }
+    # The document's step 5, field for field.
     assert sent(forward)[-1] == {
         "token": "d0c-t0ken-1",
-        "did_id": "501",
+        "did_id": "777",
         "destination": "+33612345678",
         "type": "pstn",
     }
+    adapter.route_set("+33153110098", pstn)  # already forwarded there (did/list): no call
+    assert forward.call_count == 1
     adapter.release("0033153110098")
     assert sent(release)[-1]["did_id"] == "501"
     with pytest.raises(errors.NotFound):

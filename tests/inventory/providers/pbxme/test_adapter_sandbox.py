@@ -10,7 +10,14 @@ import pytest
 from inventory.providers import errors
 from inventory.providers.pbxme.adapter import PbxmeAdapter
 from inventory.providers.pbxme.groups import split_external_id
-from inventory.providers.types import CoverageRecord, OrderRequest, OrderStatus
+from inventory.providers.types import (
+    CoverageRecord,
+    DestinationKind,
+    OrderRequest,
+    OrderStatus,
+    Route,
+    RouteTarget,
+)
 from inventory.sandbox.faults import FaultConfig, FaultyTransport
 from inventory.sandbox.pbxme import PbxmeSandbox
 
@@ -110,7 +117,8 @@ def test_order_lifecycle(
         (placed.numbers[0], group.external_id)
     ]
 
-    adapter.set_routing(placed.numbers[0], "sip:desk@pbx.example.com")
+    desk = RouteTarget(DestinationKind.SIP_URI, "sip:desk@pbx.example.com")
+    adapter.route_set(placed.numbers[0], Route(desk))
     (record,) = sandbox.state.owned.values()
     assert (record.forward_type, record.forward_destination) == ("sip", "desk@pbx.example.com")
 
