@@ -55,7 +55,8 @@ class Command(BaseCommand):
         serve.add_argument(
             "--hold-demo-numbers",
             action="store_true",
-            help="start DIDWW holding the numbers the demo's database has at didww-sandbox",
+            help="start each simulator holding the numbers the demo's database has at its "
+            "<kind>-sandbox account",
         )
 
     def handle(self, *args, action: str, host: str, port: int, seed: int, scale: int,
@@ -88,7 +89,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Provider sandbox on {server.root_url} (Ctrl-C stops)")
         )
         if planted is not None:
-            self.stdout.write(f"  didww holds the demo database's {planted} number(s)")
+            held = ", ".join(f"{kind} {n}" for kind, n in planted.items())
+            self.stdout.write(f"  holding the demo database's numbers: {held}")
         for kind in kinds:
             creds = " ".join(f"--credential {k}={v}" for k, v in SANDBOX_CREDENTIALS[kind].items())
             described = PROVIDERS[kind].sandbox_countries
