@@ -4,8 +4,10 @@ the way the provider's listing pages, completely."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 
@@ -130,3 +132,27 @@ def test_owned_numbers_page_completely(kind):
     for e164 in sorted(wanted - {first.number}):
         assert sandbox.adopt(HeldNumber(e164, group_id=group))
     assert set(_held(adapter)) == wanted
+
+
+def test_sandbox_release_gives_a_number_back_in_a_served_simulator():
+    """``sandbox release``: the demo's stand-in for a provider's own portal, where a release is
+    an admin's task (DIDfarm) — the number is released upstream, so reconciliation agrees."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from inventory.sandbox.registry import make_sandbox
+    from inventory.sandbox.server import make_server
+    from tests.inventory.sandbox.test_server import run
+
+    didfarm = make_sandbox("didfarm")
+    didfarm.adopt(HeldNumber(ON_SALE["didfarm"]))
+    with contextlib.contextmanager(run)(make_server({"didfarm": didfarm}, port=0)) as server:
+        port = str(server.server_address[1])
+        out = StringIO()
+        call_command(
+            "sandbox", "release", "didfarm", ON_SALE["didfarm"], "--port", port, stdout=out
+        )
+        assert out.getvalue().strip() == f"didfarm released {ON_SALE['didfarm']}"
+        assert [d.status for d in didfarm.state.numbers.values()] == ["released"]
+        with pytest.raises(CommandError, match="did not release"):
+            call_command("sandbox", "release", "didfarm", "+12125550100", "--port", port)
