@@ -176,3 +176,43 @@ def test_releasing_twice_is_refused_and_asks_the_provider_once(
     else:
         assert "already being released" in response.content.decode()
     assert UpstreamAction.objects.filter(number=number, kind="release").count() == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_release_at_period_end_takes_the_same_path_when_the_renewal_job_reaches_it(
+    client, kind, django_capture_on_commit_callbacks
+):
+    """One release path for renewals and clients: auto-renew off, then the renewal job at the
+    period's end asks the provider, and the number is released once it confirmed."""
+    from billing.renewals.charging import renewals_run
+
+    account = make_account(kind, f"{kind}-release")
+    _reseller, acme, _ = tenants()
+    admin = client_member(acme)
+    number = make_number(acme, anchor=timezone.now().date() - dt.timedelta(days=3), k=1)
+    Number.objects.filter(pk=number.pk).update(
+        provider_account=account, e164=E164[kind], cost_currency=account.currency
+    )
+    sandbox_for(kind, account.name).adopt(HeldNumber(E164[kind]))
+    client.force_login(admin.user)
+    url = reverse("billing:number_release", args=[number.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"when": "period_end"})
+    number.refresh_from_db()
+    assert number.status == NumberStatus.CANCEL_SCHEDULED
+    assert not UpstreamAction.objects.filter(number=number).exists()  # nothing upstream yet
+    assert _held_upstream(account) == {number.e164: "active"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        renewals_run(now=number.renewal_due_at)
+    number.refresh_from_db()
+    action = UpstreamAction.objects.get(number=number, kind="release")
+    if kind in BY_API:
+        assert action.state == UpstreamState.DONE
+        assert number.status == NumberStatus.RELEASED
+        assert _held_upstream(account) == {}
+        assert _listed(client, number) == ""
+    else:
+        assert action.state == UpstreamState.MANUAL
+        assert number.status == NumberStatus.RELEASING
+        assert _listed(client, number) == "Releasing"
