@@ -236,7 +236,8 @@ class AccountEndpoints:
     def _group_holding(self, held: HeldNumber) -> cat.Group:
         """The given group, else the country's group whose prefix (and pool) the number fits,
         of its type where known, else any group of the country."""
-        given = self.catalog.group_by_id.get(held.group_id)
+        # Our catalog splits a NANP group per exchange: "<group id>:<NANPA prefix id>".
+        given = self.catalog.group_by_id.get(held.group_id.split(":")[0])
         if given is not None:
             return given
         iso, _code, national = held.parts()
