@@ -226,9 +226,8 @@ class AccountEndpoints:
             order_id=f"order-held-{digits}", channels=2, awaiting_registration=False,
             created_at=held.created_at or now,
             expires_at=held.expires_at or now + timedelta(days=30),
-            # A suspension stops the renewal and unroutes (didww adapter's suspend).
+            # A suspension stops the renewal (and unroutes: a held number starts unrouted).
             billing_cycles_count=0 if held.suspended else None,
-            voice_in_trunk_id=None if held.suspended else "trunk-demo",
         )  # fmt: skip
         self.state.taken.add(digits)
         return True
