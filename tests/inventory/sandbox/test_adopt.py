@@ -156,3 +156,17 @@ def test_sandbox_release_gives_a_number_back_in_a_served_simulator():
         assert [d.status for d in didfarm.state.numbers.values()] == ["released"]
         with pytest.raises(CommandError, match="did not release"):
             call_command("sandbox", "release", "didfarm", "+12125550100", "--port", port)
+
+
+def test_idt_never_delivers_an_adopted_number_again():
+    """IDT hands numbers out of a group's pool in order: one adopted before the pool reached it
+    (the demo's restarted sandbox) is skipped, not sold twice."""
+    _account, sandbox, _adapter = _setup("idtexpress")
+    group = sandbox.catalog.group(1000718)  # San Francisco (415) 598
+    pool = sandbox.catalog.numbers(group)
+    adopted = ["+" + n.removeprefix("011") for n in pool[:2]]
+    for e164 in adopted:
+        assert sandbox.adopt(HeldNumber(e164, group_id=str(group.id)))
+    delivered = sandbox.book._draw(group, 3)
+    assert delivered == pool[2:5]
+    assert not set(delivered) & {"011" + e[1:] for e in adopted}
