@@ -1,14 +1,18 @@
-"""The demo's numbers (used by ``seed_demo``): a few DIDWW sandbox numbers the demo clients
-bought last month, so the renewal clock has something to move.
+"""The demo's numbers (used by ``seed_demo``): sandbox numbers the demo clients bought last
+month, so the renewal clock has something to move, and Globex (the demo client admin's) holds
+one at each sandbox provider, to route, text and release: DIDWW's (routed through the API),
+DIDfarm's Boston number with SMS (routed to a SIP trunk; its release is an admin's task),
+PBXme's (forwarded through the API) and IDT Express's (routed by an admin on request).
 
 Each number's first month was paid for when it was bought: a payment into the client's wallet
 and one into the reseller's of exactly its retail and wholesale price (so the demo's opening
 balances stay as they were, for the orders people place), then one balanced ledger transaction
 with the postings a delivered order books (client → reseller revenue at retail, reseller →
 platform at wholesale, the provider's cost owed); each Number row carries those prices.
-Globex (the demo client admin's) has 25.00 left, which renews its three numbers; Initech has
-nothing left, so its number's next month walks through grace, suspension and release. The
-demo's sandbox holds these numbers while it runs (``inventory.demo.demo_numbers_plant``).
+Globex has 25.00 left, which renews its six numbers (19.44 a month); Initech has nothing left,
+so its number's next month walks through grace, suspension and release. The demo's sandbox
+holds these numbers while it runs (``inventory.demo.demo_numbers_plant``), and after the
+catalog sync each is linked to its group (``inventory.demo.demo_number_groups_link``).
 """
 
 from __future__ import annotations
@@ -37,7 +41,17 @@ DEMO_NUMBERS = [
     ("Globex Corporation", "+13125550142", "Chicago", 6, D("2.99")),
     ("Globex Corporation", "+18005550143", "Toll-free", 10, D("4.99")),
     ("Initech", "+15125550144", "Austin", 3, D("3.99")),  # its wallet is empty after
+    ("Globex Corporation", "+16172625428", "Boston", 5, D("2.99")),
+    ("Globex Corporation", "+12064574710", "Seattle", 8, D("1.99")),
+    ("Globex Corporation", "+14155980150", "San Francisco", 12, D("3.49")),
 ]
+# Where a row's number is held when not at DIDWW: (provider kind, its monthly cost there in the
+# account's currency, as the simulator's catalog prices it).
+DEMO_NUMBER_SOURCES = {
+    "+16172625428": ("didfarm", D("1.40")),  # a catalog number with SMS (Boston 617-262)
+    "+12064574710": ("pbxme", D("0.99")),  # a catalog number (Seattle 206-457)
+    "+14155980150": ("idtexpress", D("1.85")),  # in its group San Francisco (415) 598
+}
 WHOLESALE_SHARE, COST_SHARE = D("0.6"), D("0.35")  # of retail: the platform's and the provider's
 
 
@@ -48,17 +62,20 @@ class SeededNumber:
 
 
 def demo_numbers_ensure(*, admin, owner, account: ProviderAccount) -> list[SeededNumber]:
-    """The demo numbers, created once (running the seed again changes nothing)."""
+    """The demo numbers, created once (running the seed again changes nothing). ``account`` is
+    the DIDWW sandbox account; the others are the demo's ``<kind>-sandbox`` accounts."""
     seeded = []
     for client_name, e164, description, days, retail in DEMO_NUMBERS:
         client = Client.objects.select_related("reseller").get(
             reseller__slug="acme", name=client_name
         )
-        found = Number.objects.filter(provider_account=account, e164=e164).first()
+        kind, cost = DEMO_NUMBER_SOURCES.get(e164, (account.kind, None))
+        held_at = account if kind == account.kind else _sandbox_account(kind)
+        found = Number.objects.filter(provider_account=held_at, e164=e164).first()
         if found is not None:
             seeded.append(SeededNumber(found, False))
             continue
-        number = _number(client, account, e164, description, days, retail)
+        number = _number(client, held_at, e164, description, days, retail, cost)
         _pay_for(number, admin=admin, owner=owner)
         _book_purchase(number)
         seeded.append(SeededNumber(number, True))
@@ -80,7 +97,13 @@ def _pay_for(number: Number, *, admin, owner) -> None:
         )  # fmt: skip
 
 
-def _number(client, account, e164: str, description: str, days: int, retail: Decimal) -> Number:
+def _sandbox_account(kind: str) -> ProviderAccount:
+    return ProviderAccount.objects.get(name=f"{kind}-sandbox")
+
+
+def _number(
+    client, account, e164: str, description: str, days: int, retail: Decimal, cost: Decimal | None
+) -> Number:
     """Bought a month before its next period (``days`` from today), paid for that month."""
     reseller = client.reseller
     today = local_date(timezone.now(), reseller.time_zone)
@@ -92,7 +115,7 @@ def _number(client, account, e164: str, description: str, days: int, retail: Dec
         order_reference=f"{REFERENCE}-{e164[-4:]}", billing_cycle="monthly",
         currency=reseller.currency, retail_setup=D(0), retail_period=retail,
         wholesale_setup=D(0), wholesale_period=(retail * WHOLESALE_SHARE).quantize(D("0.01")),
-        cost_setup=D(0), cost_monthly=(retail * COST_SHARE).quantize(D("0.01")),
+        cost_setup=D(0), cost_monthly=cost or (retail * COST_SHARE).quantize(D("0.01")),
         cost_currency=account.currency or "USD", status=NumberStatus.ACTIVE,
         activated_at=local_midnight(anchor, reseller.time_zone),
         paid_until=next_start - dt.timedelta(days=1), renewal_anchor=anchor, renewal_period=1,

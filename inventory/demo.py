@@ -8,6 +8,7 @@ point at it, the way production accounts point at the providers.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -18,11 +19,13 @@ from django.db import transaction
 from .accounts import provider_account_create
 from .models import ProviderAccount
 from .providers.registry import PROVIDERS
+from .sandbox.held import HeldNumber
 from .sandbox.registry import SANDBOXES, make_sandbox
 from .sandbox.server import SandboxServer, make_server
 from .sync import catalog_sync
 
 SANDBOX_HOST = "127.0.0.1"
+logger = logging.getLogger("didhub.demo")
 
 
 def sandbox_port() -> int:
@@ -81,37 +84,51 @@ def demo_accounts_ensure() -> list[ProviderAccount]:
     return accounts
 
 
-def demo_numbers_plant(sandboxes: dict) -> int:
-    """Give the served DIDWW simulator the numbers the demo's database says it holds (the
-    seeded ones, and any bought in an earlier run): its state lives in memory, and the renewal
-    jobs' suspend/restore/release calls must find them. Returns how many were planted."""
+def demo_numbers_plant(sandboxes: dict) -> dict[str, int]:
+    """Give each served simulator the numbers the demo's database says the platform holds at
+    its ``<kind>-sandbox`` account (the seeded ones, and any bought in an earlier run): their
+    state lives in memory, and the renewal, routing and release jobs must find them after a
+    restart. Released numbers are not planted (absent upstream, as reconciliation expects);
+    ones still releasing are (the provider holds them until the release lands). Returns how
+    many each simulator took (a number it already held is not counted again)."""
     from .models import HELD, Number, NumberStatus
-    from .sandbox.didww_orders import DidRecord
 
-    sandbox = sandboxes.get("didww")
-    if sandbox is None:
-        return 0
-    sandbox.voice_in.plant_trunk("trunk-demo", name="Demo PBX")  # the route they had, and get back
-    numbers = Number.objects.filter(provider_account__name="didww-sandbox", status__in=HELD)
-    planted = 0
-    for number in numbers.order_by("pk"):
-        suspended = number.status == NumberStatus.SUSPENDED
-        record = DidRecord(
-            id=f"did-demo-{number.pk}",
-            number=number.e164.removeprefix("+"),
-            group_id="demo",
-            order_id=f"order-demo-{number.pk}",
-            channels=2,
-            awaiting_registration=False,
-            created_at=number.activated_at,
-            expires_at=_midnight_utc(number.next_period_start),
-            billing_cycles_count=0 if suspended else None,
-            voice_in_trunk_id=None if suspended else "trunk-demo",
+    planted: dict[str, int] = {}
+    for kind, sandbox in sandboxes.items():
+        adopt = getattr(sandbox, "adopt", None)
+        if adopt is None:  # a simulator that cannot hold numbers bought earlier
+            logger.warning("demo sandbox %s cannot hold the demo's numbers", kind)
+            continue
+        numbers = (
+            Number.objects.filter(
+                provider_account__name=f"{kind}-sandbox",
+                status__in=[*HELD, NumberStatus.AWAITING_DOCUMENTS, NumberStatus.RELEASING],
+            )
+            .select_related("group", "provider_account")
+            .order_by("pk")
         )
-        if not any(d.number == record.number for d in sandbox.state.dids.values()):
-            sandbox.state.dids[record.id] = record  # before serving: nothing else runs yet
-            planted += 1
+        taken = 0
+        for number in numbers:
+            try:
+                taken += adopt(_held(number))
+            except ValueError as error:  # a number the simulator cannot place: say so, go on
+                logger.warning("demo sandbox %s: %s not held: %s", kind, number.e164, error)
+        planted[kind] = taken
     return planted
+
+
+def _held(number) -> HeldNumber:
+    account = number.provider_account
+    group = number.group if number.group and number.group.account_id == account.pk else None
+    return HeldNumber(
+        number=number.e164,
+        group_id=group.external_id if group else "",
+        number_type=number.number_type,
+        suspended=number.status == "suspended",
+        created_at=number.activated_at,
+        expires_at=_midnight_utc(number.next_period_start),
+        monthly_cost=number.cost_monthly if number.cost_currency == account.currency else None,
+    )
 
 
 def _midnight_utc(day) -> datetime:
@@ -121,3 +138,30 @@ def _midnight_utc(day) -> datetime:
 def demo_catalog_sync(accounts: list[ProviderAccount]) -> dict[str, dict[str, int]]:
     with sandbox_running():
         return {account.name: catalog_sync(account=account).counts for account in accounts}
+
+
+def demo_number_groups_link() -> int:
+    """Link the demo's numbers that have no group to their synced group (the seed makes the
+    numbers before the first sync): the group of their provider account, number type and
+    NANP exchange (or area code, for a group of a whole one), so the number's features (SMS)
+    show. Returns how many."""
+    from .models import DidGroup, Number
+
+    linked = 0
+    numbers = Number.objects.filter(provider_account__name__endswith="-sandbox", group=None)
+    for number in numbers.exclude(status="released"):
+        if not number.e164.startswith("+1") or len(number.e164) != 12:
+            continue  # the demo's numbers are NANP ones
+        npa, nxx = number.e164[2:5], number.e164[5:8]
+        groups = DidGroup.objects.filter(
+            account_id=number.provider_account_id,
+            country_id=HeldNumber(number.e164).parts()[0],
+            npa=npa,
+            number_type=number.number_type or "local",
+            retired_at=None,
+        )
+        group = groups.filter(nxx=nxx).first() or groups.filter(nxx="").first()
+        if group is not None:
+            Number.objects.filter(pk=number.pk).update(group=group)
+            linked += 1
+    return linked

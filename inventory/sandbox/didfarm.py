@@ -18,6 +18,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -42,6 +43,7 @@ from .didfarm_state import (
     page_text,
 )
 from .faults import DirectTransport, simulator_lock
+from .held import HeldNumber
 
 _ROUTE_PREFIXES = ("/api/v1", "/v1")  # Connect base path; the older api.didfarm.com/v1 too
 _PURCHASES = frozenset({"/wallet/checkout", "/messages/send"})
@@ -331,6 +333,31 @@ class DidfarmSandbox(PortalHandlers):
             "order_id": did.order_id,
         }
         self.state.webhook(self.webhook_secret, event, data)
+
+    def adopt(self, held: HeldNumber) -> bool:
+        """Hold ``held`` as a number bought earlier (see ``held``); False if already held."""
+        state = self.state
+        if any(d.offer.number == held.number and d.status != "released"
+               for d in state.numbers.values()):  # fmt: skip
+            return False
+        iso = held.parts()[0]
+        offer = self._find_offer(held.number, iso, held.number_type) if iso else None
+        if offer is None:  # not on sale here: as the number says it is
+            cents = int((held.monthly_cost or Decimal("1.00")) * 100)
+            kind = held.number_type or "local"
+            offer = Offer(held.number, iso, kind, None, cents, 0, False, False)
+        self.stock(offer.country, offer.type).take(offer.number)
+        state.taken.add(offer.number)
+        wanted = int(held.number_id) if held.number_id.isdigit() else 0
+        did_id = wanted if wanted and wanted not in state.numbers else state.next_id("did", 42)
+        state.counters["did"] = max(state.counters.get("did", 0), did_id)
+        # DIDfarm counts the period from the purchase: it ends when ours does.
+        created = held.created_at or now()
+        if held.expires_at is not None:
+            created = held.expires_at - timedelta(days=30)
+        order_id = state.next_id("order", 1042)
+        state.numbers[did_id] = Did(did_id, offer, order_id, "monthly", {}, created, "active")
+        return True
 
     def _release(self, params: httpx.QueryParams, raw_id: str) -> httpx.Response:
         did = self._owned(raw_id)

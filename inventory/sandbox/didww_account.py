@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -10,6 +11,7 @@ import httpx
 from . import didww_jsonapi as j
 from .didww_jsonapi import ApiError
 from .didww_orders import DidRecord, OrderRecord
+from .held import HeldNumber
 
 if TYPE_CHECKING:
     from . import didww_catalog as cat
@@ -162,7 +164,7 @@ class AccountEndpoints:
             included[("did_groups", d.group_id)] = self._render_group(
                 self.catalog.group_by_id[d.group_id], frozenset(), {}
             )
-        if "order" in inc:
+        if "order" in inc and d.order_id in self.state.orders:  # an adopted DID has none here
             included[("orders", d.order_id)] = self._render_order(
                 self.state.orders[d.order_id], title
             )
@@ -217,6 +219,45 @@ class AccountEndpoints:
                 },
             },
         }
+
+    def adopt(self, held: HeldNumber) -> bool:
+        """Hold ``held`` as a DID bought earlier (see ``held``); False if already held."""
+        digits = held.digits
+        if any(d.number == digits and not d.terminated for d in self.state.dids.values()):
+            return False
+        now = datetime.now(UTC).replace(microsecond=0)
+        did_id = held.number_id or f"did-held-{digits}"
+        self.state.dids[did_id] = DidRecord(
+            id=did_id, number=digits, group_id=self._group_holding(held).id,
+            order_id=f"order-held-{digits}", channels=2, awaiting_registration=False,
+            created_at=held.created_at or now,
+            expires_at=held.expires_at or now + timedelta(days=30),
+            # A suspension stops the renewal (and unroutes: a held number starts unrouted).
+            billing_cycles_count=0 if held.suspended else None,
+        )  # fmt: skip
+        self.state.taken.add(digits)
+        return True
+
+    def _group_holding(self, held: HeldNumber) -> cat.Group:
+        """The given group, else the country's group whose prefix (and pool) the number fits,
+        of its type where known, else any group of the country."""
+        # Our catalog splits a NANP group per exchange: "<group id>:<NANPA prefix id>".
+        given = self.catalog.group_by_id.get(held.group_id.split(":")[0])
+        if given is not None:
+            return given
+        iso, _code, national = held.parts()
+        countries = {c.id for c in self.catalog.countries if c.iso == iso}
+        ranked = []
+        for g in self.catalog.groups:
+            if g.country_id not in countries:
+                continue
+            fits = national.startswith(g.prefix)
+            pooled = any(national.startswith(p.prefix) for p in g.pools)
+            typed = not held.number_type or g.type_key == held.number_type
+            ranked.append(((typed and fits, pooled and typed, fits, len(g.prefix)), g))
+        if not ranked:
+            raise ValueError(f"the DIDWW simulator sells nothing like {held.number}")
+        return max(ranked, key=lambda pair: pair[0])[1]
 
     def _patch_routing(self, did: DidRecord, data: dict[str, Any]) -> None:
         """``relationships.voice_in_trunk`` / ``voice_in_trunk_group``: a linkage or null."""

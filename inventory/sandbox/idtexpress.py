@@ -17,7 +17,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -25,7 +25,8 @@ import httpx
 
 from . import idtexpress_catalog as cat
 from . import idtexpress_render as r
-from .idtexpress_orders import IdtState, OrderBook
+from .held import HeldNumber
+from .idtexpress_orders import IdtState, NumberRecord, OrderBook
 from .idtexpress_render import ApiError
 
 API_ROOT = "/v1/dids/"
@@ -284,6 +285,33 @@ class IdtExpressSandbox:
             raise ApiError(404, 4001, f"Number {number} was not found on the account",
                            field="number")  # fmt: skip
         return r.respond(200, {"number": record.number, "status": "removed"})
+
+    def adopt(self, held: HeldNumber) -> bool:
+        """Hold ``held`` as a number bought earlier (see ``held``); False if already held. IDT
+        has no routing API, so a suspension changes nothing here."""
+        idt = "011" + held.digits
+        kept = self.state.numbers.get(idt)
+        if kept is not None and kept.status == "active":
+            return False
+        added = held.created_at or datetime.now(UTC)
+        self.state.numbers[idt] = NumberRecord(idt, self._group_holding(held), added)
+        return True
+
+    def _group_holding(self, held: HeldNumber) -> cat.Group:
+        """The given group, else the longest-prefix group of the number's country and kind."""
+        given = self.catalog.group(int(held.group_id)) if held.group_id.isdigit() else None
+        if given is not None:
+            return given
+        iso, code, national = held.parts()
+        toll_free = held.number_type == "toll_free"
+        ranked = [
+            ((g.toll_free == toll_free, national.startswith(g.prefix), len(g.prefix)), g)
+            for g in (self.catalog.groups(iso) if iso else [])
+            if g.calling_code == code
+        ]
+        if not ranked:
+            raise ValueError(f"the IDT Express simulator sells nothing like {held.number}")
+        return max(ranked, key=lambda pair: pair[0])[1]
 
     def _paging(self, request: httpx.Request) -> tuple[int, int]:
         params = request.url.params

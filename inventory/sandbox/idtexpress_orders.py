@@ -114,9 +114,14 @@ class OrderBook:
 
     def _draw(self, group: cat.Group, count: int) -> list[str]:
         pool = self.catalog.numbers(group)
-        start = self.state.drawn.get(group.id, 0)
-        taken = pool[start : start + count]
-        self.state.drawn[group.id] = start + len(taken)
+        end = self.state.drawn.get(group.id, 0)
+        held = self.state.numbers  # an adopted number (``adopt``) is never delivered again
+        taken: list[str] = []
+        while len(taken) < count and end < len(pool):
+            if pool[end] not in held:
+                taken.append(pool[end])
+            end += 1
+        self.state.drawn[group.id] = end
         return taken
 
     # --- orders ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -26,7 +26,8 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from .pbxme_catalog import TYPE_NAMES, Catalog, CatalogDid
+from .held import HeldNumber
+from .pbxme_catalog import LANDLINE, MOBILE_VOICE, TYPE_NAMES, Catalog, CatalogDid
 from .pbxme_forward import destination_error
 
 FORWARD_TYPES = frozenset({"extension", "pstn", "sip", "access_number", "ip"})
@@ -270,6 +271,31 @@ class PbxmeSandbox:
             return _fail(problem)
         owned.forward_type, owned.forward_destination = forward_type, destination
         return _ok({"message": "Forwarding updated"})
+
+    def adopt(self, held: HeldNumber) -> bool:
+        """Hold ``held`` as a number bought earlier (see ``held``); False if already held. The
+        listing shows ``monthly_cost``: the held one's, where given."""
+        written = "00" + held.digits
+        if any(owned.did.number == written for owned in self.state.owned.values()):
+            return False
+        iso = held.parts()[0]
+        did = next((d for d in self.catalog.country(iso) if d.number == written), None)
+        if did is None:  # not sold here: as the number says it is
+            kind = MOBILE_VOICE if held.number_type == "mobile" else LANDLINE
+            did = CatalogDid(
+                0, written, iso, kind, held.monthly_cost or Decimal("1.00"), Decimal(0)
+            )
+        wanted = int(held.number_id) if held.number_id.isdigit() else did.did_id
+        if not wanted or wanted in self.state.owned:
+            wanted = max([90_000_000, *self.state.owned]) + 1  # beyond every catalog's ids
+        if held.monthly_cost is not None:
+            did = replace(did, monthly_cost=held.monthly_cost)
+        assigned = datetime.fromtimestamp(self.clock(), UTC)
+        self.state.owned[wanted] = OwnedDid(
+            replace(did, did_id=wanted), (held.created_at or assigned).isoformat(timespec="seconds")
+        )
+        self.state.gone.update({wanted, did.did_id})
+        return True
 
     def _release(self, form: dict[str, str]) -> httpx.Response:
         did_id = _int(form.get("did_id", ""))

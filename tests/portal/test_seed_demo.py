@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from billing import ledger
 from customers.models import Client, Membership, User
-from inventory.models import DidGroup, ProviderAccount
+from inventory.models import DidGroup, Number, ProviderAccount
 from inventory.providers.registry import PROVIDERS
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,13 @@ def test_seed_demo_is_idempotent_and_syncs_every_provider(free_port):
         assert DidGroup.objects.filter(account=account, retired_at__isnull=True).count() > 1000
     groups = DidGroup.objects.count()
     client = Membership.objects.get(user__email="client@example.com").client
+    # The demo client holds a number at every provider, linked to its synced group; the
+    # DIDfarm one can send texts.
+    held = Number.objects.filter(client=client).select_related("group", "provider_account")
+    assert {n.provider_account.kind for n in held} == set(PROVIDERS)
+    texting = held.get(provider_account__kind="didfarm")
+    assert texting.group is not None and "sms" in texting.group.features
+    assert all(n.group is not None for n in held if n.provider_account.kind != "didww")
     assert ledger.client_wallet(client).balance_minor == 2500  # 25.00 USD to start with
     assert ledger.reseller_wallet(client.reseller).balance_minor == 100_000
 

@@ -9,15 +9,17 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from billing import ledger
-from billing.demo_numbers import DEMO_NUMBERS
+from billing.demo_numbers import DEMO_NUMBER_SOURCES, DEMO_NUMBERS
 from billing.models import LedgerTransaction, RenewalCharge, TransactionKind
+from billing.reconcile.services import reconcile_account
 from billing.renewals.charging import renewals_run
 from customers.models import Client
 from inventory.accounts import adapter_for
 from inventory.demo import demo_numbers_plant
-from inventory.models import Number, NumberStatus
+from inventory.models import Number, NumberStatus, ProviderAccount
+from inventory.providers.registry import PROVIDERS
 from inventory.sandbox.didww import DidwwSandbox
-from inventory.sandbox.registry import SANDBOX_CREDENTIALS
+from inventory.sandbox.registry import SANDBOX_CREDENTIALS, sandbox_for
 from tests.billing.reliability.conftest import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +42,12 @@ def test_seeded_numbers_are_paid_for_once_and_renew(upstream_calls):
     initech = Client.objects.get(name="Initech")
     numbers = list(Number.objects.order_by("renewal_due_at"))
     assert len(numbers) == len(DEMO_NUMBERS)
-    assert all(n.provider_account.name == "didww-sandbox" for n in numbers)
+    held_at = {n.e164: n.provider_account.name for n in numbers}
+    for e164 in held_at:
+        kind = DEMO_NUMBER_SOURCES.get(e164, ("didww",))[0]
+        assert held_at[e164] == f"{kind}-sandbox"
+    # Globex holds a number at every sandbox provider.
+    assert {n.provider_account.kind for n in numbers if n.client == globex} == set(PROVIDERS)
     assert all(n.status == NumberStatus.ACTIVE for n in numbers)
     today = timezone.now().date()
     for number in numbers:  # bought last month, next period within the next two weeks
@@ -72,7 +79,9 @@ def test_seeded_numbers_are_paid_for_once_and_renew(upstream_calls):
     renewals_run(now=late)
     initech_number.refresh_from_db()
     assert initech_number.status == NumberStatus.SUSPENDED  # three days of grace are over
-    assert RenewalCharge.objects.filter(client=globex).count() == 3
+    globex_numbers = Number.objects.filter(client=globex).count()
+    assert RenewalCharge.objects.filter(client=globex).count() == globex_numbers  # affords all
+    assert ledger.client_wallet(globex).balance_minor >= 0
     assert not RenewalCharge.objects.filter(client=initech).exists()
     renewals_run(now=late + dt.timedelta(days=30))
     initech_number.refresh_from_db()
@@ -87,8 +96,9 @@ def test_seeded_numbers_are_paid_for_once_and_renew(upstream_calls):
 def test_the_demo_sandbox_holds_the_seeded_numbers_and_suspends_them():
     seed()
     sandbox = DidwwSandbox(credentials=SANDBOX_CREDENTIALS["didww"])
-    assert demo_numbers_plant({"didww": sandbox}) == len(DEMO_NUMBERS)
-    assert demo_numbers_plant({"didww": sandbox}) == 0  # each once
+    at_didww = Number.objects.filter(provider_account__kind="didww").count()
+    assert demo_numbers_plant({"didww": sandbox}) == {"didww": at_didww}
+    assert demo_numbers_plant({"didww": sandbox}) == {"didww": 0}  # each once
     number = Number.objects.get(client__name="Initech")
     adapter = adapter_for(number.provider_account, transport=sandbox.transport())
     before = adapter.suspension_snapshot(number.e164)
@@ -96,9 +106,42 @@ def test_the_demo_sandbox_holds_the_seeded_numbers_and_suspends_them():
     did = next(d for d in sandbox.state.dids.values() if d.number == number.e164[1:])
     assert did.billing_cycles_count == 0 and did.voice_in_trunk_id is None
     adapter.restore(number.e164, before)
-    assert did.voice_in_trunk_id == "trunk-demo"
+    assert did.billing_cycles_count is None  # renews again
     adapter.release(number.e164)
     assert did.terminated
+
+
+def test_every_demo_simulator_holds_its_numbers_and_reconciles_clean():
+    """After seeding (and again after the demo bought, suspended and released numbers) every
+    sandbox account reconciles with no findings: the plant holds what the database holds."""
+    seed()
+    accounts = list(ProviderAccount.objects.filter(name__endswith="-sandbox"))
+    assert len(accounts) == len(PROVIDERS)
+    for account in accounts:  # in-process simulators, as the demo serves them
+        account.sandbox, account.base_url = True, PROVIDERS[account.kind].default_base_url
+        account.save(update_fields=["sandbox", "base_url"])
+    sandboxes = {a.kind: sandbox_for(a.kind, a.name) for a in accounts}
+    globex = Client.objects.get(name="Globex Corporation")
+    suspended = Number.objects.get(e164="+12064574710")
+    suspended.status = NumberStatus.SUSPENDED
+    suspended.save(update_fields=["status"])
+    gone = Number.objects.get(e164="+14155980150")
+    gone.status = NumberStatus.RELEASED
+    gone.save(update_fields=["status"])
+
+    planted = demo_numbers_plant(sandboxes)
+
+    held = Number.objects.exclude(status=NumberStatus.RELEASED)
+    assert planted == {
+        a.kind: held.filter(provider_account=a).count() for a in accounts
+    }  # fmt: skip
+    assert planted["didfarm"] == planted["pbxme"] == 1 and planted["idtexpress"] == 0
+    for account in ProviderAccount.objects.filter(name__endswith="-sandbox"):
+        result = reconcile_account(account=account)
+        assert result.status == "complete", result.detail
+        assert result.findings == {}, (account.name, result.findings)
+        assert result.upstream == result.local == held.filter(provider_account=account).count()
+    assert Number.objects.filter(client=globex).exclude(status=NumberStatus.RELEASED).count() == 5
 
 
 @pytest.fixture

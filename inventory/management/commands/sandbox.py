@@ -55,10 +55,48 @@ class Command(BaseCommand):
         serve.add_argument(
             "--hold-demo-numbers",
             action="store_true",
-            help="start DIDWW holding the numbers the demo's database has at didww-sandbox",
+            help="start each simulator holding the numbers the demo's database has at its "
+            "<kind>-sandbox account",
         )
 
-    def handle(self, *args, action: str, host: str, port: int, seed: int, scale: int,
+        release = sub.add_parser(
+            "release",
+            help="release a number in a served simulator, as the provider's own portal does "
+            "(where a release is an admin's task there, e.g. DIDfarm's)",
+        )
+        release.add_argument("kind", choices=sorted(SANDBOXES))
+        release.add_argument("number", help="E.164, e.g. +16172625428")
+        release.add_argument("--host", default="127.0.0.1")
+        release.add_argument("--port", type=int, default=8100)
+
+    def handle(self, *args, action: str, **options) -> None:
+        if action == "release":
+            self._release(**options)
+        else:
+            self._serve(**options)
+
+    def _release(self, *, kind: str, number: str, host: str, port: int, **options) -> None:
+        from inventory.providers.errors import ProviderError
+        from inventory.providers.http import AccountConfig
+        from inventory.providers.registry import adapter_class
+
+        description = PROVIDERS[kind]
+        base_path = getattr(description.simulator_class, "base_path", "") or ""
+        config = AccountConfig(
+            name=f"{kind}-portal", kind=kind, base_url=f"http://{host}:{port}/{kind}{base_path}",
+            currency=description.currency, credentials=SANDBOX_CREDENTIALS[kind],
+            countries=tuple(description.sandbox_countries),
+        )  # fmt: skip
+        adapter = adapter_class(kind)(config)
+        try:
+            adapter.release(number)
+        except ProviderError as error:
+            raise CommandError(f"{kind} did not release {number}: {error}") from None
+        finally:
+            adapter.close()
+        self.stdout.write(f"{kind} released {number}")
+
+    def _serve(self, *, host: str, port: int, seed: int, scale: int,
                faults: str, only: str, webhook_url: list[str], no_callbacks: bool,
                balance: Decimal | None, hold_demo_numbers: bool = False,
                **options) -> None:  # fmt: skip
@@ -88,7 +126,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Provider sandbox on {server.root_url} (Ctrl-C stops)")
         )
         if planted is not None:
-            self.stdout.write(f"  didww holds the demo database's {planted} number(s)")
+            held = ", ".join(f"{kind} {n}" for kind, n in planted.items())
+            self.stdout.write(f"  holding the demo database's numbers: {held}")
         for kind in kinds:
             creds = " ".join(f"--credential {k}={v}" for k, v in SANDBOX_CREDENTIALS[kind].items())
             described = PROVIDERS[kind].sandbox_countries

@@ -9,7 +9,7 @@ from django.db import transaction
 from billing.demo import demo_prices_ensure, demo_wallets_ensure
 from billing.demo_numbers import demo_numbers_ensure
 from customers.demo import DEMO_PASSWORD, demo_people_ensure
-from inventory.demo import demo_accounts_ensure, demo_catalog_sync
+from inventory.demo import demo_accounts_ensure, demo_catalog_sync, demo_number_groups_link
 from inventory.sync import CatalogSyncFailed
 
 
@@ -43,6 +43,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"  synced {name}: {summary}")
             except CatalogSyncFailed as error:
                 raise CommandError(f"the sandbox catalog could not be synced: {error}") from None
+            demo_number_groups_link()
 
         self._numbers_say(numbers)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))

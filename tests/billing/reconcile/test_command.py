@@ -77,3 +77,26 @@ def test_beat_runs_every_enabled_account_daily(accounts):
     assert list(ReconcileRun.objects.values_list("provider_account__name", flat=True)) == [
         "didww-main"
     ]
+
+
+def test_json_has_upstream_local_and_findings_for_every_account_even_an_aborted_one(accounts):
+    """Issue #12: per account ``{"upstream": n, "local": n, "findings": {...}}``; an aborted
+    run says why and counts nothing it could not see."""
+    import stamina
+
+    accounts[1].sandbox_faults = {"error_rate": 1.0}
+    accounts[1].save(update_fields=["sandbox_faults"])
+    stamina.set_testing(True, attempts=1)
+    try:
+        report = json.loads(_run("--json"))
+    finally:
+        stamina.set_testing(False)
+    assert set(report) == {"didww-main", "pbxme-main"}
+    for entry in report.values():
+        assert {"status", "upstream", "local", "findings"} <= set(entry)
+        assert isinstance(entry["findings"], dict)
+    complete, aborted = report["didww-main"], report["pbxme-main"]
+    assert isinstance(complete["upstream"], int) and isinstance(complete["local"], int)
+    assert all(isinstance(n, int) for n in complete["findings"].values())
+    assert aborted["status"] == "aborted" and aborted["detail"]
+    assert aborted["findings"] == {} and aborted["upstream"] is None
