@@ -110,3 +110,13 @@ class UpstreamAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number_id} ({self.state})"
+
+    @property
+    def route_summary(self) -> str:
+        """What a "route" action asks the provider to ring, for admins ("" for other kinds)."""
+        route = self.details.get("route") if self.kind == UpstreamKind.ROUTE else None
+        if not route:
+            return ""
+        target, failover = route["target"], route.get("failover")
+        text = f"{target['kind']} {target['address']}"
+        return f"{text}, failover {failover['kind']} {failover['address']}" if failover else text
