@@ -156,6 +156,7 @@ def test_idt_routing_is_an_admins_task_never_a_silent_no_op(world, dests, router
     action = route(world, number, dests["office"])
     assert run_action(action) == ["manual"]
     assert action.mode == "manual" and router.calls == []
+    assert action.route_summary == "sip_uri sip:office@pbx.example.com"  # what the admin sets
     assert route_status(number_route(number), number.pk).state == "requested"
     admin = UserFactory(is_staff=True)
     assert upstream_action_mark_done(action_id=action.pk, user=admin)

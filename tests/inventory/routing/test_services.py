@@ -273,3 +273,19 @@ def test_a_trunk_the_provider_refuses_fails_for_the_client(world, router):
     router.script = ["refused"]
     assert run_trunk(trunk) == ["dead"]
     assert trunk.state == "failed" and "BigTelco" in trunk.last_error
+
+
+def test_the_sweeper_picks_up_due_trunk_jobs(world, router, monkeypatch):
+    from inventory import tasks
+
+    trunk = destination_create(actor=world["admin"], kind="trunk", label="PBX trunk")
+    queued = []
+    monkeypatch.setattr(tasks.routing_trunk_task, "delay", queued.append)
+    monkeypatch.setattr(tasks.upstream_action_task, "delay", lambda action_id: None)
+    router.script = ["429"]
+    from inventory.routing_trunks import trunk_job_run
+
+    assert trunk_job_run(destination_id=trunk.pk) == "throttled"
+    assert tasks.upstream_sweep_task() == 0  # not due for 7 seconds
+    Destination.objects.filter(pk=trunk.pk).update(next_attempt_at=trunk.created_at)
+    assert tasks.upstream_sweep_task() == 1 and queued == [trunk.pk]
