@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers.roles import client_admin_required, client_required
 from customers.views.common import add_service_errors, wants_fragment
+from inventory import destinations as destinations_svc
 from inventory import routing, selectors_routing
 from inventory.models_routing import Destination
 from inventory.routing_support import MANUAL_NOTE, client_matrix, number_support, ready_trunks
@@ -44,13 +45,13 @@ def _my_destinations(request: HttpRequest):
 def destinations(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     _admin_or_refuse(request)
-    accounts = routing.trunk_accounts(membership.client_id)
+    accounts = destinations_svc.trunk_accounts(membership.client_id)
     form = DestinationForm(
         request.POST if request.method == "POST" else None, trunk_accounts=accounts
     )
     if form.is_valid():
         try:
-            created = routing.destination_create(
+            created = destinations_svc.destination_create(
                 actor=membership,
                 kind=form.cleaned_data["kind"],
                 label=form.cleaned_data["label"],
@@ -93,7 +94,7 @@ def destination_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @client_admin_required
 def destination_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     destination = selectors_routing.destination_get(actor=request.membership, pk=pk)
-    password = routing.trunk_reveal(actor=request.membership, destination=destination)
+    password = destinations_svc.trunk_reveal(actor=request.membership, destination=destination)
     if not password:
         messages.info(request, _("This password was already shown. Regenerate to get a new one."))
         return redirect("billing:destination", pk)
@@ -115,7 +116,9 @@ def destination_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            routing.trunk_regenerate_request(actor=request.membership, destination=destination)
+            destinations_svc.trunk_regenerate_request(
+                actor=request.membership, destination=destination
+            )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -136,7 +139,7 @@ def destination_delete(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            routing.destination_delete(actor=request.membership, destination=destination)
+            destinations_svc.destination_delete(actor=request.membership, destination=destination)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:

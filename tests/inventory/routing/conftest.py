@@ -82,7 +82,7 @@ def router(monkeypatch) -> FakeRouter:
     monkeypatch.setattr("inventory.routing_trunks.adapter_for", lambda account: fake)
     # Jobs are run by hand in these tests (the sweeper's part).
     monkeypatch.setattr("inventory.routing._enqueue_action", lambda action_id: None)
-    monkeypatch.setattr("inventory.routing._enqueue_trunk", lambda destination_id: None)
+    monkeypatch.setattr("inventory.destinations._enqueue_trunk", lambda destination_id: None)
     monkeypatch.setattr("inventory.upstream_run._enqueue_now", lambda action_id: None)
     return fake
 

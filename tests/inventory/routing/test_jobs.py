@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from inventory.destinations import destination_create
 from inventory.models import NumberRoute, UpstreamAction, UpstreamState
 from inventory.providers.types import DestinationKind, Route, RouteTarget
-from inventory.routing import destination_create, number_route_request
+from inventory.routing import number_route_request
 from inventory.selectors_routing import number_route, route_status
 from inventory.upstream import upstream_action_request
 from inventory.upstream_run import upstream_action_mark_done, upstream_action_run

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from inventory.destinations import destination_create
 from inventory.models import Destination, NumberRoute, UpstreamAction
-from inventory.routing import destination_create
 
 from .conftest import run_action
 

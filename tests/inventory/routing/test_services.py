@@ -8,16 +8,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.models import AuditEvent
-from inventory.models import Destination, NumberRoute, NumberStatus, UpstreamAction
-from inventory.routing import (
+from inventory.destinations import (
     destination_create,
     destination_delete,
-    number_route_request,
     pstn_clean,
     sip_uri_clean,
     trunk_accounts,
     trunk_reveal,
 )
+from inventory.models import Destination, NumberRoute, NumberStatus, UpstreamAction
+from inventory.routing import number_route_request
 from inventory.routing_support import client_matrix, number_support
 
 from .conftest import run_trunk
@@ -205,7 +205,7 @@ def test_a_trunk_is_offered_only_where_the_provider_makes_trunks(world, router):
 
 
 def test_a_trunk_is_made_by_its_job_shown_once_and_regenerated(world, router):
-    from inventory.routing import trunk_regenerate_request
+    from inventory.destinations import trunk_regenerate_request
 
     trunk = destination_create(actor=world["admin"], kind="trunk", label="PBX trunk")
     assert trunk.state == "creating" and trunk.trunk_op == "create"
