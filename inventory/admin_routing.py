@@ -3,9 +3,11 @@ provider's words here (clients only read that it could not be set up)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from .models_routing import Destination, NumberRoute
+from .routing_trunks import trunk_delete_mark_done
 
 
 @admin.register(Destination)
@@ -24,6 +26,22 @@ class DestinationAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     exclude = ["secret"]  # a password waiting to be shown to its client, never to anyone else
     show_full_result_count = False
+    actions = ["mark_deleted"]
+
+    @admin.action(
+        description=_("Deleted upstream by hand (trunk deletions the provider refused)"),
+        permissions=["change"],
+    )
+    def mark_deleted(self, request, queryset) -> None:
+        done = sum(
+            trunk_delete_mark_done(destination_id=pk, user=request.user)
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            _("%(done)d of %(asked)d marked deleted.") % {"done": done, "asked": queryset.count()},
+            messages.SUCCESS if done else messages.WARNING,
+        )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -62,7 +62,9 @@ def _claim(destination_id: int) -> Destination | str:
             return "idle"
         if destination.lease_until is not None and destination.lease_until > now:
             return "busy"
-        if destination.next_attempt_at is not None and destination.next_attempt_at > now:
+        if destination.next_attempt_at is None:
+            return "waiting"  # a deletion the provider refused: an admin's now
+        if destination.next_attempt_at > now:
             return "not_due"
         if destination.trunk_op == TrunkOp.DELETE and not destination.address:
             destination.trunk_op, destination.next_attempt_at = TrunkOp.NONE, None
@@ -105,7 +107,11 @@ def _apply(pk: int, op: str, result: TrunkCredentials | None, error: Exception |
                     logger.error("trunk %s of destination %s gave up: %s", op, pk, error)
                     if op == TrunkOp.CREATE:
                         destination.state = DestinationState.FAILED
-                    destination.trunk_op, destination.next_attempt_at = TrunkOp.NONE, None
+                    destination.next_attempt_at = None
+                    if op != TrunkOp.DELETE:
+                        destination.trunk_op = TrunkOp.NONE
+                    # A deletion the provider will not do (DIDfarm documents none) stays asked
+                    # for: an admin deletes the trunk in its portal and marks it done.
                     outcome = "dead"
                 else:
                     delay = retry_delay(destination.attempts)
@@ -116,6 +122,31 @@ def _apply(pk: int, op: str, result: TrunkCredentials | None, error: Exception |
     if delay is not None:
         _enqueue_later(pk, delay)
     return outcome
+
+
+def trunk_delete_mark_done(*, destination_id: int, user) -> bool:
+    """An admin deleted the trunk upstream by hand; False unless a deletion waits for one."""
+    from audit.actions import Action as AuditAction
+    from audit.services import audit_record
+
+    with transaction.atomic():
+        destination = Destination.objects.select_for_update().filter(pk=destination_id).first()
+        if (
+            destination is None
+            or destination.trunk_op != TrunkOp.DELETE
+            or destination.next_attempt_at is not None
+        ):
+            return False
+        destination.trunk_op, destination.lease_until = TrunkOp.NONE, None
+        destination.save(update_fields=["trunk_op", "lease_until"])
+        audit_record(
+            action=AuditAction.UPSTREAM_DONE,
+            target=destination,
+            target_label=f"Delete trunk {destination.trunk_name}",
+            changes={"trunk_op": [TrunkOp.DELETE, ""]},
+            actor=user,
+        )
+    return True
 
 
 def due_trunk_ids(*, limit: int = 200) -> list[int]:

@@ -289,3 +289,23 @@ def test_the_sweeper_picks_up_due_trunk_jobs(world, router, monkeypatch):
     assert tasks.upstream_sweep_task() == 0  # not due for 7 seconds
     Destination.objects.filter(pk=trunk.pk).update(next_attempt_at=trunk.created_at)
     assert tasks.upstream_sweep_task() == 1 and queued == [trunk.pk]
+
+
+def test_a_trunk_deletion_the_provider_refuses_waits_for_an_admin(world, router):
+    from inventory.routing_trunks import trunk_delete_mark_done
+    from tests.factories import UserFactory
+
+    trunk = destination_create(actor=world["admin"], kind="trunk", label="PBX trunk")
+    run_trunk(trunk)
+    destination_delete(actor=world["admin"], destination=trunk)
+    router.script = ["refused"]  # DIDfarm documents no delete call
+    from inventory.routing_trunks import trunk_job_run
+
+    assert trunk_job_run(destination_id=trunk.pk) == "dead"
+    trunk.refresh_from_db()
+    assert trunk.trunk_op == "delete" and trunk.next_attempt_at is None
+    assert "BigTelco" in trunk.last_error
+    assert trunk_job_run(destination_id=trunk.pk) == "waiting"  # never retried by itself
+    assert trunk_delete_mark_done(destination_id=trunk.pk, user=UserFactory(is_staff=True))
+    trunk.refresh_from_db()
+    assert trunk.trunk_op == ""
