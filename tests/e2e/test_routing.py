@@ -75,3 +75,37 @@ def test_client_routes_two_numbers_to_a_new_sip_address(sized_page, world, provi
     expect(page.locator("#route-support")).to_contain_text("Set up on request")
     fits(page, "routing-number-manual")
     assert not page.console_errors, page.console_errors
+
+
+def test_client_makes_a_sip_trunk_and_sees_its_password_once(sized_page, world, monkeypatch):  # noqa: F811
+    fake = FakeRouter()
+    monkeypatch.setattr("inventory.routing_trunks.adapter_for", lambda account: fake)
+    page = sized_page
+    sign_in(page, world["admin"].user.email, PASSWORD)
+    page.goto("/numbers/destinations/")
+    page.get_by_label("SIP trunk", exact=True).check()
+    page.get_by_label("Name").fill("Head office trunk")
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_url("**/numbers/destinations/*/")
+    # The job ran when the trunk was saved (eager here); the page polls while it works.
+    expect(page.locator("#destination-state [data-state]")).to_have_attribute(
+        "data-state", "ready", timeout=15_000
+    )
+    page.get_by_role("button", name="Show the password (once)").click()
+    page.wait_for_load_state()
+    password = fake.trunks["trunk-1"]["password"]
+    expect(page.locator("#trunk-password")).to_have_text(password)
+    fits(page, "routing-trunk-password")
+    page.reload()  # reloading never shows it again
+    expect(page.locator("#trunk-password")).to_have_count(0)
+    page.get_by_role("link", name="Regenerate credentials…").click()
+    page.wait_for_load_state()
+    expect(page.locator("#destination-confirm")).to_contain_text("stops working")
+    fits(page, "routing-trunk-regenerate")
+    page.get_by_role("button", name="Regenerate").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Show the password (once)").click()
+    page.wait_for_load_state()
+    expect(page.locator("#trunk-password")).to_have_text(fake.trunks["trunk-1"]["password"])
+    assert fake.trunks["trunk-1"]["password"] != password
+    assert not page.console_errors, page.console_errors
