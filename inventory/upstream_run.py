@@ -1,5 +1,10 @@
 """The job behind an ``UpstreamAction``: claim it, call the provider, record what happened.
 
+A "route" action (issue #12) runs the same way: its mode comes from the adapter's ``routing``
+("manual" for a provider without a routing API), its call is ``route_set``, and what landed is
+recorded on the number's route (``routing_apply``); a route rewritten while it was being sent
+goes back to the queue instead of being done.
+
 Three short steps, as provisioning does it (billing/provisioning.py), so no transaction stays
 open while a provider is called:
 
