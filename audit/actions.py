@@ -50,5 +50,11 @@ class Action(models.TextChoices):
     # transaction (target=the Number, reseller/client its owner's), like the payments do.
     NUMBER_RELEASE = "number.release", _("Number released")
     NUMBER_PRICE = "number.price", _("Number's retail price changed")
+    # routing (issue #12)
+    NUMBER_ROUTE = "number.route", _("Number's routing changed")
+    DESTINATION_CREATE = "destination.create", _("Call destination added")
+    DESTINATION_DELETE = "destination.delete", _("Call destination deleted")
+    TRUNK_REVEAL = "destination.trunk_reveal", _("SIP trunk password shown")
+    TRUNK_REGENERATE = "destination.trunk_regenerate", _("SIP trunk credentials regenerated")
     ADMIN_CHANGE = "admin.change", _("Changed in the admin")
     ADMIN_DELETE = "admin.delete", _("Deleted in the admin")

@@ -8,6 +8,7 @@ from .views import (
     orders,
     payments,
     renewals,
+    routing,
     wallets,
     webhooks,
 )
@@ -28,6 +29,30 @@ urlpatterns = [
     path("numbers/<int:pk>/auto-renew/", renewals.number_auto_renew, name="number_auto_renew"),
     path("numbers/<int:pk>/release/", renewals.number_release, name="number_release"),
     path("numbers/<int:pk>/price/", renewals.number_price, name="number_price"),
+    path("numbers/<int:pk>/routing/", routing.number_routing, name="number_routing"),
+    path(
+        "numbers/<int:pk>/routing/status/",
+        routing.number_route_status,
+        name="number_route_status",
+    ),
+    path("numbers/route/", routing.route_bulk, name="route_bulk"),
+    path("numbers/destinations/", routing.destinations, name="destinations"),
+    path("numbers/destinations/<int:pk>/", routing.destination_detail, name="destination"),
+    path(
+        "numbers/destinations/<int:pk>/reveal/",
+        routing.destination_reveal,
+        name="destination_reveal",
+    ),
+    path(
+        "numbers/destinations/<int:pk>/regenerate/",
+        routing.destination_regenerate,
+        name="destination_regenerate",
+    ),
+    path(
+        "numbers/destinations/<int:pk>/delete/",
+        routing.destination_delete,
+        name="destination_delete",
+    ),
     path("reseller/renewals/at-risk/", renewals.at_risk, name="renewals_at_risk"),
     path("reseller/renewals/settings/", renewals.renewal_settings, name="renewal_settings"),
     path("wallet/", wallets.client_wallet, name="wallet"),

@@ -218,4 +218,4 @@ class NumberAdmin(admin.ModelAdmin):
 
 
 # The upstream action queue has its own module; importing it registers it.
-from . import admin_upstream  # noqa: E402, F401
+from . import admin_routing, admin_upstream  # noqa: E402, F401

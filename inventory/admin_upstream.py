@@ -26,7 +26,8 @@ class UpstreamActionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["retry", "mark_done"]
     readonly_fields = [
-        "number", "kind", "state", "reason", "mode", "attempts", "last_error", "details",
+        "number", "kind", "state", "route_summary", "reason", "mode", "attempts", "last_error",
+        "details",
         "next_attempt_at", "lease_until", "created_at", "updated_at", "done_at", "done_by",
     ]  # fmt: skip
     show_full_result_count = False

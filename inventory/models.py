@@ -283,4 +283,5 @@ from .models_numbers import (  # noqa: E402, F401  # noqa: E402, F401
     NumberStatus,
     StateReason,
 )
+from .models_routing import Destination, NumberRoute  # noqa: E402, F401
 from .models_upstream import UpstreamAction, UpstreamKind, UpstreamState  # noqa: E402, F401

@@ -4,7 +4,8 @@ An ``UpstreamAction`` is the source of truth for one such request. Billing decid
 suspension, release) and calls ``inventory.upstream.upstream_action_request``; a retried Celery
 job carries the request to the provider and never touches billing state. ``details`` keeps what
 a suspension changed upstream (DIDWW's ``billing_cycles_count`` and voice-in trunk, PBXme's
-forward, DIDfarm's trunk) so the restore can put it back.
+forward, DIDfarm's trunk) so the restore can put it back. A "route" action (issue #12) carries
+the route to set in ``details["route"]`` (``inventory.routing``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class UpstreamKind(models.TextChoices):
     SUSPEND = "suspend", _("Suspend")
     RESTORE = "restore", _("Restore")
     RELEASE = "release", _("Release")
+    ROUTE = "route", _("Set routing")
 
 
 class UpstreamState(models.TextChoices):
@@ -57,7 +59,8 @@ class UpstreamAction(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)  # failed calls in a row
     # The provider's words (typed errors carry no credentials), for admins only.
     last_error = models.TextField(blank=True)
-    # What a suspension changed upstream (restore puts it back); what a release found.
+    # What a suspension changed upstream (restore puts it back); what a release found; the
+    # route a "route" action sets and what the provider made for it.
     details = models.JSONField(default=dict, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -107,3 +110,13 @@ class UpstreamAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number_id} ({self.state})"
+
+    @property
+    def route_summary(self) -> str:
+        """What a "route" action asks the provider to ring, for admins ("" for other kinds)."""
+        route = self.details.get("route") if self.kind == UpstreamKind.ROUTE else None
+        if not route:
+            return ""
+        target, failover = route["target"], route.get("failover")
+        text = f"{target['kind']} {target['address']}"
+        return f"{text}, failover {failover['kind']} {failover['address']}" if failover else text

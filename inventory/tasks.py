@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .accounts import provider_account_check
 from .models import ProviderAccount
+from .routing_trunks import due_trunk_ids, trunk_job_run
 from .sync import CatalogSyncFailed, catalog_sync
 from .upstream_run import due_upstream_action_ids, upstream_action_run
 
@@ -46,7 +47,7 @@ COUNTDOWN_LIMIT_SECONDS = 15
 
 @shared_task(name="inventory.upstream_action_task")
 def upstream_action_task(action_id: int) -> str:
-    """Carry one suspend/restore/release to the provider (inventory.upstream_run)."""
+    """Carry one suspend/restore/release/route to the provider (inventory.upstream_run)."""
     return upstream_action_run(action_id=action_id)
 
 
@@ -57,4 +58,13 @@ def upstream_sweep_task() -> int:
     ids = due_upstream_action_ids()
     for action_id in ids:
         upstream_action_task.delay(action_id)
-    return len(ids)
+    trunks = due_trunk_ids()
+    for destination_id in trunks:
+        routing_trunk_task.delay(destination_id)
+    return len(ids) + len(trunks)
+
+
+@shared_task(name="inventory.routing_trunk_task")
+def routing_trunk_task(destination_id: int) -> str:
+    """Create, re-credential or delete one SIP trunk upstream (inventory.routing_trunks)."""
+    return trunk_job_run(destination_id=destination_id)

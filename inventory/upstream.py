@@ -49,7 +49,8 @@ def upstream_action_request(*, number: Number, kind: str, reason: str = "") -> N
     Call inside the caller's transaction; the job is enqueued on commit (transaction.on_commit);
     idempotent per (number, kind) while one is open; never raises for provider trouble.
     """
-    if kind not in UpstreamKind.values:
+    if kind not in UpstreamKind.values or kind == UpstreamKind.ROUTE:
+        # Routes have their own request (inventory.routing.number_route_request).
         raise ValueError(f"unknown upstream action {kind!r}")
     with transaction.atomic():
         # One request at a time per number: two callers racing see each other's rows.

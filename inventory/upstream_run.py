@@ -1,5 +1,10 @@
 """The job behind an ``UpstreamAction``: claim it, call the provider, record what happened.
 
+A "route" action (issue #12) runs the same way: its mode comes from the adapter's ``routing``
+("manual" for a provider without a routing API), its call is ``route_set``, and what landed is
+recorded on the number's route (``routing_apply``); a route rewritten while it was being sent
+goes back to the queue instead of being done.
+
 Three short steps, as provisioning does it (billing/provisioning.py), so no transaction stays
 open while a provider is called:
 
@@ -42,6 +47,7 @@ from .models_upstream import (
 from .numbers import number_release_complete
 from .providers import errors
 from .providers.registry import adapter_class
+from .routing_apply import route_from_json, route_landed, route_mode
 
 logger = logging.getLogger("didhub.upstream")
 
@@ -56,6 +62,7 @@ MAX_RETRY_SECONDS = 3600
 class Outcome:
     details: dict[str, Any] | None = None  # merged into the action's details on success
     error: Exception | None = None
+    sent: dict[str, Any] | None = None  # the route a "route" action sent (routing_apply)
 
 
 def retry_delay(attempts: int) -> float:
@@ -98,8 +105,11 @@ def _claim(action_id: int) -> UpstreamAction | str:
             if waiting:
                 return waiting
         account = action.number.provider_account
-        modes = getattr(adapter_class(account.kind), "upstream_actions", {})
-        action.mode = modes.get(action.kind, UpstreamMode.MANUAL)
+        if action.kind == UpstreamKind.ROUTE:
+            action.mode = route_mode(account.kind)
+        else:
+            modes = getattr(adapter_class(account.kind), "upstream_actions", {})
+            action.mode = modes.get(action.kind, UpstreamMode.MANUAL)
         fields = ["mode", "state", "lease_until", "next_attempt_at", "done_at", "updated_at"]
         if action.mode == UpstreamMode.LOCAL:
             action.state, action.done_at, action.next_attempt_at = UpstreamState.DONE, now, None
@@ -144,6 +154,10 @@ def _call(action: UpstreamAction) -> Outcome:
         if action.kind == UpstreamKind.RESTORE:
             adapter.restore(number, _snapshot_before(action))
             return Outcome(details={})
+        if action.kind == UpstreamKind.ROUTE:
+            sent = action.details["route"]
+            made = adapter.route_set(number, route_from_json(sent))
+            return Outcome(details={"made": made or {}}, sent=sent)
         try:
             adapter.release(number)
         except errors.NotFound as exc:
@@ -195,12 +209,21 @@ def _apply(claimed: UpstreamAction, outcome: Outcome) -> str:
         if action.state not in OPEN_STATES:
             return action.state  # an admin settled it while we were calling
         action.lease_until = None
+        sent = outcome.sent
+        if outcome.error is None and sent is not None and sent != action.details.get("route"):
+            # A newer route was asked for while this one was on its way: send that one too.
+            action.state, action.attempts, action.next_attempt_at = UpstreamState.PENDING, 0, now
+            action.save()
+            action_id = action.pk
+            transaction.on_commit(lambda: _enqueue_now(action_id))
+            return "again"
         if outcome.error is None:
             action.state, action.done_at, action.next_attempt_at = UpstreamState.DONE, now, None
             action.last_error = ""
             action.details = {**action.details, **(outcome.details or {})}
             result = "done"
             _release_landed(action)
+            route_landed(action)
         else:
             result, delay = _failed(action, outcome.error, now)
         action.save()
@@ -264,6 +287,7 @@ def upstream_action_mark_done(*, action_id: int, user) -> bool:
         action.next_attempt_at = None
         action.save(update_fields=["state", "done_at", "done_by", "next_attempt_at", "updated_at"])
         _release_landed(action)
+        route_landed(action)
         _audit(action, AuditAction.UPSTREAM_DONE, before, actor=user)
     return True
 

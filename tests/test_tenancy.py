@@ -55,6 +55,12 @@ BILLING_OBJECT_FOR = {
     "billing:number_auto_renew": ("pk", "number"),
     "billing:number_release": ("pk", "number"),
     "billing:number_price": ("pk", "number"),
+    "billing:number_routing": ("pk", "number"),
+    "billing:number_route_status": ("pk", "number"),
+    "billing:destination": ("pk", "destination"),
+    "billing:destination_reveal": ("pk", "destination"),
+    "billing:destination_regenerate": ("pk", "destination"),
+    "billing:destination_delete": ("pk", "destination"),
     "billing:invoice": ("pk", "invoice"),
     "billing:invoice_pdf": ("pk", "invoice"),
     "billing:credit_note_create": ("pk", "invoice"),
@@ -77,7 +83,15 @@ OWNER_ONLY = {
     "billing:number_price", "billing:credit_note_create",
 }  # fmt: skip
 # A client admin's choices about its numbers: other roles are refused before any lookup.
-CLIENT_ADMIN_ONLY = {"billing:number_auto_renew", "billing:number_release"}
+CLIENT_ADMIN_ONLY = {
+    "billing:number_auto_renew", "billing:number_release", "billing:destination_reveal",
+    "billing:destination_regenerate", "billing:destination_delete",
+}  # fmt: skip
+# A client's routing pages: a reseller's people are refused before any lookup.
+CLIENT_ONLY = {
+    "billing:number_routing", "billing:number_route_status", "billing:destination",
+    "billing:destination_reveal", "billing:destination_regenerate", "billing:destination_delete",
+}  # fmt: skip
 
 
 def tenant_routes(namespace: str) -> list[tuple[str, URLPattern]]:
@@ -137,6 +151,15 @@ def _invoice(client) -> int:
     ).pk  # fmt: skip
 
 
+def _destination(client) -> int:
+    from inventory.models import Destination
+
+    return Destination.objects.create(
+        client=client, reseller=client.reseller, kind="sip_uri", label="Sweep",
+        address=f"sip:sweep{client.pk}@pbx.example.com",
+    ).pk  # fmt: skip
+
+
 def _billing_kwargs(name: str, objects: dict) -> dict:
     spec = BILLING_OBJECT_FOR[name]
     pairs = spec if isinstance(spec[0], tuple) else (spec,)
@@ -168,6 +191,7 @@ def other_tenant_objects():
             "client_member": client_member(their_client, Role.CLIENT_USER).pk,
             "number": make_number(their_client, anchor=dt.date(2027, 1, 15)).pk,
             "invoice": _invoice(their_client),
+            "destination": _destination(their_client),
         },
         "client_objects": {
             "client": sibling_client.pk,
@@ -183,6 +207,7 @@ def other_tenant_objects():
             "client_member": client_member(sibling_client, Role.CLIENT_USER).pk,
             "number": make_number(sibling_client, anchor=dt.date(2027, 1, 15)).pk,
             "invoice": _invoice(sibling_client),
+            "destination": _destination(sibling_client),
         },
     }
 
@@ -252,7 +277,9 @@ def test_billing_urls_hide_other_tenants_objects(client, role):
     world = other_tenant_objects()
     if role in (Role.RESELLER_OWNER, Role.RESELLER_STAFF):
         member, objects = reseller_member(world["mine"], role), world["reseller_objects"]
-        refused = (OWNER_ONLY if role == Role.RESELLER_STAFF else set()) | CLIENT_ADMIN_ONLY
+        refused = (
+            (OWNER_ONLY if role == Role.RESELLER_STAFF else set()) | CLIENT_ADMIN_ONLY | CLIENT_ONLY
+        )
     else:
         member, objects = client_member(world["my_client"], role), world["client_objects"]
         refused = RESELLER_ONLY | (CLIENT_ADMIN_ONLY if role == Role.CLIENT_USER else set())

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from customers.views.common import wants_fragment
+from inventory.selectors_routing import route_statuses
 from portal.params import int_param, safe_text
 
 from .. import selectors_orders as selectors
@@ -92,12 +93,18 @@ def number_list(request: HttpRequest) -> HttpResponse:
         actor=membership, client_id=_client_id(request), search=search if safe_text(search) else ""
     )
     page = Paginator(numbers, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = renewal_selectors.number_rows(page.object_list)
+    if membership.is_client:
+        # Each number's routing badge ("applying…" polls until the provider confirmed).
+        statuses = route_statuses(number_ids=[row.number.pk for row in rows])
+        for row in rows:
+            row.number.route_status = statuses.get(row.number.pk)
     return render(
         request,
         _partial(request, NUMBERS, "results"),
         {
             "page": page,
-            "rows": renewal_selectors.number_rows(page.object_list),
+            "rows": rows,
             "due_soon": renewal_selectors.renewals_due_total(actor=membership),
             "due_soon_days": renewal_selectors.DUE_SOON_DAYS,
             "wallet": client_wallet_summary(membership),
