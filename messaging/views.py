@@ -48,6 +48,7 @@ def _inbox_context(request: HttpRequest, number, form: SendForm | None = None) -
         "polling": has_texts and page.number == 1,
         "poll_seconds": POLL_SECONDS,
         "membership": membership,
+        "region": membership.client.billing_country,  # numbers shown the client's way
     }
 
 

@@ -96,6 +96,11 @@ def test_bad_input_re_renders_with_errors(client, member):
 
 def test_the_inbox_partial_for_htmx(client, member):
     number = sms_number(member.client)
+    Message.objects.create(
+        number=number, client=member.client, provider_account=number.provider_account,
+        direction=Direction.IN, sender="+31612345678", recipient=number.e164,
+        body="Polled in", status=MessageStatus.RECEIVED, external_id="in_x",
+    )  # fmt: skip
     client.force_login(member.user)
     html = _page(client, number, page="1").content.decode()
     assert "<html" in html
@@ -104,6 +109,7 @@ def test_the_inbox_partial_for_htmx(client, member):
     )
     fragment = response.content.decode()
     assert fragment.lstrip().startswith('<div id="inbox"') and "<html" not in fragment
+    assert "Polled in" in fragment and "06 12345678" in fragment  # national, the client's NL
 
 
 def test_the_inbox_is_paginated_newest_first(client, member):
