@@ -175,10 +175,10 @@ def client_error(error: errors.ProviderError) -> str:
     if isinstance(error, errors.InvalidRequest):
         if field_name == "to":
             return _("The destination number is not valid.")
-        if code in ("sms_not_supported", "invalid_number") or field_name in ("from", "number"):
-            return _("This number cannot send text messages.")
         if code == "number_not_active":
             return _("This number is not active yet: it cannot send text messages.")
+        if code in ("sms_not_supported", "invalid_number") or field_name in ("from", "number"):
+            return _("This number cannot send text messages.")
         if field_name == "body":
             return _("The message is empty or too long.")
         return _("The message was refused. Check the destination number and the text.")

@@ -205,3 +205,14 @@ def test_only_outbound_texts_are_sent(member):
         status=MessageStatus.QUEUED, external_id="x",
     )  # fmt: skip
     assert message_send(message_id=inbound.pk) == "locked or gone"
+
+
+def test_a_suspended_client_cannot_send(member):
+    from customers.models import Client
+    from customers.tenant_status import TenantPaused
+
+    number = sms_number(member.client)
+    Client.objects.filter(pk=member.client_id).update(status=Client.Status.SUSPENDED)
+    with pytest.raises(TenantPaused):
+        _queue(member, number)
+    assert Message.objects.count() == 0
