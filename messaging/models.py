@@ -59,16 +59,22 @@ class Message(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
+            # A received text is stored once per provider message id (the webhook's dedupe).
+            # Sent ones are not constrained: a restarted simulator reuses its ids.
             models.UniqueConstraint(
                 "provider_account",
                 "direction",
                 "external_id",
-                condition=~Q(external_id=""),
-                name="message_external_id_once_per_account",
+                condition=Q(direction="in") & ~Q(external_id=""),
+                name="message_received_once_per_account",
             ),
         ]
         indexes = [
             models.Index(fields=["number", "-created_at"], name="message_number_newest"),
+            # The sweeper's look for texts whose job was lost (cheap: few are ever queued).
+            models.Index(
+                fields=["updated_at"], condition=Q(status="queued"), name="message_queued"
+            ),
         ]
 
     def __str__(self) -> str:

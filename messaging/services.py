@@ -48,6 +48,7 @@ from .texts import BODY_LIMIT, destination_e164, number_can_send, number_has_tex
 logger = logging.getLogger("didhub.messaging")
 
 SEND_ATTEMPTS = 4  # calls made for one text while the provider rate limits (nothing sent)
+STUCK_AFTER = timedelta(minutes=1)  # a queued text's job is lost after this (retries wait 15 s)
 TIMESTAMP_PAST = timedelta(hours=25)  # DIDfarm retries deliveries for 24 hours
 TIMESTAMP_FUTURE = timedelta(minutes=5)
 
@@ -145,6 +146,18 @@ def message_send(*, message_id: int) -> str:
         return f"failed: {error}"
     _settle(message, MessageStatus.SENT, external_id=sent.external_id[:200])
     return "sent"
+
+
+def stuck_message_ids(now: datetime | None = None) -> list[int]:
+    """Texts still queued a minute after their last change: their job was lost (a broker that
+    was down at commit, a worker killed before it started). Sending them is safe: nothing was
+    called yet (a call in flight is ``sending``, never ``queued``)."""
+    since = (now or timezone.now()) - STUCK_AFTER
+    return list(
+        Message.objects.filter(status=MessageStatus.QUEUED, updated_at__lt=since)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:500]
+    )
 
 
 def _rate_limited(message: Message, error: errors.RateLimited) -> str:

@@ -216,3 +216,21 @@ def test_a_suspended_client_cannot_send(member):
     with pytest.raises(TenantPaused):
         _queue(member, number)
     assert Message.objects.count() == 0
+
+
+def test_texts_whose_job_was_lost_are_found_by_the_sweeper(member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.services import stuck_message_ids
+
+    number = sms_number(member.client)
+    lost, fresh, flying = (_queue(member, number, body=f"t{i}") for i in range(3))
+    old = timezone.now() - timedelta(minutes=2)
+    Message.objects.filter(pk=lost.pk).update(updated_at=old)
+    Message.objects.filter(pk=flying.pk).update(updated_at=old, status=MessageStatus.SENDING)
+    assert stuck_message_ids() == [lost.pk]  # never the one in flight: that is "unknown"
+    assert message_send(message_id=lost.pk) == "sent"
+    assert stuck_message_ids() == []
+    assert fresh.status == MessageStatus.QUEUED
