@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from .. import errors
 from ..http import AccountConfig
 from ..listing import listing_gap
+from ..no_texts import NoTexts
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -38,7 +39,7 @@ _STATUSES = {
 MAX_AVAILABLE_PAGE = 1000
 
 
-class DidwwAdapter(DidwwSuspension):
+class DidwwAdapter(NoTexts, DidwwSuspension):  # no "sms": sms_send refuses
     kind: ClassVar[str] = "didww"
     # No "forwarding"/"trunks": DIDWW routes a DID to a voice-in trunk, and the trunk API is not
     # part of the documents we build against (see set_routing). "reference": orders carry our

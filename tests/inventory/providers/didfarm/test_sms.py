@@ -217,3 +217,14 @@ def test_other_events_carry_no_message() -> None:
 def test_a_message_event_without_its_parts_is_malformed(data) -> None:
     with pytest.raises(MalformedEvent):
         event_parse(_webhook(**data))
+
+
+@pytest.mark.parametrize("kind", ["didww", "idtexpress", "pbxme"])
+def test_adapters_without_sms_refuse_to_send(kind) -> None:
+    from inventory.providers.registry import PROVIDERS
+
+    cls = PROVIDERS[kind].adapter_class
+    assert "sms" not in cls.capabilities
+    with pytest.raises(InvalidRequest) as caught:
+        cls.sms_send(object.__new__(cls), "+31612345678", "+31687654321", "Hi")
+    assert caught.value.code == "sms_not_supported"
