@@ -74,10 +74,10 @@ def no_providers(page) -> None:
 
 def test_a_client_sends_a_text_and_sees_the_reply(
     page,
-    store,
+    store,  # noqa: F811
     worker,
     deliverer,
-    screenshot,  # noqa: F811
+    screenshot,
 ):
     client = store["client"]
     client.billing_country = "NL"
