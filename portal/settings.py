@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "audit",
     "customers",
     "inventory",
+    "messaging",
     "billing",
     "reports",
     "portal",
@@ -226,6 +227,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+
+# Forwarding received texts to a client's URL: https and public hosts only, except in the demo
+# (where a local test receiver is handy). Tests override it where they need to.
+MESSAGING_FORWARD_ALLOW_PRIVATE = env.bool("MESSAGING_FORWARD_ALLOW_PRIVATE", default=DEMO_MODE)
 
 # Where a suspended number's calls go at providers that suspend by forwarding (PBXme), as a
 # routing destination ("sip:closed@announce.example.com", a phone number); empty = nowhere.

@@ -35,6 +35,7 @@ urlpatterns = [
     path("client/", views.client_dashboard, name="client_dashboard"),
     path("client/", include(client_urls)),
     path("", include("billing.urls")),
+    path("", include("messaging.urls")),
     path("admin/operations/", admin.site.admin_view(operations), name="admin_operations"),
     path(
         "admin/operations/retry/<int:pk>/",

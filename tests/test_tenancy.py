@@ -295,6 +295,39 @@ def test_billing_urls_hide_other_tenants_objects(client, role):
     assert set(checked) == set(BILLING_OBJECT_FOR)
 
 
+# A number's texts: client people only (another client's number is a 404); the reseller's people
+# are refused before any lookup (texts are the client's own correspondence).
+MESSAGING_OBJECT_FOR = {
+    "messaging:number_messages": "number",
+    "messaging:message_send": "number",
+}
+
+
+@pytest.mark.parametrize(
+    "role", [Role.RESELLER_OWNER, Role.RESELLER_STAFF, Role.CLIENT_ADMIN, Role.CLIENT_USER]
+)
+def test_messaging_urls_hide_other_clients_numbers(client, role):
+    world = other_tenant_objects()
+    if role in (Role.RESELLER_OWNER, Role.RESELLER_STAFF):
+        member, sets, expected = reseller_member(world["mine"], role), ["reseller_objects"], {403}
+    else:
+        member = client_member(world["my_client"], role)
+        sets, expected = ["client_objects", "reseller_objects"], {404}
+    client.force_login(member.user)
+    checked = set()
+    for objects in sets:
+        for name, pattern in tenant_routes("messaging"):
+            if not pattern.pattern.converters:
+                continue
+            assert name in MESSAGING_OBJECT_FOR, f"{name}: add it to MESSAGING_OBJECT_FOR"
+            url = reverse(name, kwargs={"pk": world[objects][MESSAGING_OBJECT_FOR[name]]})
+            for method in ("get", "post"):
+                status = getattr(client, method)(url).status_code
+                assert status in expected | {405}, f"{role}: {method.upper()} {url}: {status}"
+            checked.add(name)
+    assert checked == set(MESSAGING_OBJECT_FOR)
+
+
 REPORTS_OBJECT_FOR = {"reports:client": "client", "reports:client_export": "client"}
 
 

@@ -2,9 +2,10 @@
 
 Order of checks: the account (404), the methods its provider sends with (405), the signature on
 exactly what was received (401, nothing read further), the body (400), then the service. What is
-signed and how the body reads is the provider package's (its ``WebhookReceiver``). Not behind
-login, CSRF-exempt (providers sign instead). Answers are short plain text or JSON: providers
-read only the status.
+signed and how the body reads is the provider package's (its ``WebhookReceiver``). An event
+carrying a received text (``event.message``) goes to ``messaging.services.message_receive``.
+Not behind login, CSRF-exempt (providers sign instead). Answers are short plain text or JSON:
+providers read only the status.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from inventory.models import ProviderAccount
 from inventory.providers.registry import PROVIDERS
+from messaging.services import message_receive
 
 from ..provisioning import callback_url
 from ..webhooks import MalformedEvent, StaleEvent, provider_event_receive
@@ -54,7 +56,10 @@ def provider_webhook(request: HttpRequest, account_name: str) -> HttpResponse:
         logger.warning("provider webhook for %s: malformed event: %s", account.name, exc)
         return _plain(400, "malformed event")
     try:
-        _stored, created = provider_event_receive(account=account, event=event)
+        if event.message is not None:  # a received text: messaging's, not an order's
+            _stored, created = message_receive(account=account, event=event)
+        else:
+            _stored, created = provider_event_receive(account=account, event=event)
     except StaleEvent as exc:
         logger.warning("provider webhook for %s: %s", account.name, exc)
         return _plain(400, "stale event")

@@ -4,7 +4,8 @@ The endpoint (``billing/views/webhooks.py``) finds the account, asks the account
 description for its ``WebhookReceiver``, lets it ``verify`` the signature on exactly what was
 received, then ``parse`` the request into an ``InboundEvent``. Everything provider-specific (the
 header names, what is signed, the payload's shape) stays in the provider's package; billing only
-asks which order item (or number) an event concerns.
+asks which order item (or number) an event concerns. An event that carries a ``message`` (a text
+received on one of our numbers) goes to ``messaging`` instead.
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ class StaleEvent(MalformedEvent):
 
 
 @dataclass(frozen=True)
+class InboundMessage:
+    """A text message received on one of our numbers (``InboundEvent.message``)."""
+
+    number: str  # our number it was sent to, E.164
+    sender: str  # who sent it: E.164 where it is a number, else as the provider gave it
+    body: str
+    message_id: str = ""  # the provider's id for it, "" when it gives none
+
+
+@dataclass(frozen=True)
 class InboundEvent:
     """One provider event, read from its wire form."""
 
@@ -48,6 +59,8 @@ class InboundEvent:
     number: str = ""  # E.164
     timestamp: datetime | None = None
     number_event: str = ""  # NUMBER_BLOCKED / NUMBER_RELEASED / "" (nothing about the number)
+    # A received text message: the endpoint hands the event to messaging, not to billing.
+    message: InboundMessage | None = None
 
 
 class WebhookReceiver(Protocol):

@@ -27,6 +27,7 @@ import phonenumbers
 
 from . import didfarm_catalog as catalog
 from .didfarm_catalog import Offer, Stock
+from .didfarm_messages import MessageHandlers
 from .didfarm_portal import PortalHandlers
 from .didfarm_state import (
     CYCLE_MONTHS,
@@ -49,7 +50,7 @@ _ROUTE_PREFIXES = ("/api/v1", "/v1")  # Connect base path; the older api.didfarm
 _PURCHASES = frozenset({"/wallet/checkout", "/messages/send"})
 
 
-class DidfarmSandbox(PortalHandlers):
+class DidfarmSandbox(MessageHandlers, PortalHandlers):
     kind: ClassVar[str] = "didfarm"
     base_path: ClassVar[str] = "/api/v1"
 
@@ -95,6 +96,7 @@ class DidfarmSandbox(PortalHandlers):
             ),
             ("POST", re.compile(r"/messages/send"), self._send_message),
         ]
+        self._routes += self._message_routes()  # inbound texts (didfarm_messages.py)
 
     # --- the sandbox interface --------------------------------------------------------------
 

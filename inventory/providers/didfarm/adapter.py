@@ -31,6 +31,7 @@ from ..types import (
     OwnedNumber,
     ProviderOrder,
     RoutingSupport,
+    SentMessage,
 )
 from . import PROVIDER, groups, wire
 from .client import DidfarmClient
@@ -350,6 +351,25 @@ class DidfarmAdapter(DidfarmRouting, DidfarmSuspension):
         if released is not None:
             return released
         raise NotFound(f"{LABEL}: {wanted} is not a number of this account")
+
+    # --- messages (issue #12) ---------------------------------------------------------------
+
+    def sms_send(self, sender: str, to: str, body: str) -> SentMessage:
+        """``POST /messages/send`` {from, to, body}. Charged per message upstream, so it is sent
+        once: a timeout, a lost answer or a 5xx raise ``OutcomeUnknown`` (the message may have
+        gone) and the caller must not send it again blindly; a 429 raises ``RateLimited`` (it
+        did not go: sending later is safe). A refused sender or destination is
+        ``InvalidRequest`` with ``field`` "from" or "to"."""
+        numbers = {}
+        for name, raw in (("from", sender), ("to", to)):
+            try:
+                numbers[name] = to_e164(raw)
+            except ValueError as exc:
+                raise InvalidRequest(f"{LABEL}: {exc}", field=name) from exc
+        if not body.strip():
+            raise InvalidRequest(f"{LABEL}: a message needs a body", field="body")
+        sent = self.client.send_message(sender=numbers["from"], to=numbers["to"], body=body)
+        return SentMessage(external_id=sent.id, status=sent.status or "sent")
 
 
 def _order_status(statuses: list[str]) -> OrderStatus:

@@ -8,6 +8,11 @@ Payload (Connect guide): ``{"event": "number.activated", "timestamp": "...", "da
 The document shows no event id, yet deliveries are retried for up to 24 hours, so handlers need
 one to drop duplicates: an ``id`` field is used when present, else the SHA-256 of the raw body —
 a retried delivery carries the same body, hence the same id.
+
+``message.received`` (an inbound SMS; the guide names the event but shows no payload): ``data``
+as for the number events, read as ``number`` (our number, E.164; ``to`` accepted), ``from``
+(``sender`` accepted), ``body`` (``text`` or ``message`` accepted) and ``message_id`` (``id``
+accepted; else the event id). Such an event carries an ``InboundMessage`` and goes to messaging.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from ..webhooks import (
     NUMBER_BLOCKED,
     NUMBER_RELEASED,
     InboundEvent,
+    InboundMessage,
     MalformedEvent,
     e164,
     scalar,
@@ -55,6 +61,8 @@ EVENTS = frozenset(
     }
 )
 
+
+MESSAGE_RECEIVED = "message.received"
 
 # What an event says about the number in ``data.number`` (InboundEvent.number_event).
 NUMBER_EVENTS = {"number.suspended": NUMBER_BLOCKED, "number.released": NUMBER_RELEASED}
@@ -146,7 +154,9 @@ def event_parse(raw_body: bytes) -> InboundEvent:
     data = parsed.data
     metadata = data.get("metadata")
     reference = metadata.get("reference") if isinstance(metadata, dict) else None
+    message = _message(parsed) if parsed.type == MESSAGE_RECEIVED else None
     return InboundEvent(
+        message=message,
         event_id=parsed.id,
         kind=parsed.type,
         payload=payload,
@@ -156,6 +166,31 @@ def event_parse(raw_body: bytes) -> InboundEvent:
         timestamp=parsed.timestamp,
         number_event=NUMBER_EVENTS.get(parsed.type, ""),
     )
+
+
+MESSAGE_BODY_LIMIT = 10_000  # characters kept of an inbound text (concatenated SMS are ~1,600)
+
+
+def _message(event: WebhookEvent) -> InboundMessage:
+    data = event.data
+    number = e164(_first(data, "number", "to"))
+    sender_raw = _first(data, "from", "sender")
+    body = _first(data, "body", "text", "message")
+    if not number:
+        raise MalformedEvent("message.received without our number (data.number)")
+    if not isinstance(sender_raw, str) or not sender_raw.strip():
+        raise MalformedEvent("message.received without a sender (data.from)")
+    if not isinstance(body, str):
+        raise MalformedEvent("message.received without a text (data.body)")
+    sender = e164(sender_raw) or sender_raw.strip()[:40]  # alphanumeric senders exist
+    message_id = scalar(_first(data, "message_id", "id")) or event.id
+    return InboundMessage(
+        number=number, sender=sender, body=body[:MESSAGE_BODY_LIMIT], message_id=message_id[:200]
+    )
+
+
+def _first(data: Mapping[str, Any], *names: str) -> Any:
+    return next((data[name] for name in names if data.get(name) not in (None, "")), None)
 
 
 class DidfarmWebhookReceiver:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from .. import errors
 from ..http import AccountConfig
 from ..listing import listing_gap
+from ..no_texts import NoTexts
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -40,7 +41,7 @@ CLOCK_SKEW = timedelta(minutes=10)  # IDT's created_at vs our clock when matchin
 _OWNED_STATUSES = {"active": "active", "removed": "terminated"}
 
 
-class IdtExpressAdapter:
+class IdtExpressAdapter(NoTexts):  # no "sms": sms_send refuses
     kind: ClassVar[str] = "idtexpress"
     # No "pick_number" (no available-numbers endpoint), "forwarding" (no routing endpoint) or
     # "callbacks" (no webhooks); IDT back-orders on its own when a group runs short.

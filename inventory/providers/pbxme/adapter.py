@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 from .. import errors
 from ..http import AccountConfig
 from ..listing import listing_gap
+from ..no_texts import NoTexts
 from ..normalize import to_e164
 from ..routes import route_check
 from ..types import (
@@ -54,7 +55,7 @@ from .suspension import PbxmeSuspension
 logger = logging.getLogger("didhub.providers")
 
 
-class PbxmeAdapter(PbxmeSuspension):
+class PbxmeAdapter(NoTexts, PbxmeSuspension):  # no "sms": sms_send refuses
     kind: ClassVar[str] = "pbxme"
     # No "reference": nothing of ours travels upstream, so a lost order is found again only by
     # exact picks (see find_order); callers pick with available_numbers and send the picks.

@@ -17,6 +17,7 @@ from inventory.models import ProviderAccount, ProviderKind
 from inventory.providers.description import CAPABILITIES, ProviderDescription
 from inventory.providers.errors import InvalidRequest
 from inventory.providers.http import AccountConfig
+from inventory.providers.no_texts import NoTexts
 from inventory.providers.registry import PROVIDER_PACKAGES, PROVIDERS, provider_kind_choices
 from inventory.providers.types import (
     UPSTREAM_KINDS,
@@ -33,17 +34,16 @@ from inventory.sandbox.server import make_server
 
 KINDS = sorted(PROVIDERS)
 _RATE = re.compile(r"^\d+\s*/\s*(\d+\s*)?(second|minute|hour|day)s?$")
-# Methods an adapter has only where a capability promises them (``ProviderAdapter``: "only what
-# routing and capabilities declare is ever called"). The sms branch adds "sms": ("sms_send",).
-PROMISED_BY_CAPABILITY: dict[str, tuple[str, ...]] = {}
-GATED = {"sms_send"}
-# What didhub calls on every adapter (the ProviderAdapter protocol's methods). route_set and
-# trunk_* are on every adapter: where routing/capabilities do not offer them they refuse
-# (InvalidRequest), never a silent no-op.
+# Methods a capability promises (``ProviderAdapter``: "only what routing and capabilities
+# declare is ever called"): they must do the work, not only exist.
+PROMISED_BY_CAPABILITY: dict[str, tuple[str, ...]] = {"sms": ("sms_send",)}
+# What didhub calls on every adapter (the ProviderAdapter protocol's methods). route_set,
+# trunk_* and sms_send are on every adapter: where routing/capabilities do not offer them they
+# refuse (InvalidRequest), never a silent no-op.
 ADAPTER_METHODS = sorted(
     name
     for name, member in inspect.getmembers(ProviderAdapter)
-    if callable(member) and not name.startswith("_") and name not in GATED
+    if callable(member) and not name.startswith("_")
 )
 TRUNK_METHODS = ("trunk_create", "trunk_regenerate", "trunk_delete")
 ADDRESSES = {
@@ -94,7 +94,9 @@ def test_the_adapter_lives_in_the_package_and_does_everything(kind: str):
     assert not missing, f"{kind} adapter lacks {missing}"
     for capability, methods in PROMISED_BY_CAPABILITY.items():
         if capability in cls.capabilities:
-            lacking = [name for name in methods if not callable(getattr(cls, name, None))]
+            lacking = [
+                name for name in methods if getattr(cls, name, None) is getattr(NoTexts, name)
+            ]
             assert not lacking, f"{kind} adapter promises {capability!r} but lacks {lacking}"
 
 
