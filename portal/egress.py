@@ -21,6 +21,7 @@ pinning: the request still goes to the address resolved once.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ _REFUSED_NETWORKS = tuple(
 )
 CONNECT_TIMEOUT = 5.0
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")  # after IDNA, lowercased, no final dot
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
 
 
@@ -133,6 +135,8 @@ def url_problem(
     if allow_private:
         return None
     literal = _ip_literal(host)
+    if literal is None and not _HOST_NAME.fullmatch(host):
+        return _("Enter a valid URL.")
     if literal is not None:
         if not address_is_public(literal):
             return _("The URL must point to a public address on the internet.")

@@ -196,6 +196,8 @@ def test_a_url_saved_in_the_demo_is_refused_when_the_rule_applies(admin, dns):
         ("https://intranet/sms", [PUBLIC_IP], "public address"),
         ("https://api.internal/sms", [PUBLIC_IP], "public address"),
         ("https://[::ffff:7f00:1]/sms", [], "public address"),
+        ("https://0x7f000001/sms", [], "public address"),
+        ("https://exa mple.com/sms", [], "valid URL"),
     ],
 )
 @override_settings(MESSAGING_FORWARD_ALLOW_PRIVATE=False)
