@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
-import socket
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -24,6 +23,8 @@ import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from portal import egress
 
 TXT_RECORD_PREFIX = "_portal-verify"
 HTTP_PROOF_PATH = "/.well-known/portal-verify.txt"
@@ -166,42 +167,32 @@ def txt_proof_found(domain: str, token: str) -> bool:
     return False
 
 
-def public_addresses_only(host: str) -> bool:
-    """Whether every address ``host`` resolves to is a public one: the check must not become a
-    way to make the server fetch from its own network."""
-    try:
-        infos = socket.getaddrinfo(host, 80, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return False
-    addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
-    return bool(addresses) and all(address.is_global for address in addresses)
-
-
 def http_proof_found(domain: str, token: str) -> bool:
     """Fetches the proof file; follows at most two redirects, and only within the domain itself
-    (http to https, say), reading at most 1 KB."""
-    if not public_addresses_only(domain):
-        return False
+    (http to https, say), reading at most 1 KB. Each request goes through ``portal.egress``:
+    the domain is resolved once per request, refused if any address is private, and the
+    request sent to the vetted address (so the check cannot make the server fetch from its own
+    network, nor be rebound to it between the check and the fetch)."""
     url = http_proof_url(domain)
     try:
-        with httpx.Client(timeout=CHECK_TIMEOUT_SECONDS, follow_redirects=False) as http:
-            for _hop in range(MAX_REDIRECTS + 1):
-                with http.stream("GET", url) as response:
-                    if response.is_redirect:
-                        url = str(response.url.join(response.headers.get("location", "")))
-                        if httpx.URL(url).raw_host.decode("ascii").lower() != domain:
-                            return False
-                        continue
-                    if response.status_code != 200:
+        for _hop in range(MAX_REDIRECTS + 1):
+            with egress.send(
+                "GET", url, timeout=CHECK_TIMEOUT_SECONDS, schemes={"http": 80, "https": 443}
+            ) as response:
+                if response.is_redirect:
+                    # Joined to the URL asked for: the response's own URL has the address.
+                    url = str(httpx.URL(url).join(response.headers.get("location", "")))
+                    if httpx.URL(url).raw_host.decode("ascii").lower() != domain:
                         return False
-                    body = b""
-                    for chunk in response.iter_bytes():
-                        body += chunk
-                        if len(body) > MAX_PROOF_BYTES:
-                            return False
-                    text = body.decode("utf-8", "replace").strip()
-                    return secrets.compare_digest(text.encode(), token.encode())
-    except httpx.HTTPError:
+                    continue
+                if response.status_code != 200:
+                    return False
+                body = egress.read_capped(response, MAX_PROOF_BYTES)
+                if body is None:
+                    return False
+                text = body.decode("utf-8", "replace").strip()
+                return secrets.compare_digest(text.encode(), token.encode())
+    except (egress.Refused, egress.Unresolved, httpx.HTTPError, httpx.InvalidURL):
         return False
     return False
 

@@ -1,9 +1,14 @@
 """Forwarding received texts to a client's email address and/or HTTPS URL.
 
-Settings (``forwarding_save``): client admins choose an email address and/or an ``https://`` URL.
-A URL whose host is ``localhost`` or a private, loopback, link-local or reserved IP address is
-refused (``MESSAGING_FORWARD_ALLOW_PRIVATE`` lifts that, and allows ``http://``, in the demo and
-tests). Setting a URL the first time makes a signing secret, shown once; it can be replaced.
+Settings (``forwarding_save``): client admins choose an email address and/or an ``https://`` URL
+on the standard port. A URL whose host is ``localhost``, a private, loopback, link-local or
+reserved IP address, or a name resolving to one, is refused (``MESSAGING_FORWARD_ALLOW_PRIVATE``
+lifts that and the port rule, and allows ``http://``, in the demo). Setting a URL the first time
+makes a signing secret, shown once; it can be replaced.
+
+Each delivery vets the URL again, resolves its host once and posts to that vetted address
+(``portal.egress.send``: no second resolution, so DNS rebinding cannot reach our network). A
+refused address fails the delivery at once, for good, with the reason on the forwarding page.
 
 What a URL receives: ``POST`` with a JSON body ::
 
@@ -14,8 +19,8 @@ and two headers: ``X-Webhook-Timestamp`` (Unix seconds) and ``X-Webhook-Signatur
 ``sha256=`` + the hex HMAC-SHA256 of ``"<timestamp>.<raw body>"`` keyed with the secret. Any 2xx
 is delivered; anything else (or no answer within ``TIMEOUT`` seconds) is tried again after
 ``BACKOFF`` (30 s, 2 min, 10 min, 1 h, 6 h, 12 h: seven attempts over about 20 hours), then the
-delivery is marked failed. Redirects are not followed. Each attempt is recorded on the
-``ForwardDelivery`` (attempts, last status, next attempt).
+delivery is marked failed. Redirects are not followed; the response's body is never read. Each
+attempt is recorded on the ``ForwardDelivery`` (attempts, last status, next attempt).
 
 Attempts are claimed before they are made (``next_attempt_at`` moves past the attempt's
 timeout first), so a worker that dies mid-attempt leaves the delivery for the sweeper, and two
@@ -26,13 +31,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
 import smtplib
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -45,6 +48,7 @@ from django.utils.translation import gettext as _
 from customers.branding import brand_email, brand_for_reseller
 from customers.models import Client, Membership
 from customers.tenant_status import Action, tenant_action_require
+from portal import egress
 
 from .models import Channel, DeliveryState, ForwardDelivery, Forwarding, Message
 
@@ -68,32 +72,21 @@ TIMESTAMP_HEADER = "X-Webhook-Timestamp"
 # --- settings ---------------------------------------------------------------------------------
 
 
+def _allow_private() -> bool:
+    return getattr(settings, "MESSAGING_FORWARD_ALLOW_PRIVATE", False)
+
+
+def _schemes() -> dict[str, int]:
+    return {"https": 443, "http": 80} if _allow_private() else {"https": 443}
+
+
 def forward_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a forwarding URL, in plain words; None when it can."""
-    allow_private = getattr(settings, "MESSAGING_FORWARD_ALLOW_PRIVATE", False)
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        return _("Enter a valid URL.")
-    if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
-        return _("The URL must start with https://.")
-    if not host:
-        return _("Enter a valid URL.")
-    if parts.username or parts.password:
-        return _("The URL must not contain a user name or password.")
-    if allow_private:
-        return None
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return _("The URL must point to a public address on the internet.")
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None  # a name: resolved when delivering
-    if not address.is_global or address.is_multicast:
-        return _("The URL must point to a public address on the internet.")
-    return None
+    """Why ``url`` cannot be a forwarding URL, in plain words; None when it can. The same rules
+    as each delivery's (``portal.egress``), the host name resolved now: a name that does not
+    resolve yet is accepted (its deliveries are retried), one with a private address is not."""
+    allow_private = _allow_private()
+    problem = egress.url_problem(url, schemes=_schemes(), allow_private=allow_private)
+    return problem or egress.host_problem(url, allow_private=allow_private)
 
 
 def forwarding_of(client: Client) -> Forwarding | None:
@@ -203,18 +196,25 @@ def forward_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
         # Claimed: if this attempt never reports back, the sweeper tries again after this.
         delivery.next_attempt_at = now + timedelta(seconds=TIMEOUT * 3)
         delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at"])
+    final = False
     if delivery.channel == Channel.EMAIL:
         ok, status = _send_email(delivery)
     else:
-        ok, status = _post(delivery, now)
-    return _record(delivery, ok, status, now)
+        ok, status, final = _post(delivery, now)
+    return _record(delivery, ok, status, now, final=final)
 
 
-def _record(delivery: ForwardDelivery, ok: bool, status: str, now: datetime) -> str:
+def _record(
+    delivery: ForwardDelivery, ok: bool, status: str, now: datetime, *, final: bool = False
+) -> str:
     fields = {"last_status": status[:200]}
     if ok:
         fields.update(state=DeliveryState.DELIVERED, next_attempt_at=None)
         outcome = "delivered"
+    elif final:
+        fields.update(state=DeliveryState.FAILED, next_attempt_at=None)
+        outcome = f"refused for good ({status})"
+        logger.warning("forward %s of text %s: %s", delivery.pk, delivery.message_id, outcome)
     elif delivery.attempts >= MAX_ATTEMPTS:
         fields.update(state=DeliveryState.FAILED, next_attempt_at=None)
         outcome = f"failed for good after {delivery.attempts} attempts ({status})"
@@ -248,10 +248,9 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-def _post(delivery: ForwardDelivery, now: datetime) -> tuple[bool, str]:
-    problem = forward_url_problem(delivery.target)
-    if problem:
-        return False, f"refused: {problem}"
+def _post(delivery: ForwardDelivery, now: datetime) -> tuple[bool, str, bool]:
+    """One signed POST to the vetted address of the URL. Returns (delivered, status for the
+    client, final): a refused address is final, trying again would not change it."""
     forwarding = forwarding_of(delivery.message.client)
     secret = forwarding.signing_secret if forwarding else ""
     body = payload(delivery.message)
@@ -262,14 +261,25 @@ def _post(delivery: ForwardDelivery, now: datetime) -> tuple[bool, str]:
         SIGNATURE_HEADER: signature(secret, timestamp, body),
     }
     try:
-        response = httpx.post(
-            delivery.target, content=body, headers=headers, timeout=TIMEOUT, follow_redirects=False
-        )
+        with egress.send(
+            "POST",
+            delivery.target,
+            timeout=TIMEOUT,
+            schemes=_schemes(),
+            allow_private=_allow_private(),
+            headers=headers,
+            content=body,
+        ) as response:
+            # Only the status counts: the body is never read (nothing to cap).
+            return response.is_success, f"HTTP {response.status_code}", False
+    except egress.Refused as refused:
+        return False, refused.reason, True
+    except egress.Unresolved:
+        return False, _("The host name was not found."), False
     except httpx.TimeoutException:
-        return False, "timed out"
+        return False, "timed out", False
     except httpx.HTTPError as exc:
-        return False, f"no answer ({type(exc).__name__})"
-    return response.is_success, f"HTTP {response.status_code}"
+        return False, f"no answer ({type(exc).__name__})", False
 
 
 def _send_email(delivery: ForwardDelivery) -> tuple[bool, str]:

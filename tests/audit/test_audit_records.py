@@ -176,7 +176,6 @@ def test_exchange_rates_from_the_command_line_name_the_cli(db):
 
 
 def test_branding_and_a_new_domain_are_two_events(owner, monkeypatch):
-    monkeypatch.setattr("customers.domains.public_addresses_only", lambda host: True)
     services.reseller_update_branding(
         actor=owner, display_name="Olga Voice", domain="portal.olga.example"
     )
@@ -187,7 +186,6 @@ def test_branding_and_a_new_domain_are_two_events(owner, monkeypatch):
 
 
 def test_a_domain_check_request_and_its_success_are_recorded(owner, monkeypatch):
-    monkeypatch.setattr("customers.domains.public_addresses_only", lambda host: True)
     monkeypatch.setattr("customers.tasks.check_reseller_domain_task.delay", lambda pk: None)
     services.reseller_update_branding(actor=owner, domain="portal.olga.example")
     assert services_domains.reseller_domain_check_request(actor=owner)

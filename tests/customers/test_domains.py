@@ -3,6 +3,8 @@ without effect until proved by a DNS TXT record or an HTTP token (no real networ
 
 from __future__ import annotations
 
+import socket
+
 import dns.exception
 import dns.resolver
 import httpx
@@ -11,7 +13,7 @@ import respx
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import domains, services_domains
+from customers import services_domains
 from customers.models import Reseller
 from customers.tasks import check_unverified_domains_task
 from tests.factories import ResellerFactory
@@ -63,9 +65,27 @@ def dns_answers(monkeypatch, records: dict[str, list[TXT]]) -> list[str]:
     return asked
 
 
+PUBLIC_IP = "93.184.215.14"
+
+
 @pytest.fixture
 def public_host(monkeypatch):
-    monkeypatch.setattr(domains, "public_addresses_only", lambda host: True)
+    """Every name resolves to one public address (IP literals as they are)."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host and host[0].isdigit():
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC_IP, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def at(url: str) -> respx.Route:
+    """The route of a GET of ``url`` as it is sent: to the name's vetted address, with the
+    name as the Host header (``portal.egress``)."""
+    parts = httpx.URL(url)
+    return respx.get(parts.copy_with(host=PUBLIC_IP), headers={"Host": parts.netloc.decode()})
 
 
 def save_domain(as_owner, domain: str):
@@ -215,10 +235,10 @@ def test_a_txt_record_with_the_token_verifies_the_domain(owner, monkeypatch):
 @respx.mock
 def test_an_http_token_verifies_the_domain(owner, no_dns, public_host):
     reseller = claim(owner)
-    respx.get(f"http://{DOMAIN}/.well-known/portal-verify.txt").respond(
+    at(f"http://{DOMAIN}/.well-known/portal-verify.txt").respond(
         301, headers={"Location": f"https://{DOMAIN}/.well-known/portal-verify.txt"}
     )
-    respx.get(f"https://{DOMAIN}/.well-known/portal-verify.txt").respond(
+    at(f"https://{DOMAIN}/.well-known/portal-verify.txt").respond(
         200, text=reseller.domain_token + "\n"
     )
     assert services_domains.reseller_domain_check(reseller_id=reseller.pk)
@@ -229,7 +249,7 @@ def test_an_http_token_verifies_the_domain(owner, no_dns, public_host):
 def test_a_wrong_token_anywhere_does_not_verify(owner, monkeypatch, public_host):
     reseller = claim(owner)
     dns_answers(monkeypatch, {f"_portal-verify.{DOMAIN}": [TXT(b"someone-else-s-token")]})
-    respx.get(f"http://{DOMAIN}/.well-known/portal-verify.txt").respond(200, text="wrong")
+    at(f"http://{DOMAIN}/.well-known/portal-verify.txt").respond(200, text="wrong")
     assert not services_domains.reseller_domain_check(reseller_id=reseller.pk)
     reseller = saved(owner)
     assert reseller.domain_verified_at is None and reseller.domain_checked_at is not None
@@ -238,10 +258,10 @@ def test_a_wrong_token_anywhere_does_not_verify(owner, monkeypatch, public_host)
 @respx.mock
 def test_a_redirect_to_another_host_does_not_verify(owner, no_dns, public_host):
     reseller = claim(owner)
-    respx.get(f"http://{DOMAIN}/.well-known/portal-verify.txt").respond(
+    at(f"http://{DOMAIN}/.well-known/portal-verify.txt").respond(
         302, headers={"Location": "http://attacker.example/token.txt"}
     )
-    other = respx.get("http://attacker.example/token.txt").respond(200, text=reseller.domain_token)
+    other = at("http://attacker.example/token.txt").respond(200, text=reseller.domain_token)
     assert not services_domains.reseller_domain_check(reseller_id=reseller.pk)
     assert not other.called
 
@@ -249,10 +269,8 @@ def test_a_redirect_to_another_host_does_not_verify(owner, no_dns, public_host):
 @respx.mock
 def test_a_domain_on_a_private_address_is_not_fetched(owner, no_dns, monkeypatch):
     reseller = claim(owner)
-    monkeypatch.setattr(
-        domains.socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("127.0.0.1", 80))]
-    )
-    route = respx.get(f"http://{DOMAIN}/.well-known/portal-verify.txt").respond(
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("127.0.0.1", 80))])
+    route = respx.route().respond(  # anything, anywhere
         200, text=reseller.domain_token
     )
     assert not services_domains.reseller_domain_check(reseller_id=reseller.pk)
@@ -265,7 +283,7 @@ def test_network_failures_just_leave_it_unverified(owner, monkeypatch, public_ho
         raise dns.exception.Timeout
 
     monkeypatch.setattr(dns.resolver, "resolve", timeout)
-    respx.get(f"http://{DOMAIN}/.well-known/portal-verify.txt").mock(
+    at(f"http://{DOMAIN}/.well-known/portal-verify.txt").mock(
         side_effect=httpx.ConnectTimeout("slow")
     )
     reseller = claim(owner)
@@ -355,10 +373,40 @@ def test_the_hourly_check_looks_at_recent_unproved_domains_only(owner, monkeypat
 def test_an_http_token_verifies_an_international_domain(owner, no_dns, public_host):
     reseller = claim(owner, "bücher.example")
     assert reseller.domain == "xn--bcher-kva.example"
-    respx.get("http://xn--bcher-kva.example/.well-known/portal-verify.txt").respond(
+    at("http://xn--bcher-kva.example/.well-known/portal-verify.txt").respond(
         308, headers={"Location": "https://xn--bcher-kva.example/.well-known/portal-verify.txt"}
     )
-    respx.get("https://xn--bcher-kva.example/.well-known/portal-verify.txt").respond(
+    at("https://xn--bcher-kva.example/.well-known/portal-verify.txt").respond(
         200, text=reseller.domain_token
     )
     assert services_domains.reseller_domain_check(reseller_id=reseller.pk)
+
+
+@respx.mock
+def test_each_redirect_is_resolved_and_vetted_again(owner, no_dns, monkeypatch):
+    """The name answered a public address for the first request and a private one after the
+    redirect (DNS rebinding): the second request is not made."""
+    answers = [PUBLIC_IP, "169.254.169.254"]
+    asked = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers.pop(0), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    reseller = claim(owner)
+    at(f"http://{DOMAIN}/.well-known/portal-verify.txt").respond(
+        302, headers={"Location": "/proof.txt"}
+    )
+    anything_else = respx.route().respond(200, text=reseller.domain_token)
+    assert not services_domains.reseller_domain_check(reseller_id=reseller.pk)
+    assert asked == [DOMAIN, DOMAIN] and not anything_else.called
+
+
+@respx.mock
+def test_a_proof_longer_than_a_kilobyte_does_not_verify(owner, no_dns, public_host):
+    reseller = claim(owner)
+    at(f"http://{DOMAIN}/.well-known/portal-verify.txt").respond(
+        200, text=reseller.domain_token + " " * 2000
+    )
+    assert not services_domains.reseller_domain_check(reseller_id=reseller.pk)

@@ -32,11 +32,13 @@ from messaging.models import Channel, DeliveryState, ForwardDelivery
 from messaging.services import message_receive
 from tests.factories import ClientFactory, client_member
 
+from .conftest import PUBLIC_IP
 from .support import sms_number
 
 pytestmark = pytest.mark.django_db
 
 HOOK = "https://hooks.example.com/sms"
+HOOK_AT = f"https://{PUBLIC_IP}/sms"  # where its deliveries go: the vetted address
 
 
 @pytest.fixture
@@ -118,7 +120,7 @@ def test_a_received_text_is_posted_signed_and_emailed(admin, django_capture_on_c
     assert set(deliveries) == {Channel.EMAIL, Channel.URL}
 
     with respx.mock(assert_all_called=True) as router:
-        route = router.post(HOOK).mock(return_value=httpx.Response(204))
+        route = router.post(HOOK_AT).mock(return_value=httpx.Response(204))
         assert forward_delivery_attempt(delivery_id=deliveries[Channel.URL].pk) == "delivered"
     request = route.calls.last.request
     timestamp = request.headers[TIMESTAMP_HEADER]
@@ -148,7 +150,7 @@ def test_a_failing_url_is_retried_with_backoff_then_given_up(admin):
     delivery = ForwardDelivery.objects.get()
     now = timezone.now()
     with respx.mock(assert_all_called=True) as router:
-        route = router.post(HOOK)
+        route = router.post(HOOK_AT)
         route.side_effect = [httpx.Response(503)] * 3 + [httpx.ConnectTimeout("slow")] * 10
         for attempt in range(1, MAX_ATTEMPTS + 1):
             assert due_delivery_ids(now) == [delivery.pk]
@@ -178,7 +180,7 @@ def test_a_url_that_recovers_is_delivered(admin):
     delivery = ForwardDelivery.objects.get()
     now = timezone.now()
     with respx.mock() as router:
-        router.post(HOOK).side_effect = [httpx.Response(500), httpx.Response(200)]
+        router.post(HOOK_AT).side_effect = [httpx.Response(500), httpx.Response(200)]
         forward_delivery_attempt(delivery_id=delivery.pk, now=now)
         delivery.refresh_from_db()
         assert delivery.last_status == "HTTP 500"
@@ -196,7 +198,7 @@ def test_a_redirect_is_not_followed(admin):
     _receive(number)
     delivery = ForwardDelivery.objects.get()
     with respx.mock() as router:
-        router.post(HOOK).mock(
+        router.post(HOOK_AT).mock(
             return_value=httpx.Response(302, headers={"Location": "http://127.0.0.1/"})
         )
         forward_delivery_attempt(delivery_id=delivery.pk)
