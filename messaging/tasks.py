@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .forwarding import due_delivery_ids, forward_delivery_attempt
+from .forwarding import TIMEOUT, due_delivery_ids, forward_delivery_attempt
 from .services import message_send, stuck_message_ids
 
 
@@ -13,7 +13,13 @@ def message_send_task(message_id: int) -> str:
     return message_send(message_id=message_id)
 
 
-@shared_task(name="messaging.forward_delivery_task")
+# httpx's timeouts bound each read, not the whole request: a receiver dripping its answer could
+# hold a worker. The attempt is claimed for TIMEOUT * 3, so a stopped one is swept up again.
+@shared_task(
+    name="messaging.forward_delivery_task",
+    soft_time_limit=TIMEOUT * 2,
+    time_limit=TIMEOUT * 2 + 5,
+)
 def forward_delivery_task(delivery_id: int) -> str:
     return forward_delivery_attempt(delivery_id=delivery_id)
 
