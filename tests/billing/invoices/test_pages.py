@@ -66,6 +66,11 @@ def test_a_client_lists_views_and_downloads_its_invoice(client, world):
     assert world["number"].e164 in text
     assert "Wave Voice Ltd" in text
     assert "10.00" in text and "8.33" in text and "1.67" in text  # gross, net, tax
+    assert f"Lines (amounts in {invoice.currency})" in text
+    line = invoice.lines.get()
+    period = f"{line.supply_start:%-d %b %Y} \u2013 {line.supply_end:%-d %b %Y}"
+    # One row of figures, in the order of the headings.
+    assert f"{period} 1 8.33 20 % 1.67 10.00" in " ".join(text.split())
     assert size == (595, 842)  # A4 in points
 
 
