@@ -134,6 +134,9 @@ def reseller_month_close(
             "tax_id", "reseller_id",
         )
     }  # fmt: skip
+    already = _drop_invoiced(recipients, issuer_key=issuer_key, month=month)
+    if not recipients:  # a second run: nothing left to read
+        return CloseResult(already=already)
     owner = {"wallet__reseller_id": reseller.pk}
     if client_ids is not None:
         owner["wallet__client_id__in"] = list(recipients)
@@ -156,7 +159,7 @@ def reseller_month_close(
     for pk, rows in paid.items():
         if pk in recipients:
             recipients[pk].payments = rows
-    return _issue(
+    result = _issue(
         issuer_key=issuer_key,
         issuer_id=reseller.pk,
         snapshot=issuer_snapshot(reseller, profile),
@@ -169,6 +172,21 @@ def reseller_month_close(
         recipients=recipients,
         email=email,
     )
+    result.already += already
+    return result
+
+
+def _drop_invoiced(recipients: dict[int, _Recipient], *, issuer_key: str, month) -> int:
+    """Leave out the recipients the issuer invoiced for the month already; how many."""
+    done = set(
+        Invoice.objects.filter(
+            issuer_key=issuer_key, kind=Series.INVOICE, period_start=month
+        ).values_list("recipient_key", flat=True)
+    )
+    invoiced = [pk for pk, recipient in recipients.items() if recipient.key in done]
+    for pk in invoiced:
+        del recipients[pk]
+    return len(invoiced)
 
 
 def platform_month_close(
@@ -199,6 +217,9 @@ def platform_month_close(
                             vat_id=own.tax_id if own else ""),
         )  # fmt: skip
     for currency, recipients in by_currency.items():
+        result.already += _drop_invoiced(recipients, issuer_key=PLATFORM_KEY, month=month)
+        if not recipients:
+            continue
         ids = list(recipients)
         _gather(recipients, charges.hold_lines(
             window, tier="reseller", owner_ids={"wallet__reseller_id__in": ids}))  # fmt: skip
