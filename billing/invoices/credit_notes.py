@@ -28,9 +28,9 @@ from ..models import TransactionKind
 from ..money import format_minor
 from ..renewals.schedule import local_date
 from . import charges
-from .close import lines_insert
 from .models import Invoice, IssuerProfile, LineKind, Series
 from .numbering import document_number, numbers_take
+from .rows import lines_insert
 from .snapshots import client_snapshot, issuer_snapshot
 
 
