@@ -3,6 +3,7 @@ brand: a client's invoice names its reseller, never the platform."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gc
 import logging
@@ -36,7 +37,25 @@ def no_network_fetcher():
 def document_context(invoice: Invoice) -> dict:
     lines = list(invoice.lines.all())
     credited = sum(note.gross_minor for note in invoice.credit_notes.all())
-    return {"invoice": invoice, "lines": lines, "credited_minor": credited}
+    logo = ""
+    if invoice.issuer_id and invoice.issuer.logo:  # the platform's documents carry none
+        logo = reverse("brand_logo", args=[invoice.issuer.slug])
+    return {"invoice": invoice, "lines": lines, "credited_minor": credited, "logo_src": logo}
+
+
+def logo_data_uri(invoice: Invoice) -> str:
+    """The issuing reseller's logo, embedded (the PDF fetches nothing): the stored logo is a
+    re-encoded PNG of at most 512 pixels a side (customers/logos.py). Empty without one, or
+    when its file is gone."""
+    if not invoice.issuer_id or not invoice.issuer.logo:
+        return ""
+    try:
+        with invoice.issuer.logo.open("rb") as logo:
+            content = logo.read()
+    except OSError:
+        logger.warning("logo of reseller %s missing: PDF without it", invoice.issuer_id)
+        return ""
+    return "data:image/png;base64," + base64.b64encode(content).decode("ascii")
 
 
 def pdf_render(invoice: Invoice, *, paper: str | None = None) -> bytes:
@@ -47,6 +66,7 @@ def pdf_render(invoice: Invoice, *, paper: str | None = None) -> bytes:
         {
             **context,
             "printed": printed_lines(invoice, context["lines"]),
+            "logo_src": logo_data_uri(invoice),
             "page_size": "Letter" if paper == PaperSize.LETTER else "A4",
         },
     )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ..money import format_figure
 from .models import Invoice, InvoiceLine
 
-GAP = "  "
+GAP = "   "
 # DejaVu Sans Mono's advance is 1233/2048 em (most monospaced fonts' is 0.6 em).
 MONO_ADVANCE_EM = 0.602
 FIGURES_PT = 8  # the figures' font size, points (the stylesheet says the same)

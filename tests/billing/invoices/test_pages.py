@@ -189,3 +189,28 @@ def test_the_invoice_is_mailed_with_its_pdf_in_the_resellers_brand():
     assert "didhub" not in message.body + pdf_text(content)[0]
     invoice.refresh_from_db()
     assert invoice.emailed_at is not None
+
+
+def test_the_resellers_logo_is_on_its_invoice_embedded_in_the_pdf(client, world, settings,
+                                                                  tmp_path):  # fmt: skip
+    from PIL import Image
+
+    from customers.logos import logo_from_upload
+
+    settings.MEDIA_ROOT = tmp_path
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 40), "#7c3aed").save(picture, "PNG")
+    picture.size = picture.tell()
+    reseller = world["reseller"]
+    reseller.logo.save("logo.png", logo_from_upload(picture))
+    invoice, platform_invoice = world["invoice"], world["platform_invoice"]
+
+    reader = PdfReader(io.BytesIO(pdf_render(Invoice.objects.get(pk=invoice.pk))))
+    assert len(reader.pages[0].images) == 1
+    assert (reader.pages[0].images[0].image.size) == (120, 40)
+    client.force_login(client_member(world["client"]).user)
+    page = client.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
+    assert reverse("brand_logo", args=[reseller.slug]) in page
+    # The platform's invoice to the reseller carries no reseller logo.
+    reader = PdfReader(io.BytesIO(pdf_render(Invoice.objects.get(pk=platform_invoice.pk))))
+    assert not reader.pages[0].images
