@@ -62,9 +62,18 @@ def _figures(line: InvoiceLine, currency: str) -> list[str]:
 
 def printed_lines(invoice: Invoice, lines: Sequence[InvoiceLine]) -> PrintedLines:
     """The lines' figures in aligned columns: the period left-aligned, numbers right-aligned,
-    each column as wide as its widest entry or heading."""
-    heads = [_("Supply period"), _("Qty"), _("Net"), _("Tax rate"), _("Tax"), _("Gross")]
+    each column as wide as its widest entry or heading. When every line has one tax rate, the
+    rate is said once, in the tax column's heading ("Tax 20 %"), and the description gets the
+    room (the totals say it again per rate)."""
+    rates = {line.tax_rate for line in lines}
     table = [_figures(line, invoice.currency) for line in lines]
+    heads = [_("Supply period"), _("Qty"), _("Net"), _("Tax rate"), _("Tax"), _("Gross")]
+    if len(rates) == 1:
+        (rate,) = rates
+        heads[4] = _("Tax %(rate)s %%") % {"rate": floatformat(rate, "-2")}
+        del heads[3]
+        for row in table:
+            del row[3]
     widths = [max([len(head)] + [len(row[i]) for row in table]) for i, head in enumerate(heads)]
 
     def padded(cells: list[str]) -> str:

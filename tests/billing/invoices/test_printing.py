@@ -56,3 +56,16 @@ def test_the_figures_column_is_as_wide_as_its_text():
     wide = printed_lines(invoice, [_line("A", 10**11, 0)])
     assert wide.figures_width_pt > short.figures_width_pt
     assert short.figures_width_pt == round(len(short.head) * 0.602 * 8 + 9, 1)
+
+
+def test_one_rate_for_every_line_is_said_once_in_the_heading():
+    invoice = Invoice(currency="USD")
+    lines = [_line("A", 833, 167), _line("B", 1000, 200, quantity=2)]
+    with translation.override("en"):
+        printed = printed_lines(invoice, lines)
+    assert printed.head.split() == ["Supply", "period", "Qty", "Net", "Tax", "20", "%", "Gross"]
+    assert [figures.split() for _line, figures in printed.rows] == [
+        ["1", "8.33", "1.67", "10.00"],
+        ["2", "10.00", "2.00", "12.00"],
+    ]
+    assert {len(figures) for _line, figures in printed.rows} == {len(printed.head)}
