@@ -3,11 +3,20 @@ change); the platform's own details are edited here (the profile without a resel
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from customers.views.common import add_service_errors
+
 from .admin_base import ReadOnlyAdmin, ReadOnlyInline
-from .invoices.models import DocumentSequence, Invoice, InvoiceLine, IssuerProfile
+from .forms_invoices import CreditNoteForm
+from .invoices import credit_notes
+from .invoices.models import DocumentSequence, Invoice, InvoiceLine, IssuerProfile, Series
 from .money import format_minor
 
 
@@ -31,6 +40,58 @@ class InvoiceAdmin(ReadOnlyAdmin):
     @admin.display(description=_("total"), ordering="gross_minor")
     def total(self, invoice: Invoice) -> str:
         return format_minor(invoice.gross_minor, invoice.currency)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.credit_note_view)
+        return [
+            path("<int:pk>/credit-note/", view, name="billing_invoice_credit_note"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        invoice = Invoice.objects.filter(pk=object_id).first()
+        can_credit = bool(invoice and _platform_creditable(invoice) and request.user.is_staff)
+        extra = {**(extra_context or {}), "can_credit": can_credit}
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def credit_note_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A platform admin credits the platform's invoice to a reseller (its wallet)."""
+        invoice = get_object_or_404(Invoice.objects.select_related("recipient_reseller"), pk=pk)
+        if not _platform_creditable(invoice):
+            raise Http404
+        form = CreditNoteForm(
+            request.POST if request.method == "POST" else None, currency=invoice.currency
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                note = credit_notes.platform_credit_note_issue(
+                    user=request.user, invoice=invoice,
+                    amount_minor=form.cleaned_data["amount"], reason=form.cleaned_data["reason"],
+                )  # fmt: skip
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Credit note %(number)s issued.") % {"number": note})
+                return redirect("admin:billing_invoice_change", note.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Credit note for %(number)s") % {"number": invoice.number},
+            "invoice": invoice,
+            "form": form,
+            "creditable": format_minor(credit_notes.creditable_minor(invoice), invoice.currency),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/invoice/credit_note.html", context)
+
+
+def _platform_creditable(invoice: Invoice) -> bool:
+    """The platform's own invoices to resellers, while something is left to credit."""
+    return (
+        invoice.kind == Series.INVOICE
+        and invoice.issuer_id is None
+        and invoice.recipient_reseller_id is not None
+        and credit_notes.creditable_minor(invoice) > 0
+    )
 
 
 @admin.register(InvoiceLine)

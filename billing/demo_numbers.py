@@ -1,8 +1,9 @@
-"""The demo's numbers (used by ``seed_demo``): sandbox numbers the demo clients bought last
-month, so the renewal clock has something to move, and Globex (the demo client admin's) holds
-one at each sandbox provider, to route, text and release: DIDWW's (routed through the API),
-DIDfarm's Boston number with SMS (routed to a SIP trunk; its release is an admin's task),
-PBXme's (forwarded through the API) and IDT Express's (routed by an admin on request).
+"""The demo's numbers (used by ``seed_demo``): sandbox numbers the demo clients bought the
+month before last and renewed last month (``billing.demo_history``), so the renewal clock has
+something to move and last month has invoices. Globex (the demo client admin's) holds one at
+each sandbox provider, to route, text and release: DIDWW's (routed through the API), DIDfarm's
+Boston number with SMS (routed to a SIP trunk; its release is an admin's task), PBXme's
+(forwarded through the API) and IDT Express's (routed by an admin on request).
 
 Each number's first month was paid for when it was bought: a payment into the client's wallet
 and one into the reseller's of exactly its retail and wholesale price (so the demo's opening
@@ -21,13 +22,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from customers.models import Client, Membership
 from inventory.models import Number, NumberStatus, ProviderAccount
 
 from . import ledger
+from .demo_history import RENEWED_AT, demo_anchor, demo_clock
 from .models import AccountKind, TransactionKind
 from .money import to_minor
 from .renewals.schedule import local_date, local_midnight, period_start
@@ -76,8 +77,9 @@ def demo_numbers_ensure(*, admin, owner, account: ProviderAccount) -> list[Seede
             seeded.append(SeededNumber(found, False))
             continue
         number = _number(client, held_at, e164, description, days, retail, cost)
-        _pay_for(number, admin=admin, owner=owner)
-        _book_purchase(number)
+        with demo_clock(number.activated_at + RENEWED_AT):  # booked the day it was bought
+            _pay_for(number, admin=admin, owner=owner)
+            _book_purchase(number)
         seeded.append(SeededNumber(number, True))
     return seeded
 
@@ -104,10 +106,11 @@ def _sandbox_account(kind: str) -> ProviderAccount:
 def _number(
     client, account, e164: str, description: str, days: int, retail: Decimal, cost: Decimal | None
 ) -> Number:
-    """Bought a month before its next period (``days`` from today), paid for that month."""
+    """Bought the month before last, paid for that month; its renewal of last month is
+    charged by ``billing.demo_history`` (its next period then starts ``days`` from today)."""
     reseller = client.reseller
     today = local_date(timezone.now(), reseller.time_zone)
-    anchor = today + dt.timedelta(days=days) - relativedelta(months=1)
+    anchor = demo_anchor(today, days)
     next_start = period_start(anchor, "monthly", 1)
     return Number.objects.create(
         e164=e164, client=client, reseller=reseller, provider_account=account,

@@ -84,3 +84,9 @@ def _formatted(amount: Decimal, currency: str, language: str) -> str:
 
 def format_minor(units: int, currency: str) -> str:
     return format_money(from_minor(units, currency), currency)
+
+
+def format_figure(units: int, currency: str) -> str:
+    """``format_minor`` without the currency's code, for a column of one currency whose
+    heading names it (the printed invoice's lines): "1,234.50"."""
+    return format_minor(units, currency).removesuffix(currency.upper()).strip()

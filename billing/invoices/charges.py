@@ -150,6 +150,7 @@ def renewal_lines(window: Window, *, tier: str, owner_ids: dict[str, object]) ->
     )  # fmt: skip
     by_recipient: dict[int, list] = defaultdict(list)
     client_tier = tier == "client"
+    label = _("Renewal: %(number)s, %(what)s")  # once: a close describes 100,000 renewals
     for (pk, client_id, reseller_id, start, end, e164, description, retail, retail_tax,
          retail_rate, wholesale, wholesale_tax, wholesale_rate) in rows:  # fmt: skip
         price, added, rate = (
@@ -162,7 +163,7 @@ def renewal_lines(window: Window, *, tier: str, owner_ids: dict[str, object]) ->
         net, tax = _amounts(price + added, added, rate)
         by_recipient[client_id if client_tier else reseller_id].append(Line(
             f"renewal:{pk}", LineKind.RENEWAL,
-            _("Renewal: %(number)s, %(what)s") % {"number": e164, "what": description},
+            label % {"number": e164, "what": description},
             1, start, end, rate, net, tax, added,
         ))  # fmt: skip
     return by_recipient

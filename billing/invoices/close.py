@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Client, Reseller
@@ -28,8 +28,9 @@ from customers.models import Client, Reseller
 from ..models import AccountKind
 from ..renewals.schedule import local_date, local_midnight
 from . import charges
-from .models import PLATFORM_KEY, Invoice, InvoiceLine, IssuerProfile, PaperSize, Series
+from .models import PLATFORM_KEY, Invoice, IssuerProfile, PaperSize, Series
 from .numbering import document_number, numbers_take, sequence_lock
+from .rows import invoices_insert, lines_insert
 from .snapshots import client_snapshot, issuer_snapshot, platform_snapshot, reseller_snapshot
 from .tax import NO_TAX, TaxTerms, terms_for
 from .terms import platform_profile
@@ -134,6 +135,9 @@ def reseller_month_close(
             "tax_id", "reseller_id",
         )
     }  # fmt: skip
+    already = _drop_invoiced(recipients, issuer_key=issuer_key, month=month)
+    if not recipients:  # a second run: nothing left to read
+        return CloseResult(already=already)
     owner = {"wallet__reseller_id": reseller.pk}
     if client_ids is not None:
         owner["wallet__client_id__in"] = list(recipients)
@@ -156,7 +160,7 @@ def reseller_month_close(
     for pk, rows in paid.items():
         if pk in recipients:
             recipients[pk].payments = rows
-    return _issue(
+    result = _issue(
         issuer_key=issuer_key,
         issuer_id=reseller.pk,
         snapshot=issuer_snapshot(reseller, profile),
@@ -169,6 +173,21 @@ def reseller_month_close(
         recipients=recipients,
         email=email,
     )
+    result.already += already
+    return result
+
+
+def _drop_invoiced(recipients: dict[int, _Recipient], *, issuer_key: str, month) -> int:
+    """Leave out the recipients the issuer invoiced for the month already; how many."""
+    done = set(
+        Invoice.objects.filter(
+            issuer_key=issuer_key, kind=Series.INVOICE, period_start=month
+        ).values_list("recipient_key", flat=True)
+    )
+    invoiced = [pk for pk, recipient in recipients.items() if recipient.key in done]
+    for pk in invoiced:
+        del recipients[pk]
+    return len(invoiced)
 
 
 def platform_month_close(
@@ -199,6 +218,9 @@ def platform_month_close(
                             vat_id=own.tax_id if own else ""),
         )  # fmt: skip
     for currency, recipients in by_currency.items():
+        result.already += _drop_invoiced(recipients, issuer_key=PLATFORM_KEY, month=month)
+        if not recipients:
+            continue
         ids = list(recipients)
         _gather(recipients, charges.hold_lines(
             window, tier="reseller", owner_ids={"wallet__reseller_id__in": ids}))  # fmt: skip
@@ -275,7 +297,7 @@ def _issue(
                          period_end=period_end, now=now, issue_date=issue_date)
                 for r, n in zip(chunk, numbers, strict=True)
             ]  # fmt: skip
-            Invoice.objects.bulk_create(invoices)
+            invoices_insert(invoices)
             lines_insert(
                 (invoice.pk, issuer_key, position, line)
                 for invoice, recipient in zip(invoices, chunk, strict=True)
@@ -338,41 +360,6 @@ def _invoice(recipient: _Recipient, sequence: int, *, issuer_key, issuer_id, sna
         payments=recipient.payments,
         paper_size=paper,
     )
-
-
-_LINE_COLUMNS = (
-    "invoice_id", "issuer_key", "source", "position", "kind", "description", "quantity",
-    "supply_start", "supply_end", "tax_rate", "net_minor", "tax_minor", "gross_minor",
-)  # fmt: skip
-_LINE_TYPES = (
-    "bigint", "text", "text", "integer", "text", "text", "integer", "date", "date", "numeric",
-    "bigint", "bigint", "bigint",
-)  # fmt: skip
-
-
-def lines_insert(rows: Iterable[tuple[int, str, int, charges.Line]]) -> None:
-    """Write lines; on PostgreSQL one INSERT from arrays (a month close writes ~20 lines per
-    invoice: instances cost more than the database's work, as for the ledger's postings)."""
-    values = [
-        (invoice_id, issuer_key, line.source, position, line.kind, line.description[:240],
-         line.quantity, line.supply_start, line.supply_end, line.tax_rate, line.net_minor,
-         line.tax_minor, line.gross_minor)
-        for invoice_id, issuer_key, position, line in rows
-    ]  # fmt: skip
-    if not values:
-        return
-    if connection.vendor != "postgresql":
-        InvoiceLine.objects.bulk_create(
-            InvoiceLine(**dict(zip(_LINE_COLUMNS, row, strict=True))) for row in values
-        )
-        return
-    arrays = ", ".join(f"%s::{kind}[]" for kind in _LINE_TYPES)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO billing_invoiceline ({', '.join(_LINE_COLUMNS)}) "  # noqa: S608
-            f"SELECT * FROM unnest({arrays})",
-            [list(column) for column in zip(*values, strict=True)],
-        )
 
 
 # The beat job closes a month during the first days of the next, in each issuer's time zone:

@@ -1,5 +1,6 @@
-"""``seed_demo``'s numbers: bought last month with coherent prices and ledger, renewed by the
-clock, one client unable to pay its next month, and the demo sandbox holding them."""
+"""``seed_demo``'s numbers: bought the month before last with coherent prices and ledger,
+renewed last month and invoiced for it, renewed by the clock, one client unable to pay its next
+month, and the demo sandbox holding them."""
 
 import datetime as dt
 from io import StringIO
@@ -50,7 +51,7 @@ def test_seeded_numbers_are_paid_for_once_and_renew(upstream_calls):
     assert {n.provider_account.kind for n in numbers if n.client == globex} == set(PROVIDERS)
     assert all(n.status == NumberStatus.ACTIVE for n in numbers)
     today = timezone.now().date()
-    for number in numbers:  # bought last month, next period within the next two weeks
+    for number in numbers:  # bought before last month, next period within the next two weeks
         assert number.activated_at.date() < today <= number.next_period_start
         assert number.e164 in text
     purchases = LedgerTransaction.objects.filter(kind=TransactionKind.ADJUSTMENT)
@@ -80,9 +81,10 @@ def test_seeded_numbers_are_paid_for_once_and_renew(upstream_calls):
     initech_number.refresh_from_db()
     assert initech_number.status == NumberStatus.SUSPENDED  # three days of grace are over
     globex_numbers = Number.objects.filter(client=globex).count()
-    assert RenewalCharge.objects.filter(client=globex).count() == globex_numbers  # affords all
+    # Each Globex number renewed last month and again now (its wallet affords all of them).
+    assert RenewalCharge.objects.filter(client=globex).count() == 2 * globex_numbers
     assert ledger.client_wallet(globex).balance_minor >= 0
-    assert not RenewalCharge.objects.filter(client=initech).exists()
+    assert RenewalCharge.objects.filter(client=initech).count() == 1  # last month's only
     renewals_run(now=late + dt.timedelta(days=30))
     initech_number.refresh_from_db()
     assert initech_number.status == NumberStatus.RELEASING

@@ -18,6 +18,7 @@ from django.test.utils import override_settings, setup_databases, teardown_datab
 
 from bench.browse import bench_browse
 from bench.checkout import bench_checkout_and_provision
+from bench.invoices import bench_invoices
 from bench.renewals import NUMBERS, bench_renewals
 from bench.reports import bench_reports
 from inventory.accounts import provider_account_create
@@ -47,7 +48,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--keep-db", action="store_true")
         parser.add_argument(
-            "--only", choices=["renewals", "reports"], default="", help="run one benchmark alone"
+            "--only",
+            choices=["renewals", "reports", "invoices"],
+            default="",
+            help="run one benchmark alone",
         )
         parser.add_argument(
             "--renewal-numbers", type=int, default=NUMBERS, help="numbers due in the renewals run"
@@ -70,6 +74,8 @@ class Command(BaseCommand):
             elif only == "reports":
                 with override_settings(STORAGES=BENCH_STORAGES):
                     figures = {"reports": bench_reports()}
+            elif only == "invoices":
+                figures = {"invoices": bench_invoices()}
             else:
                 figures = self._all(scale, renewal_numbers)
         finally:
@@ -89,6 +95,7 @@ class Command(BaseCommand):
         figures["renewals"] = bench_renewals(numbers=renewal_numbers)
         with override_settings(STORAGES=BENCH_STORAGES):
             figures["reports"] = bench_reports()
+        figures["invoices"] = bench_invoices()
         return figures
 
     def _sync(self, scale: int) -> dict:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from billing.demo import demo_prices_ensure, demo_wallets_ensure
+from billing.demo_history import demo_history_ensure
 from billing.demo_numbers import demo_numbers_ensure
 from customers.demo import DEMO_PASSWORD, demo_people_ensure
 from inventory.demo import demo_accounts_ensure, demo_catalog_sync, demo_number_groups_link
@@ -36,6 +37,11 @@ class Command(BaseCommand):
             accounts = demo_accounts_ensure()
             didww = next(a for a in accounts if a.kind == "didww")
             numbers = demo_numbers_ensure(admin=people.admin, owner=people.owner, account=didww)
+            closed = demo_history_ensure(
+                admin=people.admin, owner=people.owner, numbers=[s.number for s in numbers]
+            )
+            for seeded in numbers:  # renewed since: their next charge moved on
+                seeded.number.refresh_from_db()
         if not no_sync:
             try:
                 for name, counts in demo_catalog_sync(accounts).items():
@@ -46,6 +52,7 @@ class Command(BaseCommand):
             demo_number_groups_link()
 
         self._numbers_say(numbers)
+        self._invoices_say(closed)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))
         for user, where in (
             (people.admin, "platform admin → /admin/"),
@@ -54,9 +61,27 @@ class Command(BaseCommand):
         ):
             self.stdout.write(f"  {user.email:<24} {DEMO_PASSWORD}   ({where})")
 
+    def _invoices_say(self, closed) -> None:
+        """Last month's invoices (issued now, or by an earlier run of the seed)."""
+        from billing.invoices.models import Invoice
+        from billing.money import format_minor
+
+        latest = Invoice.objects.filter(kind="invoice").order_by("-period_start").first()
+        if latest is None:
+            return
+        invoices = Invoice.objects.filter(kind="invoice", period_start=latest.period_start)
+        self.stdout.write(
+            f"Invoices for {latest.period_start:%B %Y} ({closed.issued} issued now; "
+            "client@example.com → Invoices, reseller@example.com → Invoices):"
+        )
+        for invoice in invoices.order_by("issuer_key", "number"):
+            to = invoice.recipient_snapshot.get("name", "")
+            total = format_minor(invoice.gross_minor, invoice.currency)
+            self.stdout.write(f"  {invoice.number:<18} to {to:<24} {total}")
+
     def _numbers_say(self, numbers) -> None:
         """The seeded numbers and the commands that move the renewal clock over them."""
-        self.stdout.write("Demo numbers (bought last month, renewing monthly):")
+        self.stdout.write("Demo numbers (bought the month before last, renewing monthly):")
         for seeded in numbers:
             number = seeded.number
             due = number.renewal_due_at

@@ -66,6 +66,12 @@ def test_a_client_lists_views_and_downloads_its_invoice(client, world):
     assert world["number"].e164 in text
     assert "Wave Voice Ltd" in text
     assert "10.00" in text and "8.33" in text and "1.67" in text  # gross, net, tax
+    assert f"Lines (amounts in {invoice.currency})" in text
+    line = invoice.lines.get()
+    period = f"{line.supply_start:%-d %b %Y} \u2013 {line.supply_end:%-d %b %Y}"
+    # One row of figures, in the order of the headings.
+    assert f"{period} 1 8.33 1.67 10.00" in " ".join(text.split())
+    assert "Tax 20 %" in text  # one rate on the invoice: said once, in the heading
     assert size == (595, 842)  # A4 in points
 
 
@@ -184,3 +190,28 @@ def test_the_invoice_is_mailed_with_its_pdf_in_the_resellers_brand():
     assert "didhub" not in message.body + pdf_text(content)[0]
     invoice.refresh_from_db()
     assert invoice.emailed_at is not None
+
+
+def test_the_resellers_logo_is_on_its_invoice_embedded_in_the_pdf(client, world, settings,
+                                                                  tmp_path):  # fmt: skip
+    from PIL import Image
+
+    from customers.logos import logo_from_upload
+
+    settings.MEDIA_ROOT = tmp_path
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 40), "#7c3aed").save(picture, "PNG")
+    picture.size = picture.tell()
+    reseller = world["reseller"]
+    reseller.logo.save("logo.png", logo_from_upload(picture))
+    invoice, platform_invoice = world["invoice"], world["platform_invoice"]
+
+    reader = PdfReader(io.BytesIO(pdf_render(Invoice.objects.get(pk=invoice.pk))))
+    assert len(reader.pages[0].images) == 1
+    assert (reader.pages[0].images[0].image.size) == (120, 40)
+    client.force_login(client_member(world["client"]).user)
+    page = client.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
+    assert reverse("brand_logo", args=[reseller.slug]) in page
+    # The platform's invoice to the reseller carries no reseller logo.
+    reader = PdfReader(io.BytesIO(pdf_render(Invoice.objects.get(pk=platform_invoice.pk))))
+    assert not reader.pages[0].images
