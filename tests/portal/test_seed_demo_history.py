@@ -19,6 +19,7 @@ from billing.invoices.models import Invoice
 from billing.models import AccountKind, Posting, RenewalCharge
 from billing.renewals.schedule import local_date, period_start
 from customers.models import Client, Reseller, User
+from inventory.models import Number
 from tests.billing.reliability.conftest import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db
@@ -54,14 +55,15 @@ def test_last_month_is_renewed_invoiced_and_agrees_with_the_wallets():
     assert invoice.number == f"INV-{invoice.year}-000001"
     assert invoice.issuer_id == reseller.pk
     lines = list(invoice.lines.all())
-    assert len(lines) == charges.filter(client=globex).count() == 3
+    held = Number.objects.filter(client=globex).count()  # one at each sandbox provider, at least
+    assert len(lines) == charges.filter(client=globex).count() == held >= 4
     assert all(line.description.startswith("Renewal: ") for line in lines)
     paid = Posting.objects.filter(
         transaction__renewal_charge__in=charges.filter(client=globex),
         account__kind=AccountKind.CLIENT_WALLET,
     ).aggregate(total=Sum("amount_minor"))["total"]
     assert invoice.gross_minor == -paid == sum(line.gross_minor for line in lines)
-    assert len(invoice.payments) == 3  # the payments that covered them, listed
+    assert len(invoice.payments) == held  # the payments that covered them, listed
     assert invoice.number in text
 
     platform = Invoice.objects.get(recipient_reseller=reseller, period_start=month)
