@@ -129,18 +129,21 @@ class VoiceIn:
     def plant_group(self, rid: str, *, name: str = "") -> None:
         """A trunk group made outside the API, as ``plant_trunk``."""
         if rid not in self.groups:
-            self.groups[rid] = GroupRecord(rid, name or rid, _now())
+            unique = name if name and all(g.name != name for g in self.groups.values()) else rid
+            self.groups[rid] = GroupRecord(rid, unique, _now())
 
     def plant_route(self, made: dict[str, Any], targets: list[dict[str, str]]) -> None:
         """The trunks (and group) a route made, under the ids the API had answered
         (``route_set``'s ``trunk_ids``, ``voice_in_trunk_group_id``): see ``adopt``."""
         group_id = made.get("voice_in_trunk_group_id") or None
         if group_id:
-            self.plant_group(group_id)
-        for priority, (rid, target) in enumerate(
-            zip(made.get("trunk_ids") or [], targets, strict=False), start=1
+            self.plant_group(group_id, name=made.get("group_name") or "")
+        ids = made.get("trunk_ids") or []
+        names = list(made.get("trunk_names") or []) + [""] * len(ids)
+        for priority, (rid, target, name) in enumerate(
+            zip(ids, targets, names, strict=False), start=1
         ):
-            self.plant_trunk(rid, target=target, priority=priority, group_id=group_id)
+            self.plant_trunk(rid, name=name, target=target, priority=priority, group_id=group_id)
 
     # --- dispatch ----------------------------------------------------------------------------
 

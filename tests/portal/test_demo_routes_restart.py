@@ -118,6 +118,10 @@ def test_routes_and_trunks_are_back_after_a_restart(admin):
         "attributes": {"dst": "442079460958"},
     }
     assert NumberRoute.objects.get(number__e164=DIDWW).applied["made"]["voice_in_trunk_id"] == moved
+    # Back to the route from before the restart: its planted trunk is found by its name.
+    route(admin, [DIDWW], office)
+    assert snapshot(DIDWW)["voice_in_trunk_id"] == kept
+    assert len(trunks) == 2
 
     for account in ProviderAccount.objects.filter(name__endswith="-sandbox"):
         result = reconcile_account(account=account)
@@ -145,6 +149,10 @@ def test_a_failover_group_comes_back_with_its_trunks(admin):
         "pstn_configurations",
     ]
     assert members[0].configuration["attributes"]["port"] == 5080
+    # Planted under the names the adapter made them with: asking for it again finds them.
+    made = NumberRoute.objects.get(number__e164=DIDWW).applied["made"]
+    assert [t.name for t in members] == made["trunk_names"]
+    assert voice_in.groups[group].name == made["group_name"]
 
 
 def test_a_suspended_number_rings_nothing_after_a_restart_and_its_restore_puts_the_route_back(
