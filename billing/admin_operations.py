@@ -15,7 +15,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from inventory.models import UpstreamAction
+from inventory.models import Destination, UpstreamAction
+from inventory.routing_trunks import trunk_delete_mark_done
 from inventory.upstream_run import upstream_action_mark_done, upstream_action_retry
 
 from .models import OrderItem
@@ -26,6 +27,7 @@ OPERATIONS = "admin/operations.html"
 VIEW_PERMISSIONS = ("billing.view_orderitem", "inventory.view_provideraccount")
 RETRY_PERMISSION = "billing.change_orderitem"
 UPSTREAM_PERMISSION = "inventory.change_upstreamaction"  # the upstream actions' admin actions
+TRUNK_PERMISSION = "inventory.change_destination"  # the destinations' "Deleted upstream" action
 
 
 def can_see_operations(user) -> bool:
@@ -42,6 +44,7 @@ def operations(request: HttpRequest) -> HttpResponse:
         "ops": operations_overview(),
         "can_retry": request.user.has_perm(RETRY_PERMISSION),
         "can_act_upstream": request.user.has_perm(UPSTREAM_PERMISSION),
+        "can_act_trunks": request.user.has_perm(TRUNK_PERMISSION),
     }
     return TemplateResponse(request, OPERATIONS, context)
 
@@ -94,5 +97,23 @@ def operations_upstream_done(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(
             request,
             _("%(kind)s of %(number)s was left alone: it is not waiting for an admin.") % label,
+        )
+    return redirect("admin_operations")
+
+
+@require_POST
+def operations_trunk_deleted(request: HttpRequest, pk: int) -> HttpResponse:
+    """The destinations' "Deleted upstream by hand" action, for one SIP trunk whose deletion
+    the provider refused: an admin deleted it in the provider's portal."""
+    if not request.user.has_perm(TRUNK_PERMISSION):
+        raise PermissionDenied
+    trunk = get_object_or_404(Destination, pk=pk, kind="trunk")
+    label = {"trunk": trunk.trunk_name or trunk.label}
+    if trunk_delete_mark_done(destination_id=trunk.pk, user=request.user):
+        messages.success(request, _("SIP trunk %(trunk)s marked deleted upstream.") % label)
+    else:
+        messages.warning(
+            request,
+            _("SIP trunk %(trunk)s was left alone: no deletion waits for an admin.") % label,
         )
     return redirect("admin_operations")

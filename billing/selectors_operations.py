@@ -28,8 +28,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.models import ProviderAccount, UpstreamAction, UpstreamState
-from inventory.selectors_upstream import upstream_attention_counts, upstream_attention_rows
+from inventory.models import Destination, ProviderAccount, UpstreamAction, UpstreamState
+from inventory.selectors_upstream import (
+    trunks_to_delete_count,
+    trunks_to_delete_rows,
+    upstream_attention_counts,
+    upstream_attention_rows,
+)
 
 from .models import ItemState, OrderItem
 from .reconcile.models import STOP_BILLING, ReconcileFinding, ReconcileRun, RunStatus
@@ -57,6 +62,7 @@ class OperationsCounts:
     low_balances: int = 0
     upstream_dead: int = 0  # suspend/restore/release jobs that gave up
     upstream_manual: int = 0  # releases (…) an admin must do in the provider's portal
+    trunks_to_delete: int = 0  # client SIP trunks an admin must delete in the provider's portal
     reconcile_problems: int = 0  # accounts with open findings or an aborted last run
 
     @property
@@ -69,6 +75,7 @@ class OperationsCounts:
             + self.low_balances
             + self.upstream_dead
             + self.upstream_manual
+            + self.trunks_to_delete
             + self.reconcile_problems
         )
 
@@ -85,6 +92,7 @@ class Operations:
     low_balances: list[ProviderAccount] = field(default_factory=list)
     upstream_dead: list[UpstreamAction] = field(default_factory=list)
     upstream_manual: list[UpstreamAction] = field(default_factory=list)
+    trunks_to_delete: list[Destination] = field(default_factory=list)
     # Each account carries ``recon_gone`` (numbers we bill that it does not hold), ``recon_open``
     # (all open findings) and its last run's ``recon_last_status``/``_detail``/``_at``.
     reconcile_problems: list[ProviderAccount] = field(default_factory=list)
@@ -211,6 +219,7 @@ def _survey(now: datetime):
     counts = OperationsCounts(
         **_item_counts(now),
         **upstream_attention_counts(),
+        trunks_to_delete=trunks_to_delete_count(),
         sync_problems=len(sync),
         check_failures=len(check),
         low_balances=len(low),
@@ -245,10 +254,12 @@ def operations_overview(*, now: datetime | None = None) -> Operations:
     upstream_manual = (
         upstream_attention_rows(state=UpstreamState.MANUAL) if counts.upstream_manual else []
     )
+    trunks = trunks_to_delete_rows() if counts.trunks_to_delete else []
     return Operations(
         counts=counts,
         upstream_dead=upstream_dead,
         upstream_manual=upstream_manual,
+        trunks_to_delete=trunks,
         dead_letters=dead_letters,
         overdue=overdue,
         sync_problems=sync,

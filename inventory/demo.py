@@ -19,7 +19,7 @@ from django.db import transaction
 from .accounts import provider_account_create
 from .models import ProviderAccount
 from .providers.registry import PROVIDERS
-from .sandbox.held import HeldNumber
+from .sandbox.held import HeldNumber, HeldTrunk
 from .sandbox.registry import SANDBOXES, make_sandbox
 from .sandbox.server import SandboxServer, make_server
 from .sync import catalog_sync
@@ -99,36 +99,96 @@ def demo_numbers_plant(sandboxes: dict) -> dict[str, int]:
         if adopt is None:  # a simulator that cannot hold numbers bought earlier
             logger.warning("demo sandbox %s cannot hold the demo's numbers", kind)
             continue
-        numbers = (
+        numbers = list(
             Number.objects.filter(
                 provider_account__name=f"{kind}-sandbox",
                 status__in=[*HELD, NumberStatus.AWAITING_DOCUMENTS, NumberStatus.RELEASING],
             )
-            .select_related("group", "provider_account")
+            .select_related("group", "provider_account", "route")
             .order_by("pk")
         )
+        routes = {number.pk: _applied_route(number) for number in numbers}
+        _trunks_plant(kind, sandbox, routes.values())
         taken = 0
         for number in numbers:
             try:
-                taken += adopt(_held(number))
+                taken += adopt(_held(number, routes[number.pk]))
             except ValueError as error:  # a number the simulator cannot place: say so, go on
                 logger.warning("demo sandbox %s: %s not held: %s", kind, number.e164, error)
         planted[kind] = taken
     return planted
 
 
-def _held(number) -> HeldNumber:
+def _held(number, route: dict | None = None) -> HeldNumber:
     account = number.provider_account
     group = number.group if number.group and number.group.account_id == account.pk else None
+    made = (route or {}).get("made") or {}
     return HeldNumber(
         number=number.e164,
+        # The provider's id for it, where its route recorded one: the same DID again.
+        number_id=str(made.get("did_id") or made.get("did_number_id") or ""),
         group_id=group.external_id if group else "",
         number_type=number.number_type,
         suspended=number.status == "suspended",
         created_at=number.activated_at,
         expires_at=_midnight_utc(number.next_period_start),
         monthly_cost=number.cost_monthly if number.cost_currency == account.currency else None,
+        route=route,
     )
+
+
+def _applied_route(number) -> dict | None:
+    """The route the provider confirmed last for ``number`` (``NumberRoute.applied``) with the
+    provider's ids for it; None when it never confirmed one. Routes confirmed before the ids
+    were recorded there take them from the route action's details."""
+    from .models import NumberRoute, UpstreamAction
+
+    try:
+        applied = number.route.applied
+    except NumberRoute.DoesNotExist:
+        return None
+    if not applied.get("route"):
+        return None
+    made = applied.get("made")
+    if made is None and applied.get("action_id"):
+        action = UpstreamAction.objects.filter(pk=applied["action_id"]).first()
+        made = (action.details.get("made") if action else None) or {}
+    return {**applied["route"], "made": made or {}}
+
+
+def _trunks_plant(kind: str, sandbox, routes) -> int:
+    """Give a simulator that makes client SIP trunks the ones the demo's clients made there
+    (and not yet deleted upstream), before the numbers that ring them."""
+    from django.db.models import Q
+
+    from .models import Destination
+
+    adopt_trunk = getattr(sandbox, "adopt_trunk", None)
+    if adopt_trunk is None:
+        return 0
+    # The provider's own id of a trunk, where a confirmed route recorded it.
+    ids = {
+        (route.get("target") or {}).get("address"): str(route["made"].get("sip_trunk_id") or "")
+        for route in routes
+        if route and (route.get("target") or {}).get("kind") == "trunk"
+    }
+    trunks = (
+        Destination.objects.filter(kind="trunk", provider_account__name=f"{kind}-sandbox")
+        .exclude(address="")
+        .filter(Q(deleted_at=None) | Q(trunk_op="delete"))
+        .order_by("pk")
+    )
+    taken = 0
+    for trunk in trunks:
+        taken += adopt_trunk(
+            HeldTrunk(
+                external_id=trunk.address,
+                name=trunk.trunk_name or trunk.label,
+                username=trunk.username,
+                provider_id=ids.get(trunk.address, ""),
+            )
+        )
+    return taken
 
 
 def _midnight_utc(day) -> datetime:

@@ -60,6 +60,8 @@ def route_landed(action: UpstreamAction) -> None:
         "destination_id": action.details.get("destination_id"),
         "failover_id": action.details.get("failover_id"),
         "action_id": action.pk,
+        # The provider's ids for it (route_set's answer): a restarted simulator is given them.
+        "made": action.details.get("made") or {},
         "at": timezone.now().isoformat(),
     }
     if current.applied.get("route") != landed["route"]:

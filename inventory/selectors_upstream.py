@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from .models_routing import Destination, TrunkOp
 from .models_upstream import UpstreamAction, UpstreamState
 
 ROW_LIMIT = 50
@@ -17,6 +18,34 @@ def upstream_attention_counts() -> dict[str, int]:
         upstream_dead=Count("pk", filter=Q(state=UpstreamState.DEAD)),
         upstream_manual=Count("pk", filter=Q(state=UpstreamState.MANUAL)),
     )
+
+
+def _trunks_to_delete():
+    """Client SIP trunks whose deletion the provider refused (DIDfarm documents no delete
+    call): an admin deletes each in the provider's portal, then marks it deleted."""
+    return Destination.objects.filter(
+        trunk_op=TrunkOp.DELETE, next_attempt_at__isnull=True, lease_until__isnull=True
+    )
+
+
+def trunks_to_delete_count() -> int:
+    return _trunks_to_delete().count()
+
+
+def trunks_to_delete_rows(*, limit: int = ROW_LIMIT) -> list[Destination]:
+    rows = (
+        _trunks_to_delete()
+        .select_related("client", "reseller", "provider_account")
+        .defer(
+            "secret",
+            "provider_account__credentials",
+            "provider_account__webhook_secret",
+            "provider_account__sandbox_faults",
+            "provider_account__last_sync_counts",
+        )
+        .order_by("deleted_at", "pk")
+    )
+    return list(rows[:limit])
 
 
 def upstream_attention_rows(*, state: str, limit: int = ROW_LIMIT) -> list[UpstreamAction]:

@@ -5,6 +5,7 @@ from django.urls import include, path
 from billing.admin_operations import (
     operations,
     operations_retry,
+    operations_trunk_deleted,
     operations_upstream_done,
     operations_upstream_retry,
 )
@@ -51,6 +52,11 @@ urlpatterns = [
         "admin/operations/upstream/<int:pk>/done/",
         admin.site.admin_view(operations_upstream_done),
         name="admin_operations_upstream_done",
+    ),
+    path(
+        "admin/operations/trunk/<int:pk>/deleted/",
+        admin.site.admin_view(operations_trunk_deleted),
+        name="admin_operations_trunk_deleted",
     ),
     path("admin/reports/", include((reports_admin_urls, "reports_admin"))),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -161,9 +162,10 @@ def number_routing(request: HttpRequest, pk: int) -> HttpResponse:
     _admin_or_refuse(request)
     support = number_support(number, ready_trunks(membership.client_id))
     current = selectors_routing.number_route(number)
+    mine = _my_destinations(request)
     form = RouteForm(
         request.POST if request.method == "POST" else None,
-        destinations=_my_destinations(request),
+        destinations=_ringable(mine, number, support),
         failover=support.failover,
         initial={"destination": current.destination_id, "failover": current.failover_id}
         if current
@@ -195,8 +197,18 @@ def number_routing(request: HttpRequest, pk: int) -> HttpResponse:
             "status": selectors_routing.route_status(current, number.pk),
             "manual_note": MANUAL_NOTE,
             "membership": membership,
+            "has_destinations": mine.filter(deleted_at__isnull=True).exists(),
         },
         status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _ringable(destinations, number, support):
+    """Only the destinations this number can ring: the kinds its provider takes, and trunks
+    made on its provider account (the others would only be refused after choosing)."""
+    kinds = [option.kind for option in support.options if option.supported]
+    return destinations.filter(kind__in=kinds).exclude(
+        Q(kind="trunk") & ~Q(provider_account_id=number.provider_account_id)
     )
 
 

@@ -358,7 +358,11 @@ class DidfarmSandbox(MessageHandlers, PortalHandlers):
         if held.expires_at is not None:
             created = held.expires_at - timedelta(days=30)
         order_id = state.next_id("order", 1042)
-        state.numbers[did_id] = Did(did_id, offer, order_id, "monthly", {}, created, "active")
+        did = Did(did_id, offer, order_id, "monthly", {}, created, "active")
+        state.numbers[did_id] = did
+        trunk = self._trunk(held.made.get("sip_trunk_id") or "") if held.route else None
+        if trunk is not None and not held.suspended:  # rings its route's trunk again
+            did.sip_trunk_id = trunk.id
         return True
 
     def _release(self, params: httpx.QueryParams, raw_id: str) -> httpx.Response:

@@ -14,8 +14,10 @@ import httpx
 import phonenumbers
 
 from .didfarm_state import Did, DidfarmState, SipTrunk, error, invalid, ok, page_of, page_params
+from .held import HeldTrunk
 
 SMS_SEGMENT_CENTS = 8
+ADOPT_ID_SEARCH = 100_000  # trunk ids tried when recovering an adopted uuid's id
 
 
 class PortalHandlers:
@@ -70,6 +72,34 @@ class PortalHandlers:
             trunk.status = "active"
         return ok(page_of(trunks, *bounds, lambda t: t.to_json()))
 
+    def adopt_trunk(self, held: HeldTrunk) -> bool:
+        """Hold a SIP trunk made earlier (see ``held``) under its uuid and id (the id given,
+        else the one this simulator's seed gave that uuid, else a new one); False if held.
+        The password is not known any more: a new one, as after a regeneration."""
+        if self._trunk(held.external_id) is not None:
+            return False
+        ident = int(held.provider_id) if held.provider_id.isdigit() else self._ident_of(held)
+        if ident in self.state.trunks:
+            ident = max(self.state.trunks) + 1
+        # Trunks made later take ids (and uuids) after it, as they would have.
+        self.state.counters["trunk"] = max(self.state.counters.get("trunk", 6), ident)
+        uuid = held.external_id if held.external_id.startswith("trk_") else self._uuid(ident)
+        username = held.username or f"trunk_{self._uuid(ident)[4:8]}"
+        self.state.trunks[ident] = SipTrunk(
+            ident, uuid, held.name, "digest", username, self._secret(), status="active"
+        )
+        return True
+
+    def _uuid(self, ident: int) -> str:
+        digest = hashlib.sha256(f"didfarm:{self.seed}:trunk:{ident}".encode()).hexdigest()
+        return f"trk_{digest[:8]}"
+
+    def _ident_of(self, held: HeldTrunk) -> int:
+        for ident in range(7, 7 + ADOPT_ID_SEARCH):
+            if self._uuid(ident) == held.external_id:
+                return ident
+        return max([self.state.counters.get("trunk", 6), *self.state.trunks]) + 1
+
     def _create_trunk(self, body: dict[str, Any]) -> httpx.Response:
         name = str(body.get("name") or "").strip()
         if not name:
@@ -78,6 +108,8 @@ class PortalHandlers:
         if auth_type not in ("digest", "ip"):
             return invalid("The selected auth_type is invalid.")
         ident = self.state.next_id("trunk", 7)
+        while ident in self.state.trunks:  # ids adopted after a restart are taken
+            ident = self.state.next_id("trunk", 7)
         digest = hashlib.sha256(f"didfarm:{self.seed}:trunk:{ident}".encode()).hexdigest()
         slug = re.sub(r"[^a-z0-9]", "", name.lower())[:8] or "trunk"
         trunk = SipTrunk(

@@ -236,6 +236,15 @@ class AccountEndpoints:
             billing_cycles_count=0 if held.suspended else None,
         )  # fmt: skip
         self.state.taken.add(digits)
+        made = held.made
+        if made and held.targets:
+            # The trunks its route made, under their ids; a suspended number rings none of
+            # them (its suspension's snapshot names them for the restore).
+            self.voice_in.plant_route(made, held.targets)
+            if not held.suspended:
+                did = self.state.dids[did_id]
+                did.voice_in_trunk_id = made.get("voice_in_trunk_id") or None
+                did.voice_in_trunk_group_id = made.get("voice_in_trunk_group_id") or None
         return True
 
     def _group_holding(self, held: HeldNumber) -> cat.Group:

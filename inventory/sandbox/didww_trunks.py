@@ -103,17 +103,47 @@ class VoiceIn:
             return self._render_group(self.groups[rid], frozenset(), {})
         return None
 
-    def plant_trunk(self, rid: str, *, name: str = "", host: str = "pbx.example.com") -> None:
-        """A trunk made outside the API (a test's or an adopted number's existing route)."""
+    def plant_trunk(
+        self,
+        rid: str,
+        *,
+        name: str = "",
+        host: str = "pbx.example.com",
+        target: dict[str, str] | None = None,
+        priority: int = 1,
+        group_id: str | None = None,
+    ) -> None:
+        """A trunk made outside the API (a test's or an adopted number's existing route):
+        ringing ``target`` ({"kind": "sip_uri" | "pstn", "address"}) where given."""
         if rid not in self.trunks:
-            attributes = {**_SIP_DEFAULTS, "username": "{DID}", "host": host}
-            config = {"type": SIP, "attributes": attributes}
-            self.trunks[rid] = TrunkRecord(rid, name or rid, config, _now())
+            if target is not None:
+                config = target_configuration(target)
+            else:
+                attributes = {**_SIP_DEFAULTS, "username": "{DID}", "host": host}
+                config = {"type": SIP, "attributes": attributes}
+            unique = name if name and all(t.name != name for t in self.trunks.values()) else rid
+            self.trunks[rid] = TrunkRecord(
+                rid, unique, config, _now(), priority=priority, group_id=group_id
+            )
 
     def plant_group(self, rid: str, *, name: str = "") -> None:
         """A trunk group made outside the API, as ``plant_trunk``."""
         if rid not in self.groups:
-            self.groups[rid] = GroupRecord(rid, name or rid, _now())
+            unique = name if name and all(g.name != name for g in self.groups.values()) else rid
+            self.groups[rid] = GroupRecord(rid, unique, _now())
+
+    def plant_route(self, made: dict[str, Any], targets: list[dict[str, str]]) -> None:
+        """The trunks (and group) a route made, under the ids the API had answered
+        (``route_set``'s ``trunk_ids``, ``voice_in_trunk_group_id``): see ``adopt``."""
+        group_id = made.get("voice_in_trunk_group_id") or None
+        if group_id:
+            self.plant_group(group_id, name=made.get("group_name") or "")
+        ids = made.get("trunk_ids") or []
+        names = list(made.get("trunk_names") or []) + [""] * len(ids)
+        for priority, (rid, target, name) in enumerate(
+            zip(ids, targets, names, strict=False), start=1
+        ):
+            self.plant_trunk(rid, name=name, target=target, priority=priority, group_id=group_id)
 
     # --- dispatch ----------------------------------------------------------------------------
 
@@ -178,8 +208,11 @@ class VoiceIn:
 
     def _create(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
         attrs = _attributes(data)
-        self.seq += 1
-        rid = self.catalog.uid(name, str(self.seq))
+        records = self.trunks if name == TRUNKS else self.groups
+        rid = ""
+        while not rid or rid in records:  # ids planted by a restart's adopt are taken
+            self.seq += 1
+            rid = self.catalog.uid(name, str(self.seq))
         if name == TRUNKS:
             if "configuration" not in attrs:
                 raise _invalid("configuration", "can't be blank")
@@ -441,6 +474,21 @@ def _configuration(raw: object) -> dict[str, Any]:
     if not isinstance(codecs, list) or not codecs or not all(_is_int(c) for c in codecs):
         raise _invalid("configuration", "is invalid", label="codec_ids")
     return {"type": SIP, "attributes": {**_SIP_DEFAULTS, **attrs}}
+
+
+def target_configuration(target: dict[str, str]) -> dict[str, Any]:
+    """A route target ({"kind", "address"}: ``sip:user@host[:port]`` or E.164) as the trunk
+    configuration a client of the API would have made for it."""
+    address = target.get("address", "")
+    if target.get("kind") == "pstn":
+        return {"type": PSTN, "attributes": {"dst": address.removeprefix("+")}}
+    rest = address.removeprefix("sip:")
+    user, _, host = rest.rpartition("@")
+    host, _, port = host.partition(":")
+    attributes: dict[str, Any] = {**_SIP_DEFAULTS, "username": user or "{DID}", "host": host}
+    if port.isdigit():
+        attributes["port"] = int(port)
+    return {"type": SIP, "attributes": attributes}
 
 
 def _trunk_field(t: TrunkRecord, key: str) -> str:

@@ -291,9 +291,14 @@ class PbxmeSandbox:
         if held.monthly_cost is not None:
             did = replace(did, monthly_cost=held.monthly_cost)
         assigned = datetime.fromtimestamp(self.clock(), UTC)
-        self.state.owned[wanted] = OwnedDid(
+        owned = OwnedDid(
             replace(did, did_id=wanted), (held.created_at or assigned).isoformat(timespec="seconds")
         )
+        made = held.made
+        if made.get("forward_type") and not held.suspended:  # forwards where it did
+            owned.forward_type = str(made["forward_type"])
+            owned.forward_destination = str(made.get("forward_destination") or "")
+        self.state.owned[wanted] = owned
         self.state.gone.update({wanted, did.did_id})
         return True
 

@@ -167,15 +167,16 @@ def test_many_rows_take_a_handful_of_queries(trouble, django_assert_max_num_quer
     for n in range(5):
         copy_item(first, f"d{n}", state=ItemState.DEAD_LETTER, last_error="x")
         copy_item(first, f"o{n}", state=ItemState.SUBMITTING)
-    # item counts, account survey, upstream action counts, the two kinds of item rows
-    with django_assert_max_num_queries(5):
+    # item counts, account survey, upstream action counts, trunks to delete, the two kinds of
+    # item rows
+    with django_assert_max_num_queries(6):
         ops = operations_overview()
         # Everything the page shows of a row is loaded with it.
         for item in [*ops.dead_letters, *ops.overdue]:
             assert item.order.client.name and item.order.reseller.name
             assert item.provider_account.name
     assert (len(ops.dead_letters), len(ops.overdue)) == (6, 6)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # items, accounts, upstream actions, trunks
         operations_counts()
 
 
@@ -219,8 +220,8 @@ def test_the_page_takes_a_handful_of_queries(superuser, trouble, django_assert_m
     for n in range(5):
         copy_item(trouble["overdue"], f"d{n}", state=ItemState.DEAD_LETTER)
     superuser.get(OPERATIONS)  # the idle-session clock is written at most once a minute
-    # session, user, membership, brand, the five of the selector
-    with django_assert_max_num_queries(9):
+    # session, user, membership, brand, the six of the selector (trunks to delete counted)
+    with django_assert_max_num_queries(10):
         assert superuser.get(OPERATIONS).status_code == 200
 
 

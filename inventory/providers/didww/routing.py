@@ -44,7 +44,8 @@ class DidwwRouting:
     def route_set(self, number: str, route: Route) -> dict[str, Any]:
         """Ring ``route``; returns ``did_id``, ``voice_in_trunk_id`` or
         ``voice_in_trunk_group_id`` (the other None, as ``suspension_snapshot`` records them)
-        and ``trunk_ids`` (target first, then failover)."""
+        and ``trunk_ids`` (target first, then failover), with the names they were made
+        under (``trunk_names``, ``group_name``: what a retry looks them up by)."""
         route_check(LABEL, self.routing, route)
         targets = [route.target] + ([route.failover] if route.failover else [])
         configurations = [configuration(t) for t in targets]  # refuse a bad address first
@@ -60,13 +61,19 @@ class DidwwRouting:
                 "voice_in_trunk_id": trunk_id,
                 "voice_in_trunk_group_id": None,
                 "trunk_ids": [trunk_id],
+                "trunk_names": [name],
+                "group_name": None,
             }
         key = _digest("|".join(target_key(t) for t in targets))
+        names = [f"{NAME_PREFIX} {digits} {key} {p}" for p in range(1, len(targets) + 1)]
         trunk_ids = [
-            self._trunk(f"{NAME_PREFIX} {digits} {key} {priority}", config, priority=priority)
-            for priority, config in enumerate(configurations, start=1)
+            self._trunk(name, config, priority=priority)
+            for priority, (name, config) in enumerate(
+                zip(names, configurations, strict=True), start=1
+            )
         ]
-        group_id = self._group(f"{NAME_PREFIX} {digits} {key}", trunk_ids)
+        group_name = f"{NAME_PREFIX} {digits} {key}"
+        group_id = self._group(group_name, trunk_ids)
         if did.voice_in_trunk_group_id != group_id or did.voice_in_trunk_id:
             self._assign(did.id, "voice_in_trunk_group", GROUPS, group_id)
         return {
@@ -74,6 +81,8 @@ class DidwwRouting:
             "voice_in_trunk_id": None,
             "voice_in_trunk_group_id": group_id,
             "trunk_ids": trunk_ids,
+            "trunk_names": names,
+            "group_name": group_name,
         }
 
     # --- trunks for clients: not a DIDWW capability --------------------------------------------

@@ -219,3 +219,26 @@ def test_deleting_a_destination_in_use_is_refused_with_the_reason(member_client,
     assert "+12125550101" in response.content.decode()
     dest.refresh_from_db()
     assert dest.deleted_at is None
+
+
+def test_a_numbers_routing_page_offers_only_destinations_it_can_ring(member_client, world):
+    """Found walking the demo: the DIDfarm number's page offered SIP addresses, refused only
+    after the client had chosen one (and a DIDWW number was offered the trunk it cannot ring)."""
+    office(world)
+    destination_create(actor=world["admin"], kind="pstn", label="Desk", address="+442079460958")
+    trunk = destination_create(actor=world["admin"], kind="trunk", label="Boston trunk")
+    Destination.objects.filter(pk=trunk.pk).update(state="ready", address="trk_1", trunk_op="")
+    offered = {}
+    for kind in ("didfarm", "didww"):
+        number = world["numbers"][kind]
+        response = member_client.get(reverse("billing:number_routing", args=[number.pk]))
+        offered[kind] = [d.label for d in response.context["form"].fields["destination"].queryset]
+    assert offered == {"didfarm": ["Boston trunk"], "didww": ["Desk", "Office"]}
+
+
+def test_a_number_none_of_whose_destinations_fit_says_so(member_client, world):
+    office(world)
+    number = world["numbers"]["didfarm"]  # rings only a trunk; the client has none
+    html = member_client.get(reverse("billing:number_routing", args=[number.pk])).content.decode()
+    assert "None of your destinations can ring this number" in html
+    assert 'name="destination"' not in html

@@ -4,6 +4,7 @@ relationship PATCH — against DIDWW's documented shapes (respx), the simulator,
 from __future__ import annotations
 
 import json
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -101,9 +102,12 @@ def test_a_pstn_route_makes_a_trunk_and_assigns_it_as_documented(adapter, router
         "voice_in_trunk_id": TRUNK_ID,
         "voice_in_trunk_group_id": None,
         "trunk_ids": [TRUNK_ID],
+        "trunk_names": [ANY],
+        "group_name": None,
     }
     name = json.loads(made.calls.last.request.content)["data"]["attributes"]["name"]
     assert lookup.calls.last.request.url.params["filter[name]"] == name
+    assert result["trunk_names"] == [name]  # a restarted demo sandbox plants it by this name
     assert name.startswith("didhub 12125550100 ")
     body = json.loads(made.calls.last.request.content)
     assert body["data"]["type"] == "voice_in_trunks"
