@@ -229,13 +229,13 @@ def _survey(now: datetime):
 
 
 def operations_counts(*, now: datetime | None = None) -> OperationsCounts:
-    """How many of each problem there are (three queries), for the admin's index page."""
+    """How many of each problem there are (four queries), for the admin's index page."""
     counts, *_accounts_found = _survey(now or timezone.now())
     return counts
 
 
 def operations_overview(*, now: datetime | None = None) -> Operations:
-    """Every problem with its rows (the first ``ROW_LIMIT`` of each kind): three queries for the
+    """Every problem with its rows (the first ``ROW_LIMIT`` of each kind): four queries for the
     counts and one per kind of order item or upstream action that has rows."""
     now = now or timezone.now()
     counts, sync, check, low, reconcile = _survey(now)

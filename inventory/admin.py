@@ -101,6 +101,7 @@ class ProviderAccountAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("Credentials"), {"fields": (*CREDENTIAL_KEYS, "new_webhook_secret")}),
         (_("Coverage"), {"fields": ("countries",)}),
         (_("Balance"), {"fields": ("low_balance_threshold",)}),
+        (_("Trunks"), {"fields": ("sip_server_alias",)}),
         (_("Sandbox"), {"fields": ("sandbox", "sandbox_faults"), "classes": ("collapse",)}),
         (_("Status"), {"fields": readonly_fields}),
     )  # fmt: skip

@@ -56,6 +56,10 @@ def sandbox_running() -> Iterator[SandboxServer | None]:
         server.server_close()
 
 
+# The demo platform's name for its trunk provider's SIP server (a CNAME in production).
+DEMO_SIP_SERVER = "sip.voice.example.net"
+
+
 def demo_accounts_ensure() -> list[ProviderAccount]:
     accounts = []
     for kind, description in PROVIDERS.items():
@@ -76,6 +80,10 @@ def demo_accounts_ensure() -> list[ProviderAccount]:
             # Demo databases seeded before webhooks were delivered: the simulator signs with it.
             account.webhook_secret = description.sandbox_webhook_secret
             account.save(update_fields=["webhook_secret"])
+        if "trunks" in description.capabilities and not account.sip_server_alias:
+            # Clients see the trunk server under the platform's name, never the provider's.
+            account.sip_server_alias = DEMO_SIP_SERVER
+            account.save(update_fields=["sip_server_alias"])
         if account.base_url != url:
             with transaction.atomic():
                 ProviderAccount.objects.filter(pk=account.pk).update(base_url=url)

@@ -63,6 +63,18 @@ class ProviderAccount(models.Model):
             "empty: the platform default (setting PROVIDER_LOW_BALANCE_DEFAULT, 50 unless set)."
         ),
     )
+    # Clients never see the provider's name, so a trunk's server is shown to them as this host:
+    # a name under the platform's domain pointing at the provider's SIP server (a CNAME).
+    sip_server_alias = models.CharField(
+        _("SIP server shown to clients"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "For SIP trunks at this account: the host clients register with, a name under your "
+            "domain pointing at the provider's SIP server. Empty: clients are told to ask "
+            "support for the server, never shown the provider's host."
+        ),
+    )
     last_check_ok = models.BooleanField(null=True, blank=True)
     last_check_detail = models.CharField(max_length=300, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)

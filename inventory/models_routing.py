@@ -108,6 +108,13 @@ class Destination(models.Model):
         return self.label
 
     @property
+    def client_sip_server(self) -> str:
+        """The trunk's server as clients see it: the account's alias, never the provider's
+        own host (it names the provider); "" when no alias is set."""
+        account = self.provider_account
+        return account.sip_server_alias if account is not None else ""
+
+    @property
     def ready(self) -> bool:
         return self.state == DestinationState.READY and self.deleted_at is None
 

@@ -242,3 +242,21 @@ def test_a_number_none_of_whose_destinations_fit_says_so(member_client, world):
     html = member_client.get(reverse("billing:number_routing", args=[number.pk])).content.decode()
     assert "None of your destinations can ring this number" in html
     assert 'name="destination"' not in html
+
+
+def test_a_trunk_shows_the_platforms_server_name_never_the_providers(member_client, world, router):
+    from .conftest import run_trunk
+
+    member_client.post(reverse("billing:destinations"), {"kind": "trunk", "label": "PBX trunk"})
+    trunk = Destination.objects.get()
+    run_trunk(trunk)
+    trunk.refresh_from_db()
+    assert trunk.sip_server == "sip.example.net"  # the provider's host, kept for admins
+    page = reverse("billing:destination", args=[trunk.pk])
+    html = member_client.get(page).content.decode()
+    assert "sip.example.net" not in html and "Ask our support team" in html
+    account = trunk.provider_account
+    account.sip_server_alias = "sip.voice.reseller.test"
+    account.save(update_fields=["sip_server_alias"])
+    html = member_client.get(page).content.decode()
+    assert "sip.voice.reseller.test" in html and "sip.example.net" not in html
