@@ -28,7 +28,7 @@ from .providers.errors import ProviderError
 from .providers.types import CoverageRecord, Feature
 from .sync_names import place_of
 from .sync_places import Places
-from .sync_write import GroupRow, SkuRow, write_batch
+from .sync_write import GroupRow, SkuRow, lock_account, write_batch
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ class _SyncRun:
         self.result = result
         self.now = timezone.now()
         self.seen: set[str] = set()
+        lock_account(account.pk)  # before reading what exists: see ``write_batch(new=True)``
         self.existing = {
             ext: (pk, digest, retired)
             for ext, pk, digest, retired in DidGroup.objects.filter(account=account).values_list(
@@ -164,6 +165,7 @@ class _SyncRun:
     def _batch(self, batch: list[CoverageRecord], places: Places) -> None:
         result = self.result
         changed: list[tuple[CoverageRecord, str]] = []
+        new: set[str] = set()  # external ids of the changed groups not in the catalog yet
         updated_ids: list[int] = []
         for record in batch:
             if not _valid(record) or record.external_id in self.seen:
@@ -183,9 +185,10 @@ class _SyncRun:
                 result.updated += 1
                 updated_ids.append(known[0])
             else:
+                new.add(record.external_id)
                 result.created += 1
         if changed:
-            _upsert(self.account, changed, places, self.now)
+            _upsert(self.account, changed, new, places, self.now)
         if updated_ids:
             _retire_dropped_skus(updated_ids, changed, self.now)
 
@@ -203,43 +206,53 @@ class _SyncRun:
         self.result.retired = len(gone)
 
 
+def _price(sku) -> tuple:
+    return (sku.monthly_price, sku.setup_price)
+
+
+_VOICE, _SMS, _FAX, _EMERGENCY = Feature.VOICE, Feature.SMS, Feature.FAX, Feature.EMERGENCY
+
+
 def _upsert(
-    account: ProviderAccount, changed: list[tuple[CoverageRecord, str]], places: Places, now
+    account: ProviderAccount,
+    changed: list[tuple[CoverageRecord, str]],
+    new: set[str],
+    places: Places,
+    now,
 ) -> None:
+    """Write the changed groups: those in ``new`` inserted, the others merged."""
     placed = places.ensure([record for record, _ in changed])
-    groups: list[GroupRow] = []
-    skus: list[SkuRow] = []
+    city_id = places.city_id
+    rows: dict[bool, tuple[list[GroupRow], list[SkuRow]]] = {True: ([], []), False: ([], [])}
     for (r, digest), place in zip(changed, placed, strict=True):
-        cheapest = min(r.skus, key=lambda s: (s.monthly_price, s.setup_price), default=None)
-        groups.append(
-            GroupRow(
-                external_id=r.external_id,
-                country_id=r.country,
-                region_id=place.region_code or None,
-                city_id=places.city_id(r.country, place.city),
-                npa=r.npa,
-                nxx=r.nxx,
-                area_prefix=r.area_prefix,
-                area_name=place.area_name,
-                number_type=r.number_type.value,
-                area_key=place.area_key,
-                voice=Feature.VOICE in r.features,
-                sms=Feature.SMS in r.features,
-                fax=Feature.FAX in r.features,
-                emergency=Feature.EMERGENCY in r.features,
-                needs_registration=r.needs_registration,
-                available_count=r.available_count,
-                available_numbers=list(r.available_numbers),
-                monthly_price=cheapest.monthly_price if cheapest else None,
-                setup_price=cheapest.setup_price if cheapest else None,
-                content_hash=digest,
-            )
+        offered = r.skus
+        cheapest = (
+            (min(offered, key=_price) if len(offered) > 1 else offered[0]) if offered else None
         )
+        features = r.features
+        ext = r.external_id
+        groups, skus = rows[ext in new]
+        groups.append((
+            ext, r.country, place.region_code or None, city_id(r.country, place.city), r.npa,
+            r.nxx, r.area_prefix, place.area_name, r.number_type._value_, place.area_key,
+            _VOICE in features, _SMS in features, _FAX in features, _EMERGENCY in features,
+            r.needs_registration, r.available_count, list(r.available_numbers),
+            cheapest.monthly_price if cheapest else None,
+            cheapest.setup_price if cheapest else None, digest,
+        ))  # fmt: skip
         skus.extend(
-            SkuRow(r.external_id, s.external_id, s.setup_price, s.monthly_price, s.channels)
-            for s in r.skus
+            (ext, s.external_id, s.setup_price, s.monthly_price, s.channels) for s in offered
         )
-    write_batch(account_id=account.pk, currency=account.currency, groups=groups, skus=skus, now=now)
+    for is_new, (groups, skus) in rows.items():
+        if groups:
+            write_batch(
+                account_id=account.pk,
+                currency=account.currency,
+                groups=groups,
+                skus=skus,
+                now=now,
+                new=is_new,
+            )
 
 
 def _place_in_city_regions(account: ProviderAccount) -> None:
