@@ -68,6 +68,22 @@ def _one_sync(kind: str, scale: int, profile: str) -> dict:
         original_close(writer)
 
     sync_places._ReferenceWriter.close = close
+    gc_time = [0.0, 0.0, 0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_time[1] = time.process_time()
+        else:
+            gc_time[0] += time.process_time() - gc_time[1]
+            gc_time[2] += info["generation"] == 2
+
+    import gc
+
+    gc.callbacks.append(on_gc)
+    if os.environ.get("SYNC_NO_THREAD"):
+        from inventory import sync
+
+        sync._prefetched_batches = sync._batches
     account = ProviderAccount.objects.get(name=f"cpu-{kind}")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -75,6 +91,7 @@ def _one_sync(kind: str, scale: int, profile: str) -> dict:
     figures: dict = {"kind": kind, "startup_cpu": round(started_cpu, 3)}
     for run in ("first", "second"):
         side.clear()
+        gc_time[:] = [0.0, 0.0, 0]
         db_before, cpu_before, wall = _proc_cpu(backend), _self_cpu(), time.perf_counter()
         if profile and run == "first":
             import cProfile
@@ -90,6 +107,8 @@ def _one_sync(kind: str, scale: int, profile: str) -> dict:
             "py_cpu": round(_self_cpu() - cpu_before, 3),
             "db_cpu": round(_proc_cpu(backend) - db_before + side.get("cpu", 0.0), 3),
             "wall": round(time.perf_counter() - wall, 3),
+            "gc_cpu": round(gc_time[0], 3),
+            "full_gcs": gc_time[2],
         }
     return figures
 

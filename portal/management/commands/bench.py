@@ -47,7 +47,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--keep-db", action="store_true")
         parser.add_argument(
-            "--only", choices=["renewals", "reports"], default="", help="run one benchmark alone"
+            "--only",
+            choices=["sync", "renewals", "reports"],
+            default="",
+            help="run one benchmark alone",
         )
         parser.add_argument(
             "--renewal-numbers", type=int, default=NUMBERS, help="numbers due in the renewals run"
@@ -65,7 +68,9 @@ class Command(BaseCommand):
         # Always a fresh database; --keep-db only keeps it afterwards, for looking at plans.
         databases = setup_databases(verbosity=0, interactive=False, keepdb=False)
         try:
-            if only == "renewals":
+            if only == "sync":
+                figures = {"sync": self._sync(scale)}
+            elif only == "renewals":
                 figures = {"renewals": bench_renewals(numbers=renewal_numbers)}
             elif only == "reports":
                 with override_settings(STORAGES=BENCH_STORAGES):
