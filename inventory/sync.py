@@ -21,7 +21,8 @@ from itertools import islice
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Func, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .accounts import adapter_for
@@ -287,6 +288,25 @@ def _retire_dropped_skus(group_ids: list[int], changed, now) -> None:
         Sku.objects.filter(pk__in=stale).update(retired_at=now)
 
 
+def _numbers_listed(live) -> int:
+    """The numbers listed in ``live``'s groups: counted by PostgreSQL, not sent and decoded."""
+    listed = live.exclude(available_numbers=[])
+    if connection.vendor == "postgresql":
+        return listed.aggregate(
+            n=Coalesce(
+                Sum(
+                    Func(
+                        "available_numbers",
+                        function="jsonb_array_length",
+                        output_field=IntegerField(),
+                    )
+                ),
+                0,
+            )
+        )["n"]
+    return sum(len(n) for n in listed.values_list("available_numbers", flat=True).iterator())
+
+
 def catalog_counts(account: ProviderAccount) -> dict[str, int]:
     """What this account has on sale in the catalog now (``providers sync --json``)."""
     live = DidGroup.objects.filter(account=account, retired_at__isnull=True)
@@ -298,8 +318,7 @@ def catalog_counts(account: ProviderAccount) -> dict[str, int]:
     )
     prefixes = live.exclude(npa="").exclude(nxx="").values("npa", "nxx").distinct().count()
     skus = Sku.objects.filter(group__in=live, retired_at__isnull=True).count()
-    numbers = sum(len(n) for n in live.exclude(available_numbers=[]).values_list(
-        "available_numbers", flat=True).iterator())  # fmt: skip
+    numbers = _numbers_listed(live)
     return {
         "countries": totals["countries"],
         "regions": totals["regions"],

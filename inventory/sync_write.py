@@ -36,6 +36,17 @@ _NUMBERS = GROUP_COLUMNS.index("available_numbers")
 _SYNC_LOCK = 0x5C_0001
 
 
+def _json_list(values: list[str]) -> str:
+    """``json.dumps(values)``, spelled directly where nothing needs escaping (no numbers, or
+    E.164 numbers: printable ASCII without quotes or backslashes), as most groups' are."""
+    if not values:
+        return "[]"
+    text = '", "'.join(values)
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'["{text}"]'
+    return json.dumps(values)
+
+
 def lock_account(account_id: int) -> None:
     """Hold this account's sync lock until the transaction ends (PostgreSQL; other databases
     write one transaction at a time anyway). With it held, groups not in the catalog when the
@@ -91,7 +102,7 @@ def _insert_postgres(account_id, currency, groups, skus, now) -> None:
         with raw.copy(_GROUP_INSERT) as copy:
             write = copy.write_row
             for pk, g in zip(ids, groups, strict=True):
-                write((pk, *head, *g[:_NUMBERS], json.dumps(g[_NUMBERS]), *g[_NUMBERS + 1 :]))
+                write((pk, *head, *g[:_NUMBERS], _json_list(g[_NUMBERS]), *g[_NUMBERS + 1 :]))
         group_ids = {g[0]: pk for pk, g in zip(ids, groups, strict=True)}
         tail = (currency, None)
         with raw.copy(_SKU_INSERT) as copy:
@@ -142,7 +153,7 @@ def _write_postgres(account_id, currency, groups, skus, now) -> None:
         raw.execute(_CREATE_TEMP)
         with raw.copy(f"COPY sync_group ({', '.join(GROUP_COLUMNS)}) FROM STDIN") as copy:
             for g in groups:
-                copy.write_row((*g[:_NUMBERS], json.dumps(g[_NUMBERS]), *g[_NUMBERS + 1 :]))
+                copy.write_row((*g[:_NUMBERS], _json_list(g[_NUMBERS]), *g[_NUMBERS + 1 :]))
         with raw.copy(f"COPY sync_sku ({', '.join(SKU_COLUMNS)}) FROM STDIN") as copy:
             for s in skus:
                 copy.write_row(s)
