@@ -41,9 +41,9 @@ def _json_list(values: list[str]) -> str:
     E.164 numbers: printable ASCII without quotes or backslashes), as most groups' are."""
     if not values:
         return "[]"
-    text = '", "'.join(values)
+    text = "".join(values)
     if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return f'["{text}"]'
+        return '["' + '", "'.join(values) + '"]'
     return json.dumps(values)
 
 
