@@ -80,10 +80,6 @@ def _one_sync(kind: str, scale: int, profile: str) -> dict:
     import gc
 
     gc.callbacks.append(on_gc)
-    if os.environ.get("SYNC_NO_THREAD"):
-        from inventory import sync
-
-        sync._prefetched_batches = sync._batches
     account = ProviderAccount.objects.get(name=f"cpu-{kind}")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
