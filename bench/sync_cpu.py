@@ -6,10 +6,11 @@ writer's, read from /proc/<pid>/stat), for a first sync into an empty catalog an
 unchanged one. Then it hashes the synced catalog (groups, SKUs and the reference rows), so a
 change to the sync can be checked to leave the catalog exactly as it was.
 
-    DIDHUB_DEMO=true DATABASE_URL=postgres://…/didhub_x python -m bench.sync_cpu [--scale 20]
-        [--kinds didww,idtexpress,…] [--profile DIR]
+    DIDHUB_DEMO=true DATABASE_URL=postgres://…/didhub_x python -m bench.sync_cpu \\
+        --empty-the-database [--scale 20] [--kinds didww,idtexpress,…] [--profile DIR]
 
-The database named must be migrated and is emptied of providers, groups and reference rows first.
+The database named must be migrated and is emptied of providers, groups and reference rows first
+(and, by cascade, of everything referring to them): never point it at data you keep.
 Each account syncs in a process of its own (as ``make bench`` runs them), one after another.
 """
 
@@ -170,7 +171,14 @@ def main() -> None:
     parser.add_argument("--kinds", default="didww,didfarm,idtexpress,pbxme")
     parser.add_argument("--profile", default="")
     parser.add_argument("--child", default="")
+    parser.add_argument(
+        "--empty-the-database",
+        action="store_true",
+        help="required: the catalog, its accounts and what refers to them are truncated first",
+    )
     args = parser.parse_args()
+    if not args.child and not args.empty_the_database:
+        parser.error("this empties the database DATABASE_URL names: add --empty-the-database")
     _setup()
     if args.child:
         print(json.dumps(_one_sync(args.child, args.scale, args.profile)))
