@@ -218,25 +218,27 @@ def place_of(
     in, for providers that name a city but no region; ``exchange_city`` and ``exchange_region``
     map NANP exchanges (npa, nxx) to what the catalog already knows of them.
     """
-    kind = NumberType(record.number_type)
+    kind = record.number_type
+    if type(kind) is not NumberType:  # the enum's own call costs a microsecond per record
+        kind = NumberType(kind)
     if record.country in NANP:
         return _nanp_place(record, kind, exchange_city or {}, exchange_region or {})
     prefix = record.area_prefix if record.area_prefix.isdigit() else ""
     if kind is not NumberType.LOCAL:
-        return Place("", "", _type_label(kind, prefix), f"{kind.value}|p:{prefix}")
+        return Place("", "", _type_label(kind, prefix), f"{kind._value_}|p:{prefix}")
     city = (geocoded_city(record.country, prefix) if prefix else "") or recase(record.city)
     region = record.region_code
     if not region and city and city_region:
         region = city_region.get((record.country, city.casefold()), "") or ""
     if city:
-        return Place(region, city, city, f"{kind.value}|c:{city.casefold()}")
+        return Place(region, city, city, f"{kind._value_}|c:{city.casefold()}")
     place = region_name(region) if region else ""
     if prefix:
         label = f"{place} ({prefix})" if place else f"{_TYPE_LABELS[kind]} ({prefix})"
-        return Place(region, "", label, f"{kind.value}|p:{prefix}")
+        return Place(region, "", label, f"{kind._value_}|p:{prefix}")
     if region:
-        return Place(region, "", place or region, f"{kind.value}|r:{region}")
-    return Place("", "", _type_label(kind, ""), f"{kind.value}|p:")
+        return Place(region, "", place or region, f"{kind._value_}|r:{region}")
+    return Place("", "", _type_label(kind, ""), f"{kind._value_}|p:")
 
 
 def _type_label(kind: NumberType, prefix: str) -> str:
@@ -251,7 +253,7 @@ def _nanp_place(
         exchange_region.get((record.npa, record.nxx), "") if kind is NumberType.LOCAL else ""
     )
     npa, nxx = record.npa, record.nxx
-    key = f"{kind.value}|{npa}|{nxx}"
+    key = f"{kind._value_}|{npa}|{nxx}"
     if kind is not NumberType.LOCAL:
         return Place("", "", _type_label(kind, npa), key)
     city = exchange_city.get((npa, nxx)) or recase(record.city)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import psycopg
 import pycountry
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
@@ -22,6 +23,10 @@ from .providers.types import CoverageRecord
 from .sync_names import Place, place_of, recase, region_name
 
 NANP = frozenset({"US", "CA"})
+
+
+def _exchange(row: tuple) -> tuple:
+    return row[0], row[1]
 
 
 class _ReferenceWriter:
@@ -47,8 +52,8 @@ class _ReferenceWriter:
                     rows,
                 )
             return
-        arrays = ", ".join(["%s::text[]"] * len(columns))
-        with self.side.cursor() as cursor:
+        arrays = ", ".join(["%b::text[]"] * len(columns))
+        with self._bound() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
                 "ON CONFLICT DO NOTHING",
@@ -59,7 +64,7 @@ class _ReferenceWriter:
         """New exchanges, and a rate centre name for those known without one (never renamed)."""
         if not rows:
             return
-        rows = sorted(rows, key=lambda row: tuple(str(v) for v in row))
+        rows = sorted(rows, key=_exchange)  # (npa, nxx) is unique: the one order every sync takes
         conflict = (
             "ON CONFLICT (npa, nxx) DO UPDATE SET city = EXCLUDED.city "
             "WHERE inventory_nanpaprefix.city = ''"
@@ -73,13 +78,19 @@ class _ReferenceWriter:
                     rows,
                 )
             return
-        with self.side.cursor() as cursor:  # one statement: a first sync brings 100k exchanges
+        with self._bound() as cursor:  # one statement: a first sync brings 100k exchanges
             cursor.execute(
                 f"INSERT INTO inventory_nanpaprefix ({columns}) "  # noqa: S608
-                f"SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-                f"%s::text[]) {conflict}",
+                f"SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], "
+                f"%b::text[]) {conflict}",
                 [list(column) for column in zip(*rows, strict=True)],
             )
+
+    def _bound(self) -> psycopg.Cursor:
+        """A cursor that binds on the server, the arrays in binary (see billing/bulk.py):
+        Django's cursors spell every value into the SQL text, to be parsed back."""
+        self.side.ensure_connection()
+        return psycopg.Cursor(self.side.connection)
 
     def place_cities(self, rows: list[tuple[int, str]]) -> None:
         """Give cities known without a region the region a provider names (never moves one)."""

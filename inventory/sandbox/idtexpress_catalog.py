@@ -83,6 +83,7 @@ class Catalog:
         self._lock = threading.Lock()
         self._groups: dict[str, list[Group]] = {}  # country -> its groups, built on first use
         self._browse: dict[tuple[str, str | None, bool], list[Group]] = {}
+        self._browsed: set[str] = set()  # countries whose lists are all in _browse
         self._pools: dict[int, list[str]] = {}  # group id -> its numbers, drawn on first purchase
 
     def fraction(self, *parts: str) -> float:
@@ -154,20 +155,27 @@ class Catalog:
         return rows[index] if index < len(rows) else None
 
     def browse(self, iso: str, *, region_code: str | None, toll_free: bool) -> list[Group]:
-        """The groups Get DID Groups lists for a country (and region, unless toll-free)."""
-        key = (iso.upper(), None if toll_free else region_code, toll_free)
+        """The groups Get DID Groups lists for a country (and region, unless toll-free).
+
+        A country's groups are sorted into every such list in one pass, the first time one is
+        asked for (a scan per region cost as much as serving them)."""
+        iso = iso.upper()
+        key = (iso, None if toll_free else region_code, toll_free)
         with self._lock:
             cached = self._browse.get(key)
-        if cached is not None:
-            return cached
-        rows = [
-            g
-            for g in self.groups(iso)
-            if g.toll_free == toll_free and (toll_free or g.region_code == region_code)
-        ]
+            indexed = iso in self._browsed
+        if cached is not None or indexed:
+            return cached or []
+        lists: dict[tuple[str, str | None, bool], list[Group]] = {}
+        for g in self.groups(iso):
+            lists.setdefault((iso, None if g.toll_free else g.region_code, g.toll_free), []).append(
+                g
+            )
         with self._lock:
-            self._browse[key] = rows
-        return rows
+            for found, rows in lists.items():
+                self._browse.setdefault(found, rows)
+            self._browsed.add(iso)
+            return self._browse.get(key) or []
 
     def _build(self, iso: str) -> list[Group]:
         row = self.country(iso)

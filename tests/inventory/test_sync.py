@@ -14,11 +14,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True, params=["copy", "orm"])
 def writer(request, monkeypatch):
-    """Each test runs with PostgreSQL's COPY writer and with the ORM writer the demo uses."""
+    """Each test runs with PostgreSQL's COPY writers and with the ORM writer the demo uses."""
     if request.param == "orm":
         from inventory import sync_write
 
         monkeypatch.setattr(sync_write, "_write_postgres", sync_write._write_orm)
+        monkeypatch.setattr(sync_write, "_insert_postgres", sync_write._write_orm)
     return request.param
 
 
@@ -104,6 +105,18 @@ def test_changed_price_updates_only_that_group(account):
     )
     assert (result.created, result.updated) == (0, 1)
     assert Sku.objects.get(group__external_id="g-1").monthly_price == Decimal("2.50")
+
+
+def test_new_and_changed_groups_in_one_batch_keep_their_own_skus(account):
+    """New groups are inserted and changed ones merged, from the same batch."""
+    catalog_sync(account=account, records=[us_group(0), us_group(1)])
+    records = [us_group(0, monthly="3.00"), us_group(1), us_group(2, monthly="4.00")]
+    result = catalog_sync(account=account, records=records)
+    assert (result.created, result.updated) == (1, 1)
+    prices = dict(Sku.objects.values_list("group__external_id", "monthly_price"))
+    assert prices == {"g-0": Decimal("3.00"), "g-1": Decimal("1.00"), "g-2": Decimal("4.00")}
+    assert DidGroup.objects.get(external_id="g-2").monthly_price == Decimal("4.00")
+    assert catalog_sync(account=account, records=records).writes == 0
 
 
 def test_groups_no_longer_listed_are_retired_not_deleted(account):

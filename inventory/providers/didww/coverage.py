@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 
 from ..normalize import features as normalize_features
 from ..normalize import number_type
@@ -93,14 +92,28 @@ def _nanp_country(client: DidwwClient, country: wire.Country) -> Iterator[Covera
 
 
 def with_nanpa(record: CoverageRecord, prefix: wire.NanpaPrefix) -> CoverageRecord:
-    """The record of one NPA-NXX inside a NANP group (composite id ``<group>:<prefix>``)."""
-    return replace(
-        record,
-        external_id=f"{record.external_id}{ID_SEPARATOR}{prefix.id}",
+    """The record of one NPA-NXX inside a NANP group (composite id ``<group>:<prefix>``).
+
+    Built field by field: ``dataclasses.replace`` inspects the class on every call, and a NANP
+    walk makes a hundred thousand of these."""
+    r = record
+    return CoverageRecord(
+        external_id=f"{r.external_id}{ID_SEPARATOR}{prefix.id}",
+        country=r.country,
+        number_type=r.number_type,
+        features=r.features,
+        skus=r.skus,
+        region_code=r.region_code,
+        region_name=r.region_name,
+        city=r.city,
         npa=prefix.npa,
         nxx=prefix.nxx,
+        area_prefix=r.area_prefix,
+        area_name=r.area_name,
+        needs_registration=r.needs_registration,
         # total_count counts the whole group; DIDWW gives no figure per NANPA prefix.
         available_count=None,
+        available_numbers=r.available_numbers,
     )
 
 

@@ -158,38 +158,86 @@ def timestamp(value: object) -> datetime | None:
 # --- records ---------------------------------------------------------------------------------
 
 
+# Every DID group carries its country, region and fees as nested objects, and a catalog repeats
+# a few hundred of them over tens of thousands of groups: each distinct one is parsed once. The
+# key is the fields a parser reads, each with its type (1, 1.0 and True are equal in a dict, not
+# to the parsers); only what parsed is remembered, so a broken object is reported every time.
+_COUNTRY_FIELDS = ("iso", "name", "has_regions", "supports_toll_free")
+_REGION_FIELDS = ("code", "name")
+_FEES_FIELDS = ("setup_fee", "monthly_fee", "per_minute_rate")
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_ABSENT = object()
+_MEMO_KEPT = 4096
+_COUNTRIES: dict[tuple, Country] = {}
+_REGIONS: dict[tuple, Region] = {}
+_FEES: dict[tuple, Fees] = {}
+
+
+def _memo_key(raw: object, fields: tuple[str, ...]) -> tuple | None:
+    if type(raw) is not dict:
+        return None
+    key = []
+    for name in fields:
+        value = raw.get(name, _ABSENT)
+        kind = type(value)
+        if kind not in _SCALARS and value is not _ABSENT:
+            return None
+        key.append(kind)
+        key.append(value)
+    return tuple(key)
+
+
+def _remember(memo: dict, key: tuple | None, parsed):
+    if key is not None and len(memo) < _MEMO_KEPT:
+        memo[key] = parsed
+    return parsed
+
+
 def country(raw: object) -> Country:
+    key = _memo_key(raw, _COUNTRY_FIELDS)
+    if key is not None and (known := _COUNTRIES.get(key)) is not None:
+        return known
     obj = _obj(raw, "country")
     iso = _str(obj, "iso").strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", iso):
         raise WireError(f"country iso is not ISO 3166-1 alpha-2: {iso!r}")
     # The schema types the name "boolean" (a documentation slip); any text is fine.
     name = obj.get("name")
-    return Country(
+    parsed = Country(
         iso=iso,
         name=name.strip() if isinstance(name, str) else iso,
         has_regions=_bool(obj, "has_regions", default=False),
         # Absent in the order examples' nested country objects.
         supports_toll_free=_bool(obj, "supports_toll_free", default=False),
     )
+    return _remember(_COUNTRIES, key, parsed)
 
 
 def region(raw: object) -> Region:
+    key = _memo_key(raw, _REGION_FIELDS)
+    if key is not None and (known := _REGIONS.get(key)) is not None:
+        return known
     obj = _obj(raw, "region")
     code = _str(obj, "code").strip()
     if not code:
         raise WireError("region code is empty")
-    return Region(code=code, name=_str(obj, "name", required=False).strip())
+    return _remember(
+        _REGIONS, key, Region(code=code, name=_str(obj, "name", required=False).strip())
+    )
 
 
 def fees(raw: object) -> Fees:
+    key = _memo_key(raw, _FEES_FIELDS)
+    if key is not None and (known := _FEES.get(key)) is not None:
+        return known
     obj = _obj(raw, "fees")
     rate = obj.get("per_minute_rate")
-    return Fees(
+    parsed = Fees(
         setup_fee=_money(obj, "setup_fee"),
         monthly_fee=_money(obj, "monthly_fee"),
         per_minute_rate=None if rate is None else _money(obj, "per_minute_rate"),
     )
+    return _remember(_FEES, key, parsed)
 
 
 def did_group(raw: object) -> DidGroup:

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--keep-db", action="store_true")
         parser.add_argument(
             "--only",
-            choices=["renewals", "reports", "invoices"],
+            choices=["sync", "renewals", "reports", "invoices"],
             default="",
             help="run one benchmark alone",
         )
@@ -69,7 +69,9 @@ class Command(BaseCommand):
         # Always a fresh database; --keep-db only keeps it afterwards, for looking at plans.
         databases = setup_databases(verbosity=0, interactive=False, keepdb=False)
         try:
-            if only == "renewals":
+            if only == "sync":
+                figures = {"sync": self._sync(scale)}
+            elif only == "renewals":
                 figures = {"renewals": bench_renewals(numbers=renewal_numbers)}
             elif only == "reports":
                 with override_settings(STORAGES=BENCH_STORAGES):

@@ -226,3 +226,13 @@ def test_served_over_real_http(walked):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("parts", [("grp", "US", "212"), ("sku", "é€", ""), ("",), ("a:b", "c")])
+def test_catalog_ids_are_the_uuid5_of_their_parts(parts):
+    import uuid
+
+    from inventory.sandbox.didww_catalog import Catalog
+
+    namespace = uuid.uuid5(uuid.NAMESPACE_URL, "didhub-sandbox-didww:7")
+    assert Catalog(seed=7, scale=1).uid(*parts) == str(uuid.uuid5(namespace, ":".join(parts)))

@@ -177,3 +177,30 @@ def test_groups_sharing_an_area_code_are_told_apart_by_the_nanpa_filter(router, 
     assert set(records) == {f"{GROUP_ID}:{NANPA_ID}", "twin-group"}
     assert records["twin-group"].npa == "212" and records["twin-group"].nxx == ""
     assert records["twin-group"].available_count == 620
+
+
+def test_a_nanpa_record_is_its_group_record_with_the_exchange():
+    """``with_nanpa`` builds the record field by field: every other field is the group's."""
+    import dataclasses
+
+    from inventory.providers.didww.coverage import with_nanpa
+    from inventory.providers.types import CoverageRecord, Sku
+
+    values = {
+        f.name: f"v-{f.name}" for f in dataclasses.fields(CoverageRecord) if f.type in ("str", str)
+    }
+    # A new field would need copying in ``with_nanpa`` too: this list makes that noticed.
+    assert len(dataclasses.fields(CoverageRecord)) == len(values) + 6
+    group = CoverageRecord(
+        **values,
+        number_type=NumberType.LOCAL,
+        features=frozenset({Feature.VOICE}),
+        skus=(Sku("s", Decimal("1"), Decimal("2"), 2),),
+        needs_registration=True,
+        available_count=7,
+        available_numbers=("+12125550100",),
+    )
+    prefix = wire.NanpaPrefix(id="p-1", npa="212", nxx="555")
+    assert with_nanpa(group, prefix) == dataclasses.replace(
+        group, external_id="v-external_id:p-1", npa="212", nxx="555", available_count=None
+    )
