@@ -30,7 +30,7 @@ from ..renewals.schedule import local_date, local_midnight
 from . import charges
 from .models import PLATFORM_KEY, Invoice, IssuerProfile, PaperSize, Series
 from .numbering import document_number, numbers_take, sequence_lock
-from .rows import invoices_insert, lines_insert
+from .rows import invoice_rows_insert, lines_insert
 from .snapshots import client_snapshot, issuer_snapshot, platform_snapshot, reseller_snapshot
 from .tax import NO_TAX, TaxTerms, terms_for
 from .terms import platform_profile
@@ -339,13 +339,12 @@ def _issue(
                          period_end=period_end, now=now, issue_date=issue_date)
                 for r, n in zip(chunk, numbers, strict=True)
             ]  # fmt: skip
-            invoices_insert(invoices)
+            ids = invoice_rows_insert(invoices)
             lines_insert(
-                (invoice.pk, issuer_key, position, line)
-                for invoice, recipient in zip(invoices, chunk, strict=True)
+                (pk, issuer_key, position, line)
+                for pk, recipient in zip(ids, chunk, strict=True)
                 for position, line in enumerate(recipient.lines, start=1)
             )
-            ids = [invoice.pk for invoice in invoices]
             if email:
                 from .delivery import invoices_email_enqueue
 
@@ -379,9 +378,10 @@ def tax_summary(lines) -> tuple[list[dict], int, int, int]:
 
 
 def _invoice(recipient: _Recipient, sequence: int, *, issuer_key, issuer_id, snapshot, prefix,
-             paper, currency, month, period_end, now, issue_date) -> Invoice:  # fmt: skip
+             paper, currency, month, period_end, now, issue_date) -> dict:  # fmt: skip
+    """The invoice's fields (``rows.invoice_rows_insert``)."""
     summary, net, tax, added = tax_summary(recipient.lines)
-    return Invoice(
+    return dict(
         kind=Series.INVOICE,
         issuer_key=issuer_key,
         issuer_id=issuer_id,

@@ -13,23 +13,25 @@ from . import charges
 from .models import Invoice, InvoiceLine
 
 
-def invoices_insert(invoices: list[Invoice]) -> None:
-    """Insert the (unsaved) invoices and give each its id: on PostgreSQL in one statement over
-    arrays (``billing.bulk``), JSON columns as jsonb; elsewhere Django's bulk_create."""
+def invoice_rows_insert(rows: list[dict]) -> list[int]:
+    """Insert invoices given as field attribute name → value (the fields left out take their
+    defaults) and return their ids in order: a month close's 5,000 invoices without building
+    5,000 model instances."""
     if connection.vendor != "postgresql":
-        Invoice.objects.bulk_create(invoices)
-        return
-    fields = [f for f in Invoice._meta.concrete_fields if not f.primary_key]
-    columns = {
-        f.attname: [Jsonb(getattr(i, f.attname)) for i in invoices]
-        if isinstance(f, JSONField)
-        else [getattr(i, f.attname) for i in invoices]
-        for f in fields
-    }
-    ids = rows_insert(Invoice, columns)
-    for invoice, pk in zip(invoices, ids, strict=True):
-        invoice.pk = pk
-        invoice._state.adding = False
+        made = Invoice.objects.bulk_create(Invoice(**row) for row in rows)
+        return [invoice.pk for invoice in made]
+    columns = {}
+    for f in Invoice._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        name = f.attname
+        if rows and name not in rows[0]:
+            columns[name] = [f.get_default()] * len(rows)
+        elif isinstance(f, JSONField):
+            columns[name] = [Jsonb(row[name]) for row in rows]
+        else:
+            columns[name] = [row[name] for row in rows]
+    return rows_insert(Invoice, columns)
 
 
 _LINE_COLUMNS = (
