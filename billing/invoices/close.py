@@ -6,9 +6,13 @@ issuer's time zone. A recipient invoiced already for the month is skipped (idemp
 run issues nothing; ``UNIQUE(issuer, recipient, month)`` backs it). A recipient without charges
 gets no invoice; top-ups are listed as payments, not lines.
 
-Set-based: a few queries read a whole issuer's month (``charges``); the documents of a chunk
-of recipients are written with their numbers in one transaction (a failure issues none and
-uses no number) by bulk inserts.
+Set-based: a few queries read the month of all the resellers sharing a time zone
+(``charges``), and the platform reuses their renewals when its window is theirs; each issuer's
+documents are written with their numbers (taken at once from its locked sequence row) in one
+transaction per chunk of recipients (a failure issues none and uses no number): invoices over
+bound arrays, their lines by one binary ``COPY``. The bench (5,050 invoices, 200,000 lines)
+spends about 0.45 ms of Python and 0.45 ms of PostgreSQL CPU per invoice, most of the latter
+writing the lines (their indexes, then their foreign key checked at commit).
 """
 
 from __future__ import annotations
