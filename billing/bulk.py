@@ -11,7 +11,7 @@ demo's SQLite) keep Django's bulk methods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import psycopg
 from django.db import connection
@@ -57,6 +57,25 @@ def rows_insert(model: type[Model], columns: dict[str, list], *, ids: bool = Tru
             arrays,
         )
     return new_ids
+
+
+def rows_copy(model: type[Model], names: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Insert rows given row by row (tuples of database-ready values in ``names``' order),
+    ids from the table's default, none returned. On PostgreSQL by ``COPY … FROM STDIN`` in
+    binary: psycopg formats each row in C, where bound arrays are built value by value in
+    Python (some 5x the client's CPU for a month close's 200,000 invoice lines)."""
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(model(**dict(zip(names, row, strict=True))) for row in rows)
+        return
+    fields = [meta.get_field(name) for name in names]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    # Table and column names come from the model's meta; the rows travel as COPY data.
+    statement = f'COPY "{meta.db_table}" ({columns}) FROM STDIN (FORMAT BINARY)'
+    with _bound_cursor() as cursor, cursor.copy(statement) as copy:
+        copy.set_types([f.db_type(connection).split("(")[0] for f in fields])
+        for row in rows:
+            copy.write_row(row)
 
 
 def rows_set(model: type[Model], rows: Sequence[Model], fields: list[str]) -> None:

@@ -6,9 +6,13 @@ issuer's time zone. A recipient invoiced already for the month is skipped (idemp
 run issues nothing; ``UNIQUE(issuer, recipient, month)`` backs it). A recipient without charges
 gets no invoice; top-ups are listed as payments, not lines.
 
-Set-based: a few queries read a whole issuer's month (``charges``); the documents of a chunk
-of recipients are written with their numbers in one transaction (a failure issues none and
-uses no number) by bulk inserts.
+Set-based: a few queries read the month of all the resellers sharing a time zone
+(``charges``), and the platform reuses their renewals when its window is theirs; each issuer's
+documents are written with their numbers (taken at once from its locked sequence row) in one
+transaction per chunk of recipients (a failure issues none and uses no number): invoices over
+bound arrays, their lines by one binary ``COPY``. The bench (5,050 invoices, 200,000 lines)
+spends about 0.45 ms of Python and 0.45 ms of PostgreSQL CPU per invoice, most of the latter
+writing the lines (their indexes, then their foreign key checked at commit).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ..renewals.schedule import local_date, local_midnight
 from . import charges
 from .models import PLATFORM_KEY, Invoice, IssuerProfile, PaperSize, Series
 from .numbering import document_number, numbers_take, sequence_lock
-from .rows import invoices_insert, lines_insert
+from .rows import invoice_rows_insert, lines_insert
 from .snapshots import client_snapshot, issuer_snapshot, platform_snapshot, reseller_snapshot
 from .tax import NO_TAX, TaxTerms, terms_for
 from .terms import platform_profile
@@ -98,11 +102,12 @@ def invoices_close(
         resellers = resellers.filter(slug=issuer_slug)
         if not resellers.exists():
             raise ValueError(f"no reseller {issuer_slug!r}")
+    reads: dict = {}  # window → (reseller ids, their renewals): read once for both tiers
     if issuer_slug != PLATFORM_KEY:
-        for reseller in resellers:
-            result.add(reseller_month_close(reseller=reseller, month=month, now=now, email=email))
+        result.add(resellers_month_close(resellers=list(resellers), month=month, now=now,
+                                         email=email, _reads=reads))  # fmt: skip
     if not issuer_slug or issuer_slug == PLATFORM_KEY:
-        result.add(platform_month_close(month=month, now=now, email=email))
+        result.add(platform_month_close(month=month, now=now, email=email, _reads=reads))
     return result
 
 
@@ -115,73 +120,116 @@ def reseller_month_close(
     email: bool = True,
 ) -> CloseResult:
     """The reseller invoices its clients (all, or ``client_ids``) for the month."""
+    return resellers_month_close(
+        resellers=[reseller], month=month, now=now, client_ids=client_ids, email=email
+    )
+
+
+def resellers_month_close(
+    *,
+    resellers: list[Reseller],
+    month: dt.date | None = None,
+    now: dt.datetime | None = None,
+    client_ids: Iterable[int] | None = None,
+    email: bool = True,
+    _reads: dict | None = None,
+) -> CloseResult:
+    """Each reseller invoices its clients (all, or ``client_ids``) for the month, in its own
+    time zone. The resellers sharing a time zone (and so a month's window) are read together:
+    a handful of queries for all of them, whatever their number."""
     now = now or timezone.now()
-    zone = reseller.time_zone
-    month = month or previous_month(now, zone)
+    by_zone: dict[str, list[Reseller]] = defaultdict(list)
+    for reseller in resellers:
+        by_zone[reseller.time_zone].append(reseller)
+    result = CloseResult()
+    for zone, group in by_zone.items():
+        result.add(_zone_close(group, zone=zone, month=month or previous_month(now, zone),
+                               now=now, client_ids=client_ids, email=email,
+                               reads=_reads))  # fmt: skip
+    return result
+
+
+def _zone_close(
+    resellers: list[Reseller], *, zone: str, month: dt.date, now: dt.datetime,
+    client_ids: Iterable[int] | None, email: bool, reads: dict | None,
+) -> CloseResult:  # fmt: skip
     window = window_of(month, zone)
-    profile = IssuerProfile.objects.filter(reseller=reseller).first()
-    issuer_key = f"reseller:{reseller.pk}"
-    clients = Client.objects.filter(reseller=reseller)
+    ids = [reseller.pk for reseller in resellers]
+    profiles = {p.reseller_id: p for p in IssuerProfile.objects.filter(reseller_id__in=ids)}
+    clients = Client.objects.filter(reseller_id__in=ids)
     if client_ids is not None:
         clients = clients.filter(pk__in=list(client_ids))
-    recipients = {
-        client.pk: _Recipient(
+    recipients: dict[int, _Recipient] = {}  # client id → recipient, over the resellers
+    of_reseller: dict[int, int] = {}  # client id → reseller id
+    for client in clients.only(
+        "pk", "name", "contact_email", "billing_name", "billing_address", "billing_country",
+        "tax_id", "reseller_id",
+    ):  # fmt: skip
+        recipients[client.pk] = _Recipient(
             key=f"client:{client.pk}", client_id=client.pk, reseller_id=None,
             snapshot=client_snapshot(client),
-            terms=terms_for(profile, country=client.billing_country, vat_id=client.tax_id),
-        )
-        for client in clients.only(
-            "pk", "name", "contact_email", "billing_name", "billing_address", "billing_country",
-            "tax_id", "reseller_id",
-        )
-    }  # fmt: skip
-    already = _drop_invoiced(recipients, issuer_key=issuer_key, month=month)
+            terms=terms_for(profiles.get(client.reseller_id), country=client.billing_country,
+                            vat_id=client.tax_id),
+        )  # fmt: skip
+        of_reseller[client.pk] = client.reseller_id
+    already = _drop_invoiced(recipients, issuer_keys=[f"reseller:{pk}" for pk in ids], month=month)
     if not recipients:  # a second run: nothing left to read
         return CloseResult(already=already)
-    owner = {"wallet__reseller_id": reseller.pk}
+    owner: dict[str, object] = {"wallet__reseller_id__in": ids}
+    renewals: dict[str, object] = {"reseller_id__in": ids}
+    paying: dict[str, object] = {"account__reseller_id__in": ids}
     if client_ids is not None:
         owner["wallet__client_id__in"] = list(recipients)
-    _gather(recipients, charges.hold_lines(window, tier="client", owner_ids=owner))
-    renewals = {"reseller_id": reseller.pk}
-    if client_ids is not None:
         renewals["client_id__in"] = list(recipients)
-    _gather(recipients, charges.renewal_lines(window, tier="client", owner_ids=renewals))
+        paying["account__client_id__in"] = list(recipients)
+    _gather(recipients, charges.hold_lines(window, tier="client", owner_ids=owner))
+    rows = charges.renewal_rows(window, owner_ids=renewals)
+    if reads is not None and client_ids is None:
+        reads[window] = (set(ids), rows)
+    _gather(recipients, charges.renewal_lines(window, tier="client", rows=rows))
     _gather(
         recipients,
         charges.credit_lines(
             window,
-            reseller_id=reseller.pk,
+            owner_ids=paying,
             terms_of=lambda pk: recipients[pk].terms if pk in recipients else NO_TAX,
         ),
     )
-    paid = charges.payments(
-        window, kind=AccountKind.CLIENT_WALLET, owner_ids={"account__reseller_id": reseller.pk}
-    )
+    paid = charges.payments(window, kind=AccountKind.CLIENT_WALLET, owner_ids=paying)
     for pk, rows in paid.items():
         if pk in recipients:
             recipients[pk].payments = rows
-    result = _issue(
-        issuer_key=issuer_key,
-        issuer_id=reseller.pk,
-        snapshot=issuer_snapshot(reseller, profile),
-        prefix=profile.invoice_prefix if profile else "INV",
-        paper=profile.paper_size if profile else PaperSize.A4,
-        currency=reseller.currency,
-        month=month,
-        now=now,
-        zone=zone,
-        recipients=recipients,
-        email=email,
-    )
-    result.already += already
+    per_reseller: dict[int, dict[int, _Recipient]] = defaultdict(dict)
+    for pk, recipient in recipients.items():
+        per_reseller[of_reseller[pk]][pk] = recipient
+    result = CloseResult(already=already)
+    for reseller in resellers:
+        if reseller.pk not in per_reseller:
+            continue
+        profile = profiles.get(reseller.pk)
+        result.add(
+            _issue(
+                issuer_key=f"reseller:{reseller.pk}",
+                issuer_id=reseller.pk,
+                snapshot=issuer_snapshot(reseller, profile),
+                prefix=profile.invoice_prefix if profile else "INV",
+                paper=profile.paper_size if profile else PaperSize.A4,
+                currency=reseller.currency,
+                month=month,
+                now=now,
+                zone=zone,
+                recipients=per_reseller[reseller.pk],
+                email=email,
+            )
+        )
     return result
 
 
-def _drop_invoiced(recipients: dict[int, _Recipient], *, issuer_key: str, month) -> int:
-    """Leave out the recipients the issuer invoiced for the month already; how many."""
+def _drop_invoiced(recipients: dict[int, _Recipient], *, issuer_keys: list[str], month) -> int:
+    """Leave out the recipients their issuers invoiced for the month already; how many."""
     done = set(
         Invoice.objects.filter(
-            issuer_key=issuer_key, kind=Series.INVOICE, period_start=month
+            issuer_key__in=issuer_keys, kind=Series.INVOICE, period_start=month
         ).values_list("recipient_key", flat=True)
     )
     invoiced = [pk for pk, recipient in recipients.items() if recipient.key in done]
@@ -196,6 +244,7 @@ def platform_month_close(
     now: dt.datetime | None = None,
     reseller_ids: Iterable[int] | None = None,
     email: bool = True,
+    _reads: dict | None = None,
 ) -> CloseResult:
     """The platform invoices its resellers (all, or ``reseller_ids``) for the month: what
     their wallets paid for their clients' numbers, at wholesale."""
@@ -218,14 +267,19 @@ def platform_month_close(
                             vat_id=own.tax_id if own else ""),
         )  # fmt: skip
     for currency, recipients in by_currency.items():
-        result.already += _drop_invoiced(recipients, issuer_key=PLATFORM_KEY, month=month)
+        result.already += _drop_invoiced(recipients, issuer_keys=[PLATFORM_KEY], month=month)
         if not recipients:
             continue
         ids = list(recipients)
         _gather(recipients, charges.hold_lines(
             window, tier="reseller", owner_ids={"wallet__reseller_id__in": ids}))  # fmt: skip
-        _gather(recipients, charges.renewal_lines(
-            window, tier="reseller", owner_ids={"reseller_id__in": ids}))  # fmt: skip
+        covered, rows = (_reads or {}).get(window, (set(), None))
+        if rows is not None and covered.issuperset(ids):  # read by the resellers' close
+            wanted = set(ids)
+            rows = [row for row in rows if row[2] in wanted]  # row[2]: the reseller's id
+        else:
+            rows = charges.renewal_rows(window, owner_ids={"reseller_id__in": ids})
+        _gather(recipients, charges.renewal_lines(window, tier="reseller", rows=rows))
         paid = charges.payments(
             window, kind=AccountKind.RESELLER_WALLET, owner_ids={"account__reseller_id__in": ids}
         )
@@ -260,17 +314,9 @@ def _issue(
     recipients: dict[int, _Recipient], email: bool,
 ) -> CloseResult:  # fmt: skip
     result = CloseResult()
-    done = set(
-        Invoice.objects.filter(
-            issuer_key=issuer_key, kind=Series.INVOICE, period_start=month
-        ).values_list("recipient_key", flat=True)
-    )
-    due = []
-    for recipient in recipients.values():
-        if recipient.key in done:
-            result.already += 1
-        elif recipient.lines:
-            due.append(recipient)
+    # The callers left out the recipients invoiced already; what another close issued since
+    # is found again under the sequence's lock.
+    due = [recipient for recipient in recipients.values() if recipient.lines]
     issue_date = local_date(now, zone)
     period_end = month + relativedelta(months=1) - dt.timedelta(days=1)
     for start in range(0, len(due), CHUNK):
@@ -297,13 +343,12 @@ def _issue(
                          period_end=period_end, now=now, issue_date=issue_date)
                 for r, n in zip(chunk, numbers, strict=True)
             ]  # fmt: skip
-            invoices_insert(invoices)
+            ids = invoice_rows_insert(invoices)
             lines_insert(
-                (invoice.pk, issuer_key, position, line)
-                for invoice, recipient in zip(invoices, chunk, strict=True)
+                (pk, issuer_key, position, line)
+                for pk, recipient in zip(ids, chunk, strict=True)
                 for position, line in enumerate(recipient.lines, start=1)
             )
-            ids = [invoice.pk for invoice in invoices]
             if email:
                 from .delivery import invoices_email_enqueue
 
@@ -315,13 +360,20 @@ def _issue(
 
 def tax_summary(lines) -> tuple[list[dict], int, int, int]:
     """Per rate: net and tax (sums of the lines'), and the totals (net, tax, tax added)."""
-    by_rate: dict[Decimal, list[int]] = defaultdict(lambda: [0, 0])
+    by_value: dict[object, list[int]] = {}  # summed per rate as given first (a close: 200,000)
     added = 0
     for line in lines:
-        rate = Decimal(line.tax_rate).quantize(CENT)  # "20", "20.00": one rate
-        by_rate[rate][0] += line.net_minor
-        by_rate[rate][1] += line.tax_minor
+        sums = by_value.get(line.tax_rate)
+        if sums is None:
+            sums = by_value[line.tax_rate] = [0, 0]
+        sums[0] += line.net_minor
+        sums[1] += line.tax_minor
         added += line.tax_added_minor
+    by_rate: dict[Decimal, list[int]] = defaultdict(lambda: [0, 0])
+    for rate, (net, tax) in by_value.items():
+        sums = by_rate[Decimal(rate).quantize(CENT)]  # "20", "20.00": one rate
+        sums[0] += net
+        sums[1] += tax
     summary = [
         {"rate": str(rate), "net_minor": net, "tax_minor": tax}
         for rate, (net, tax) in sorted(by_rate.items())
@@ -330,9 +382,10 @@ def tax_summary(lines) -> tuple[list[dict], int, int, int]:
 
 
 def _invoice(recipient: _Recipient, sequence: int, *, issuer_key, issuer_id, snapshot, prefix,
-             paper, currency, month, period_end, now, issue_date) -> Invoice:  # fmt: skip
+             paper, currency, month, period_end, now, issue_date) -> dict:  # fmt: skip
+    """The invoice's fields (``rows.invoice_rows_insert``)."""
     summary, net, tax, added = tax_summary(recipient.lines)
-    return Invoice(
+    return dict(
         kind=Series.INVOICE,
         issuer_key=issuer_key,
         issuer_id=issuer_id,

@@ -8,27 +8,30 @@ from django.db import connection
 from django.db.models import JSONField
 from psycopg.types.json import Jsonb
 
-from ..bulk import rows_insert
+from ..bulk import rows_copy, rows_insert
 from . import charges
 from .models import Invoice, InvoiceLine
 
 
-def invoices_insert(invoices: list[Invoice]) -> None:
-    """Insert the (unsaved) invoices and give each its id: on PostgreSQL in one statement over
-    arrays (``billing.bulk``), JSON columns as jsonb; elsewhere Django's bulk_create."""
+def invoice_rows_insert(rows: list[dict]) -> list[int]:
+    """Insert invoices given as field attribute name → value (the fields left out take their
+    defaults) and return their ids in order: a month close's 5,000 invoices without building
+    5,000 model instances."""
     if connection.vendor != "postgresql":
-        Invoice.objects.bulk_create(invoices)
-        return
-    fields = [f for f in Invoice._meta.concrete_fields if not f.primary_key]
-
-    def value(invoice: Invoice, f):
-        raw = getattr(invoice, f.attname)
-        return Jsonb(raw) if isinstance(f, JSONField) else raw
-
-    ids = rows_insert(Invoice, {f.attname: [value(i, f) for i in invoices] for f in fields})
-    for invoice, pk in zip(invoices, ids, strict=True):
-        invoice.pk = pk
-        invoice._state.adding = False
+        made = Invoice.objects.bulk_create(Invoice(**row) for row in rows)
+        return [invoice.pk for invoice in made]
+    columns = {}
+    for f in Invoice._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        name = f.attname
+        if rows and name not in rows[0]:
+            columns[name] = [f.get_default()] * len(rows)
+        elif isinstance(f, JSONField):
+            columns[name] = [Jsonb(row[name]) for row in rows]
+        else:
+            columns[name] = [row[name] for row in rows]
+    return rows_insert(Invoice, columns)
 
 
 _LINE_COLUMNS = (
@@ -38,19 +41,15 @@ _LINE_COLUMNS = (
 
 
 def lines_insert(rows: Iterable[tuple[int, str, int, charges.Line]]) -> None:
-    """Write lines in one statement over arrays (``billing.bulk``: a month close writes ~20
-    lines per invoice, and instances cost more than the database's work, as for the ledger's
-    postings)."""
-    values = [
-        (invoice_id, issuer_key, line.source, position, line.kind, line.description[:240],
-         line.quantity, line.supply_start, line.supply_end, line.tax_rate, line.net_minor,
-         line.tax_minor, line.gross_minor)
-        for invoice_id, issuer_key, position, line in rows
-    ]  # fmt: skip
-    if values:
-        columns = zip(*values, strict=True)
-        rows_insert(
-            InvoiceLine,
-            {name: list(column) for name, column in zip(_LINE_COLUMNS, columns, strict=True)},
-            ids=False,
-        )
+    """Write lines in one ``COPY`` (``billing.bulk.rows_copy``: a month close writes ~20 lines
+    per invoice, and instances or bound arrays cost more than the database's work)."""
+    rows_copy(
+        InvoiceLine,
+        _LINE_COLUMNS,
+        (
+            (invoice_id, issuer_key, line.source, position, line.kind, line.description[:240],
+             line.quantity, line.supply_start, line.supply_end, line.tax_rate, line.net_minor,
+             line.tax_minor, line.net_minor + line.tax_minor)
+            for invoice_id, issuer_key, position, line in rows
+        ),
+    )  # fmt: skip

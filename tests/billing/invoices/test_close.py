@@ -172,3 +172,43 @@ def test_the_beat_job_closes_last_month_in_the_first_days_of_the_next_only():
     assert Invoice.objects.get(client=client).period_start == NOV
     with clock(utc(2026, 12, 10, 9)):  # mid-month: nothing is looked at
         assert invoices_close_task() == 0
+
+
+def test_one_close_reads_the_resellers_together_each_with_its_zone_terms_and_numbers():
+    """Resellers sharing a time zone are read together and the platform reuses their
+    renewals when its window is theirs; each still invoices in its own zone, at its own
+    terms, in its own series, and the platform's month is the platform's."""
+    issuer(None, legal_name="Platform SAS", invoice_prefix="PF", time_zone="UTC")
+    paris, paris_client, _ = tenants(time_zone="Europe/Paris")
+    issuer(paris, tax_rate=D("20"), invoice_prefix="PAR")
+    london, london_client, _ = tenants()
+    issuer(london, invoice_prefix="LON")
+    plain, plain_client, _ = tenants()
+    for who in (paris_client, london_client, plain_client):
+        funded(who)
+    # 31 Oct 23:30 UTC is 1 Nov 00:30 in Paris: November's for Paris, October's for the
+    # platform (UTC).
+    renewal_at(paris_client, utc(2026, 10, 31, 23, 30), retail="5.00", wholesale="3.00")
+    renewal_at(london_client, utc(2026, 11, 5, 10), retail="5.00", wholesale="3.00")
+    renewal_at(plain_client, utc(2026, 11, 6, 10), retail="2.50", wholesale="1.00")
+
+    result = invoices_close(month=NOV, now=CLOSE_AT, email=False)
+
+    assert result.issued == 5
+    paris_invoice = Invoice.objects.get(client=paris_client)
+    assert paris_invoice.number == "PAR-2026-000001"
+    assert (paris_invoice.net_minor, paris_invoice.tax_minor) == (417, 83)
+    london_invoice = Invoice.objects.get(client=london_client)
+    assert london_invoice.number == "LON-2026-000001"
+    assert (london_invoice.net_minor, london_invoice.tax_minor) == (500, 0)
+    assert Invoice.objects.get(client=plain_client).number == "INV-2026-000001"
+    platform = dict(
+        Invoice.objects.filter(issuer=None).values_list("recipient_reseller", "gross_minor")
+    )
+    assert platform == {london.pk: 300, plain.pk: 100}
+    assert sorted(Invoice.objects.filter(issuer=None).values_list("sequence", flat=True)) == [
+        1,
+        2,
+    ]
+    again = invoices_close(month=NOV, now=CLOSE_AT, email=False)
+    assert (again.issued, again.already) == (0, 5)
