@@ -18,7 +18,7 @@ from customers.branding import PLATFORM_BRAND, brand_email, brand_for_reseller
 from customers.models import Membership, Role
 
 from .models import Invoice, PaperSize
-from .printing import printed_lines
+from .printing import characters_per_line, printed_lines
 
 logger = logging.getLogger("didhub.invoices")
 
@@ -65,7 +65,7 @@ def pdf_render(invoice: Invoice, *, paper: str | None = None) -> bytes:
         "billing/invoices/document_pdf.html",
         {
             **context,
-            "printed": printed_lines(invoice, context["lines"]),
+            "printed": printed_lines(invoice, context["lines"], width=characters_per_line(paper)),
             "logo_src": logo_data_uri(invoice),
             "page_size": "Letter" if paper == PaperSize.LETTER else "A4",
         },
