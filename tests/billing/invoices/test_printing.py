@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import translation
 
 from billing.invoices.models import Invoice, InvoiceLine, PaperSize
-from billing.invoices.printing import characters_per_line, printed_lines
+from billing.invoices.printing import _without_year, characters_per_line, printed_lines
 
 from .helpers import D
 
@@ -39,8 +40,8 @@ def test_each_line_is_one_row_of_figures_aligned_under_the_headings():
     assert printed.head.split() == ["Description", "Supply", "period", "Qty", "Net", "Tax",
                                     "rate", "Tax", "Gross"]  # fmt: skip
     first, setup, credit, reduced = rows
-    assert first.split() == ["Renewal:", "+33100000001", "9", "Nov", "2026", "\u2013", "8", "Dec",
-                             "2026", "1", "8.33", "20", "%", "1.67", "10.00"]  # fmt: skip
+    assert first.split() == ["Renewal:", "+33100000001", "9", "Nov", "\u2013", "8", "Dec", "2026",
+                             "1", "8.33", "20", "%", "1.67", "10.00"]  # fmt: skip
     assert setup.split() == ["Setup:", "Paris", "30", "Nov", "2026", "12", "123,456.78", "0",
                              "%", "0.00", "123,456.78"]  # fmt: skip
     assert credit.split() == ["Credit", "1", "-5.00", "20", "%", "-1.00", "-6.00"]
@@ -48,7 +49,7 @@ def test_each_line_is_one_row_of_figures_aligned_under_the_headings():
     # Aligned: the periods start where their heading starts; each gross ends where the
     # heading "Gross" ends; each net's decimal mark sits in one column.
     period_start = printed.head.index("Supply period")
-    assert first[period_start:].startswith("9 Nov 2026")
+    assert first[period_start:].startswith("9 Nov \u2013 8 Dec 2026")
     assert setup[period_start:].startswith("30 Nov 2026")
     assert all(row.endswith(("10.00", "123,456.78", "-6.00")) for row in rows)
     net_end = printed.head.index("Net") + len("Net")
@@ -74,8 +75,8 @@ def test_a_long_description_wraps_onto_indented_lines_and_is_not_cut():
 
 
 def test_the_lines_fit_the_paper_and_the_description_keeps_a_minimum():
-    assert characters_per_line(PaperSize.A4) == 104  # 178 mm at 8 pt DejaVu Sans Mono
-    assert characters_per_line(PaperSize.LETTER) == 108
+    assert characters_per_line(PaperSize.A4) == 111  # 178 mm at 7.5 pt DejaVu Sans Mono
+    assert characters_per_line(PaperSize.LETTER) == 115
     invoice = Invoice(currency="USD")
     with translation.override("en"):
         a4 = printed_lines(invoice, [_line("A", 100, 0)], width=104)
@@ -99,3 +100,26 @@ def test_one_rate_for_every_line_is_said_once_in_the_heading():
         ["B", "2", "10.00", "2.00", "12.00"],
     ]
     assert {len(text[0]) for _line, text in printed.rows} == {len(printed.head)}
+
+
+def test_a_period_names_its_year_once_unless_it_spans_two():
+    invoice = Invoice(currency="USD")
+    lines = [
+        _line("Within", 100, 0, start=dt.date(2026, 11, 9), end=dt.date(2026, 12, 8)),
+        _line("Across", 100, 0, start=dt.date(2026, 12, 9), end=dt.date(2027, 1, 8)),
+        _line("One day", 100, 0, start=dt.date(2026, 11, 30), end=dt.date(2026, 11, 30)),
+    ]
+    with translation.override("en"):
+        printed = printed_lines(invoice, lines)
+    start = printed.head.index("Supply period")
+    periods = [text[0][start:].split("  ")[0] for _line, text in printed.rows]
+    assert periods == ["9 Nov \u2013 8 Dec 2026", "9 Dec 2026 \u2013 8 Jan 2027", "30 Nov 2026"]
+
+
+@pytest.mark.parametrize(
+    ("short", "yearless"),
+    [("j M Y", "j M"), ("d/m/Y", "d/m"), ("m/d/y", "m/d"), ("Y-m-d", "m-d"), ("d.m.Y", "d.m"),
+     ("d Y m", None), ("j M", None)],
+)  # fmt: skip
+def test_the_yearless_date_format_drops_the_year_at_either_end(short, yearless):
+    assert _without_year(short) == yearless
