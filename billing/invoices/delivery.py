@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import gc
 import logging
 
@@ -18,7 +19,7 @@ from customers.branding import PLATFORM_BRAND, brand_email, brand_for_reseller
 from customers.models import Membership, Role
 
 from .models import Invoice, PaperSize
-from .printing import printed_lines
+from .printing import characters_per_line, printed_lines
 
 logger = logging.getLogger("didhub.invoices")
 
@@ -65,7 +66,7 @@ def pdf_render(invoice: Invoice, *, paper: str | None = None) -> bytes:
         "billing/invoices/document_pdf.html",
         {
             **context,
-            "printed": printed_lines(invoice, context["lines"]),
+            "printed": printed_lines(invoice, context["lines"], width=characters_per_line(paper)),
             "logo_src": logo_data_uri(invoice),
             "page_size": "Letter" if paper == PaperSize.LETTER else "A4",
         },
@@ -73,7 +74,20 @@ def pdf_render(invoice: Invoice, *, paper: str | None = None) -> bytes:
     from weasyprint import HTML
 
     with _young_garbage_collected_once():
-        return HTML(string=html, url_fetcher=no_network_fetcher()).write_pdf()
+        return HTML(string=html, url_fetcher=no_network_fetcher()).write_pdf(
+            stylesheets=[_stylesheet()]
+        )
+
+
+@functools.cache
+def _stylesheet():
+    """The document's fixed styles, parsed once a process (~5 ms a render otherwise)."""
+    from weasyprint import CSS
+
+    return CSS(
+        string=render_to_string("billing/invoices/document_pdf.css"),
+        url_fetcher=no_network_fetcher(),
+    )
 
 
 @contextlib.contextmanager

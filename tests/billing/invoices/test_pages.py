@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -14,7 +15,7 @@ from pypdf import PdfReader
 
 from billing.invoices.close import invoices_close, reseller_month_close
 from billing.invoices.delivery import pdf_render
-from billing.invoices.models import Invoice, IssuerProfile
+from billing.invoices.models import Invoice, InvoiceLine, IssuerProfile
 from customers.models import Role
 from tests.billing.renewals.helpers import balance, tenants
 from tests.factories import UserFactory, client_member, reseller_member
@@ -68,7 +69,11 @@ def test_a_client_lists_views_and_downloads_its_invoice(client, world):
     assert "10.00" in text and "8.33" in text and "1.67" in text  # gross, net, tax
     assert f"Lines (amounts in {invoice.currency})" in text
     line = invoice.lines.get()
-    period = f"{line.supply_start:%-d %b %Y} \u2013 {line.supply_end:%-d %b %Y}"
+    # Within one year, the period says it once, at its end.
+    start = f"{line.supply_start:%-d %b}" + (
+        "" if line.supply_start.year == line.supply_end.year else f"{line.supply_start: %Y}"
+    )
+    period = f"{start} \u2013 {line.supply_end:%-d %b %Y}"
     # One row of figures, in the order of the headings.
     assert f"{period} 1 8.33 1.67 10.00" in " ".join(text.split())
     assert "Tax 20 %" in text  # one rate on the invoice: said once, in the heading
@@ -89,9 +94,44 @@ def test_a_two_hundred_line_invoice_prints_every_line():
         renewal_at(client, utc(2026, 11, 1 + day % 28, 10, day % 60), retail="1.00")
     reseller_month_close(reseller=reseller, month=NOV, now=utc(2026, 12, 1, 9), email=False)
     invoice = Invoice.objects.get(client=client)
-    text, _size = pdf_text(pdf_render(invoice))
+    reader = PdfReader(io.BytesIO(pdf_render(invoice)))
+    pages = [page.extract_text() for page in reader.pages]
+    text = "\n".join(pages)
     assert text.count("Renewal:") == 200
     assert "200.00" in text
+    # The lines run over several pages, each under the columns' heading; the one after the
+    # last page of lines (if any) has none.
+    assert len(pages) > 1
+    with_lines = [page for page in pages if "Renewal:" in page]
+    assert all(page.count("Description") == 1 for page in with_lines)
+    assert all("Supply period" in page for page in with_lines)
+    assert all("Description" not in page for page in pages[len(with_lines) :])
+
+
+def test_a_long_description_is_printed_whole_on_continuation_lines():
+    """Lines are immutable once issued: an unsaved invoice stands in for one with a long
+    description (only the PDF is looked at)."""
+    words = [f"w{i}rd" for i in range(60)]
+    invoice = Invoice(
+        number="INV-LONG-1", currency="USD", issue_date=dt.date(2026, 12, 1),
+        period_start=NOV, period_end=dt.date(2026, 11, 30), net_minor=300, tax_minor=0,
+        gross_minor=300, tax_summary=[], payments=[], issuer_snapshot={"name": "Wave"},
+        recipient_snapshot={"name": "Acme"},
+    )  # fmt: skip
+    lines = [
+        InvoiceLine(description=description, quantity=1, tax_rate=D("0"), net_minor=100,
+                    tax_minor=0, gross_minor=100)
+        for description in ("First line", " ".join(words), "Last line")
+    ]  # fmt: skip
+    context = {"invoice": invoice, "lines": lines, "credited_minor": 0, "logo_src": ""}
+    with mock.patch("billing.invoices.delivery.document_context", return_value=context):
+        text, size = pdf_text(pdf_render(invoice, paper="letter"))
+    assert size == (612, 792)
+    printed = text.split()
+    assert [word for word in printed if word.startswith("w") and word.endswith("rd")] == words
+    assert printed.index("First") < printed.index(words[0]) < printed.index(words[-1])
+    assert printed.index(words[-1]) < printed.index("Last")
+    assert text.count("Description") == 1  # one page: the heading once, no running copy
 
 
 def test_another_clients_or_resellers_invoice_is_not_found(client, world):
