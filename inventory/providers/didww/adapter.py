@@ -12,6 +12,7 @@ from .. import errors
 from ..http import AccountConfig
 from ..listing import listing_gap
 from ..no_texts import NoTexts
+from ..no_trunks import NoTrunks
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -40,7 +41,7 @@ _STATUSES = {
 MAX_AVAILABLE_PAGE = 1000
 
 
-class DidwwAdapter(DidwwRouting, NoTexts, DidwwSuspension):  # no "sms": sms_send refuses
+class DidwwAdapter(DidwwRouting, NoTrunks, NoTexts, DidwwSuspension):  # no "trunks", "sms"
     kind: ClassVar[str] = "didww"
     # No "forwarding"/"trunks": DIDWW routes a DID to voice-in trunks didhub makes per route
     # (routing.py), not to trunks with credentials for clients. "reference": orders carry our

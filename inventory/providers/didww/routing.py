@@ -19,9 +19,8 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .. import errors
 from ..routes import pstn_number, route_check, sip_uri, target_key
-from ..types import DestinationKind, Route, RouteTarget, RoutingSupport, TrunkCredentials
+from ..types import DestinationKind, Route, RouteTarget, RoutingSupport
 from .client import LABEL, DidwwClient, one
 
 if TYPE_CHECKING:
@@ -84,17 +83,6 @@ class DidwwRouting:
             "trunk_names": names,
             "group_name": group_name,
         }
-
-    # --- trunks for clients: not a DIDWW capability --------------------------------------------
-
-    def trunk_create(self, name: str) -> TrunkCredentials:
-        raise _no_trunks()
-
-    def trunk_regenerate(self, external_id: str) -> TrunkCredentials:
-        raise _no_trunks()
-
-    def trunk_delete(self, external_id: str) -> None:
-        raise _no_trunks()
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -162,11 +150,3 @@ def configuration(target: RouteTarget) -> dict[str, Any]:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _no_trunks() -> errors.InvalidRequest:
-    return errors.InvalidRequest(
-        f"{LABEL} routes to a SIP address or a phone number; it makes no SIP trunks with "
-        "credentials for clients",
-        field="kind",
-    )

@@ -17,6 +17,7 @@ from .. import errors
 from ..http import AccountConfig
 from ..listing import listing_gap
 from ..no_texts import NoTexts
+from ..no_trunks import NoTrunks
 from ..normalize import to_e164
 from ..types import (
     AccountStatus,
@@ -29,7 +30,6 @@ from ..types import (
     ProviderOrder,
     Route,
     RoutingSupport,
-    TrunkCredentials,
 )
 from . import PROVIDER, coverage, status, wire
 from .client import LABEL, IdtExpressClient
@@ -41,7 +41,7 @@ CLOCK_SKEW = timedelta(minutes=10)  # IDT's created_at vs our clock when matchin
 _OWNED_STATUSES = {"active": "active", "removed": "terminated"}
 
 
-class IdtExpressAdapter(NoTexts):  # no "sms": sms_send refuses
+class IdtExpressAdapter(NoTrunks, NoTexts):  # no "trunks", "sms": they refuse
     kind: ClassVar[str] = "idtexpress"
     # No "pick_number" (no available-numbers endpoint), "forwarding" (no routing endpoint) or
     # "callbacks" (no webhooks); IDT back-orders on its own when a group runs short.
@@ -290,15 +290,6 @@ class IdtExpressAdapter(NoTexts):  # no "sms": sms_send refuses
             field="kind",
         )
 
-    def trunk_create(self, name: str) -> TrunkCredentials:
-        raise _no_trunks()
-
-    def trunk_regenerate(self, external_id: str) -> TrunkCredentials:
-        raise _no_trunks()
-
-    def trunk_delete(self, external_id: str) -> None:
-        raise _no_trunks()
-
     def release(self, number: str) -> None:
         self.client.delete_number(idt_number(number))
 
@@ -310,10 +301,6 @@ class IdtExpressAdapter(NoTexts):  # no "sms": sms_send refuses
 
     def restore(self, number: str, snapshot: Mapping[str, Any]) -> None:
         raise errors.InvalidRequest(f"{LABEL} has no routing API: suspension is local only")
-
-
-def _no_trunks() -> errors.InvalidRequest:
-    return errors.InvalidRequest(f"{LABEL}'s API makes no SIP trunks", field="kind")
 
 
 def idt_number(number: str) -> str:

@@ -30,6 +30,7 @@ from .. import errors
 from ..http import AccountConfig
 from ..listing import listing_gap
 from ..no_texts import NoTexts
+from ..no_trunks import NoTrunks
 from ..normalize import to_e164
 from ..routes import route_check
 from ..types import (
@@ -44,7 +45,6 @@ from ..types import (
     Route,
     RoutingSupport,
     Shortfall,
-    TrunkCredentials,
 )
 from . import PROVIDER, groups, wire
 from .client import LABEL, PbxmeClient
@@ -55,7 +55,7 @@ from .suspension import PbxmeSuspension
 logger = logging.getLogger("didhub.providers")
 
 
-class PbxmeAdapter(NoTexts, PbxmeSuspension):  # no "sms": sms_send refuses
+class PbxmeAdapter(NoTrunks, NoTexts, PbxmeSuspension):  # no "trunks", "sms": they refuse
     kind: ClassVar[str] = "pbxme"
     # No "reference": nothing of ours travels upstream, so a lost order is found again only by
     # exact picks (see find_order); callers pick with available_numbers and send the picks.
@@ -319,28 +319,12 @@ class PbxmeAdapter(NoTexts, PbxmeSuspension):  # no "sms": sms_send refuses
             "forward_destination": destination,
         }
 
-    def trunk_create(self, name: str) -> TrunkCredentials:
-        raise _no_trunks()
-
-    def trunk_regenerate(self, external_id: str) -> TrunkCredentials:
-        raise _no_trunks()
-
-    def trunk_delete(self, external_id: str) -> None:
-        raise _no_trunks()
-
     def release(self, number: str) -> None:
         self.client.release(self._did_id(number))
 
     def _did_id(self, number: str) -> str:
         """The did_id of an owned number (E.164 or as PBXme writes it)."""
         return self._owned_did(number).did_id
-
-
-def _no_trunks() -> errors.InvalidRequest:
-    return errors.InvalidRequest(
-        f"{LABEL} forwards numbers to a SIP address or a phone number; it makes no SIP trunks",
-        field="kind",
-    )
 
 
 def _status(found: int, asked: int) -> OrderStatus:

@@ -18,6 +18,7 @@ from inventory.providers.description import CAPABILITIES, ProviderDescription
 from inventory.providers.errors import InvalidRequest
 from inventory.providers.http import AccountConfig
 from inventory.providers.no_texts import NoTexts
+from inventory.providers.no_trunks import NoTrunks
 from inventory.providers.registry import PROVIDER_PACKAGES, PROVIDERS, provider_kind_choices
 from inventory.providers.types import (
     UPSTREAM_KINDS,
@@ -36,7 +37,11 @@ KINDS = sorted(PROVIDERS)
 _RATE = re.compile(r"^\d+\s*/\s*(\d+\s*)?(second|minute|hour|day)s?$")
 # Methods a capability promises (``ProviderAdapter``: "only what routing and capabilities
 # declare is ever called"): they must do the work, not only exist.
-PROMISED_BY_CAPABILITY: dict[str, tuple[str, ...]] = {"sms": ("sms_send",)}
+PROMISED_BY_CAPABILITY: dict[str, tuple[str, ...]] = {
+    "sms": ("sms_send",),
+    "trunks": ("trunk_create", "trunk_regenerate"),
+}
+REFUSERS = (NoTexts, NoTrunks)  # the mixins whose methods only refuse
 # What didhub calls on every adapter (the ProviderAdapter protocol's methods). route_set,
 # trunk_* and sms_send are on every adapter: where routing/capabilities do not offer them they
 # refuse (InvalidRequest), never a silent no-op.
@@ -95,7 +100,9 @@ def test_the_adapter_lives_in_the_package_and_does_everything(kind: str):
     for capability, methods in PROMISED_BY_CAPABILITY.items():
         if capability in cls.capabilities:
             lacking = [
-                name for name in methods if getattr(cls, name, None) is getattr(NoTexts, name)
+                name
+                for name in methods
+                if any(getattr(cls, name, None) is getattr(r, name, None) for r in REFUSERS)
             ]
             assert not lacking, f"{kind} adapter promises {capability!r} but lacks {lacking}"
 
