@@ -84,15 +84,19 @@ def _renew_last_month(number: Number, *, admin, owner) -> None:
         return
     moment = local_midnight(start, zone) + RENEWED_AT
     with demo_clock(moment):
-        _pay_exactly(number, admin=admin, owner=owner)
+        demo_payments(
+            number, admin=admin, owner=owner, key=f"demo-renewal:{number.e164}",
+            reference=f"DEMO-RENEW-{number.e164[-4:]}",
+        )  # fmt: skip
         result = number_advance(number_id=number.pk, now=moment)
     if result.charged != 1:
         raise RuntimeError(f"the demo renewal of {number.e164} was not charged: {result}")
 
 
-def _pay_exactly(number: Number, *, admin, owner) -> None:
-    """The payments that covered the renewal, into both wallets."""
-    key = f"demo-renewal:{number.e164}"
+def demo_payments(number: Number, *, admin, owner, key: str, reference: str) -> None:
+    """The payments that covered one charge of ``number``: its retail price into the client's
+    wallet (recorded by the reseller's owner) and its wholesale price into the reseller's (by
+    the platform's admin), so the demo's balances stay as they were after the charge."""
     for actor, membership, wallet, amount in (
         (owner, Membership.objects.get(user=owner), wallet_of(number.client),
          number.retail_period),
@@ -101,7 +105,7 @@ def _pay_exactly(number: Number, *, admin, owner) -> None:
         wallet_top_up(
             actor=actor, membership=membership, wallet=wallet,
             amount_minor=to_minor(amount, number.currency), method="bank_transfer",
-            reference=f"DEMO-RENEW-{number.e164[-4:]}", idempotency_key=key,
+            reference=reference, idempotency_key=key,
         )  # fmt: skip
 
 

@@ -24,15 +24,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from customers.models import Client, Membership
+from customers.models import Client
 from inventory.models import Number, NumberStatus, ProviderAccount
 
 from . import ledger
-from .demo_history import RENEWED_AT, demo_anchor, demo_clock
+from .demo_history import RENEWED_AT, demo_anchor, demo_clock, demo_payments
 from .models import AccountKind, TransactionKind
 from .money import to_minor
 from .renewals.schedule import local_date, local_midnight, period_start
-from .wallets import wallet_of, wallet_top_up
 
 D = Decimal
 REFERENCE = "DEMO-SEED"
@@ -78,25 +77,13 @@ def demo_numbers_ensure(*, admin, owner, account: ProviderAccount) -> list[Seede
             continue
         number = _number(client, held_at, e164, description, days, retail, cost)
         with demo_clock(number.activated_at + RENEWED_AT):  # booked the day it was bought
-            _pay_for(number, admin=admin, owner=owner)
+            demo_payments(
+                number, admin=admin, owner=owner, key=f"demo-number:{number.e164}",
+                reference=f"DEMO-{number.e164[-4:]}",
+            )  # fmt: skip
             _book_purchase(number)
         seeded.append(SeededNumber(number, True))
     return seeded
-
-
-def _pay_for(number: Number, *, admin, owner) -> None:
-    """The payments that covered the number's first month, into both wallets."""
-    key = f"demo-number:{number.e164}"
-    for actor, membership, wallet, amount in (
-        (owner, Membership.objects.get(user=owner), wallet_of(number.client),
-         number.retail_period),
-        (admin, None, wallet_of(number.reseller), number.wholesale_period),
-    ):  # fmt: skip
-        wallet_top_up(
-            actor=actor, membership=membership, wallet=wallet,
-            amount_minor=to_minor(amount, number.currency), method="bank_transfer",
-            reference=f"DEMO-{number.e164[-4:]}", idempotency_key=key,
-        )  # fmt: skip
 
 
 def _sandbox_account(kind: str) -> ProviderAccount:
