@@ -43,6 +43,15 @@ OWING = (NumberStatus.GRACE, NumberStatus.SUSPENDED)
 HELD = (*IN_SERVICE, NumberStatus.SUSPENDED)
 
 
+# What the price of a number's next period is read from (reports' renewals at risk).
+RENEWAL_PRICE_FIELDS = (
+    "retail_period",
+    "retail_period_next",
+    "retail_period_next_from",
+    "next_period_start",
+)
+
+
 class StateReason(models.TextChoices):
     NONE = "", _("None")
     CLIENT_FUNDS = "client_funds", _("The wallet did not cover the renewal")
@@ -124,6 +133,20 @@ class Number(models.Model):
                 fields=["reseller", "released_at"],
                 condition=Q(released_at__isnull=False),
                 name="number_reseller_released",
+            ),
+            # The reports' renewals at risk, read from the index alone (PostgreSQL): the
+            # renewals falling due soon, and the periods owed.
+            models.Index(
+                fields=["reseller", "renewal_due_at"],
+                include=["client", *RENEWAL_PRICE_FIELDS],
+                condition=Q(status="active", auto_renew=True, provider_blocked=False),
+                name="number_reseller_renewing",
+            ),
+            models.Index(
+                fields=["reseller", "client"],
+                include=[*RENEWAL_PRICE_FIELDS],
+                condition=Q(status__in=["grace", "suspended"]),
+                name="number_reseller_owing",
             ),
         ]
 

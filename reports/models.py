@@ -73,3 +73,44 @@ class ClosedPeriodClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} · {self.client_id}"
+
+
+class ActiveRetailPart(models.Model):
+    """A part of one reseller's active numbers and their retail, per country prefix, number type
+    and billing cycle: summing a key's parts gives the live figure the recurring revenue is made
+    of, without reading every number (the dashboard's budget is 100,000 numbers in 150 ms).
+
+    On PostgreSQL, triggers on ``inventory_number`` append a part for every change that moves a
+    number into or out of this figure (migration 0002), whatever code made it — a save, a queryset
+    update, a bulk create or a raw statement — in the same transaction. Writers only insert, so
+    they never wait on one another; :func:`reports.numbers.active_retail_fold` folds each key's
+    parts into one, under a lock, every minute. SQLite (the demo) has no triggers and no parts:
+    there the figure is summed from the numbers.
+    """
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    prefix = models.CharField(max_length=8)  # reports.numbers.COUNTRY_PREFIX_CHARS
+    number_type = models.CharField(max_length=12, blank=True)
+    billing_cycle = models.CharField(max_length=10)
+    numbers = models.IntegerField()  # +1 or -1 per change; the sum once folded
+    retail = models.DecimalField(max_digits=20, decimal_places=4)
+    example = models.CharField(max_length=20)  # a number under the prefix, to tell its country
+    folded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["reseller", "prefix", "number_type", "billing_cycle"],
+                name="active_retail_part_key",
+            ),
+            models.Index(
+                fields=["reseller", "prefix", "number_type", "billing_cycle"],
+                condition=models.Q(folded=False),
+                name="active_retail_part_unfolded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reseller_id} {self.prefix} {self.number_type} {self.billing_cycle}"

@@ -17,12 +17,15 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pycountry
-from django.db.models import Case, CharField, Count, F, Min, Q, Sum, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Count, F, Min, Sum, Value, When
 from django.db.models.functions import Left, TruncMonth
 
 from billing.models import CYCLE_MONTHS
 from billing.money import exponent
 from inventory.models import OWING, Number, NumberStatus
+
+from .models import ActiveRetailPart
 
 # Enough leading digits to tell the country of any number (NANP area codes included).
 COUNTRY_PREFIX_CHARS = 8
@@ -66,16 +69,65 @@ def country_name(code: str) -> str:
 
 
 def active_retail(reseller_id: int, client_id: int | None = None):
-    """Active numbers' retail per (country prefix, number type, cycle): one grouped query."""
+    """Active numbers' retail per (country prefix, number type, cycle): one grouped query, over
+    the reseller's parts where the database keeps them (see ``ActiveRetailPart``), else over
+    the numbers (a client's page, or SQLite)."""
+    if client_id is None and connection.vendor == "postgresql":
+        return (
+            ActiveRetailPart.objects.filter(reseller_id=reseller_id)
+            .values("prefix", "number_type", "billing_cycle")
+            .annotate(n=Sum("numbers"), retail=Sum("retail"), example=Min("example"))
+            .filter(n__gt=0)
+            .order_by()
+        )
+    return active_retail_counted(reseller_id, client_id)
+
+
+def active_retail_counted(reseller_id: int, client_id: int | None = None):
+    """:func:`active_retail` summed from the numbers themselves."""
     numbers = Number.objects.filter(reseller_id=reseller_id, status=NumberStatus.ACTIVE)
     if client_id is not None:
         numbers = numbers.filter(client_id=client_id)
     return (
         numbers.annotate(prefix=Left("e164", COUNTRY_PREFIX_CHARS))
         .values("prefix", "number_type", "billing_cycle")
-        .annotate(n=Count("id"), retail=Sum("retail_period"), example=Min("e164"))
+        .annotate(n=Count("*"), retail=Sum("retail_period"), example=Min("e164"))
         .order_by()
     )
+
+
+# Folds every key's unfolded parts into one; a part added meanwhile (after this statement's
+# snapshot) stays for the next fold. The advisory lock keeps two folds from overlapping.
+FOLD_SQL = """
+WITH touched AS (
+    SELECT DISTINCT reseller_id, prefix, number_type, billing_cycle
+    FROM reports_activeretailpart WHERE NOT folded
+), gone AS (
+    DELETE FROM reports_activeretailpart p USING touched t
+    WHERE p.reseller_id = t.reseller_id AND p.prefix = t.prefix
+      AND p.number_type = t.number_type AND p.billing_cycle = t.billing_cycle
+    RETURNING p.reseller_id, p.prefix, p.number_type, p.billing_cycle, p.numbers, p.retail,
+              p.example
+)
+INSERT INTO reports_activeretailpart
+    (reseller_id, prefix, number_type, billing_cycle, numbers, retail, example, folded)
+SELECT reseller_id, prefix, number_type, billing_cycle, SUM(numbers), SUM(retail), MIN(example),
+       true
+FROM gone
+GROUP BY reseller_id, prefix, number_type, billing_cycle
+HAVING SUM(numbers) <> 0 OR SUM(retail) <> 0
+"""
+
+
+def active_retail_fold() -> int:
+    """Fold the parts the triggers appended (the beat job, every minute); returns the keys
+    folded. Nothing to do off PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('reports_activeretailpart_fold'))")
+        cursor.execute(FOLD_SQL)
+        return cursor.rowcount
 
 
 def mrr_by(rows, key) -> dict[str, tuple[int, dict[str, Decimal]]]:
@@ -168,26 +220,27 @@ def _period_price():
 
 
 def renewals_by_client(reseller_id: int, now: dt.datetime, client_id: int | None = None):
-    """Per client: numbers owing a period (grace, suspended) and active auto-renewing numbers
-    whose next period falls due within ``AT_RISK_DAYS``, with their period prices."""
-    due = Q(
+    """Per client and kind: "owing", the numbers owing a period (grace, suspended), and "due",
+    the active auto-renewing numbers whose next period falls due within ``AT_RISK_DAYS``; how
+    many and their period prices. One query of two index-only ranges on PostgreSQL."""
+    numbers = Number.objects.filter(reseller_id=reseller_id)
+    if client_id is not None:
+        numbers = numbers.filter(client_id=client_id)
+    due = numbers.filter(
         status=NumberStatus.ACTIVE,
         auto_renew=True,
         provider_blocked=False,
         renewal_due_at__gt=now,
         renewal_due_at__lte=now + dt.timedelta(days=AT_RISK_DAYS),
     )
-    owing = Q(status__in=OWING)
-    numbers = Number.objects.filter(reseller_id=reseller_id).filter(due | owing)
-    if client_id is not None:
-        numbers = numbers.filter(client_id=client_id)
-    return (
-        numbers.values("client_id")
-        .annotate(
-            owing_n=Count("id", filter=owing),
-            owing=Sum(_period_price(), filter=owing),
-            due_n=Count("id", filter=due),
-            due=Sum(_period_price(), filter=due),
+    owing = numbers.filter(status__in=OWING)
+
+    def summed(rows, kind: str):
+        return (
+            rows.annotate(kind=Value(kind, output_field=CharField()))
+            .values("client_id", "kind")
+            .annotate(n=Count("*"), price=Sum(_period_price()))
+            .order_by()
         )
-        .order_by()
-    )
+
+    return summed(due, "due").union(summed(owing, "owing"), all=True)

@@ -198,13 +198,11 @@ def _at_risk(
     (with its credit limit) does not cover them all: how many, and their period prices."""
     count, minor = 0, 0
     for row in nums.renewals_by_client(reseller.pk, now, client_id):
-        count += row["owing_n"]
-        minor += nums.minor_of(row["owing"] or Decimal(0), currency)
-        due = nums.minor_of(row["due"] or Decimal(0), currency)
+        price = nums.minor_of(row["price"] or Decimal(0), currency)
         balance, limit = wallets.get(row["client_id"], (0, 0))
-        if due > balance + limit:
-            count += row["due_n"]
-            minor += due
+        if row["kind"] == "owing" or price > balance + limit:
+            count += row["n"]
+            minor += price
     return count, minor
 
 
