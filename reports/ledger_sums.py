@@ -86,9 +86,9 @@ WITH txn AS MATERIALIZED (
           AND (%(until)s::timestamptz IS NULL OR created_at < %(until)s::timestamptz)
           AND (%(client)s::bigint IS NULL OR client_id = %(client)s::bigint)
 )
-SELECT txn.period, txn.client_id,
-       COALESCE(SUM(p.amount_minor) FILTER (WHERE a.kind = %(revenue)s), 0),
-       COALESCE(SUM(p.amount_minor) FILTER (WHERE a.kind <> %(revenue)s), 0)
+SELECT txn.period::date, txn.client_id,
+       COALESCE(SUM(p.amount_minor) FILTER (WHERE a.kind = %(revenue)s), 0)::bigint,
+       COALESCE(SUM(p.amount_minor) FILTER (WHERE a.kind <> %(revenue)s), 0)::bigint
 FROM txn
 JOIN billing_posting p ON p.transaction_id = txn.id
 JOIN billing_ledgeraccount a ON a.id = p.account_id
@@ -122,12 +122,13 @@ def postings_by_period_client(
     }
     if connection.vendor != "postgresql":  # the demo's SQLite
         return _postings_orm(reseller, since, until, client_id=client_id, by_day=by_day)
-    sums: dict[tuple[dt.date, int | None], Sums] = defaultdict(Sums)
     with connection.cursor() as cursor:
         cursor.execute(_POSTINGS_SQL, params)
-        for period, client, revenue, wholesale in cursor.fetchall():
-            sums[(period.date(), client)].add(int(revenue), int(wholesale))
-    return sums
+        # One row per (period, client); dates and bigints, as the SQL casts them.
+        return {
+            (period, client): Sums(revenue, wholesale)
+            for period, client, revenue, wholesale in cursor.fetchall()
+        }
 
 
 def _postings_orm(
