@@ -18,18 +18,17 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import pycountry
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, Min, Sum, Value, When
+from django.db.models import CharField, Count, Min, Sum, Value
 from django.db.models.functions import Left, TruncMonth
 
 from billing.models import CYCLE_MONTHS
 from billing.money import exponent
-from inventory.models import OWING, Number, NumberStatus
+from inventory.models import Number, NumberStatus
 
 from .models import ActiveRetailPart
 
 # Enough leading digits to tell the country of any number (NANP area codes included).
 COUNTRY_PREFIX_CHARS = 8
-AT_RISK_DAYS = 30
 UNKNOWN = "ZZ"
 
 
@@ -205,42 +204,3 @@ def numbers_by_month_client(
         }
         month = month_add(month, 1)
     return result
-
-
-def _period_price():
-    """The retail price of the number's next period (a new price applies from its date)."""
-    return Case(
-        When(
-            retail_period_next__isnull=False,
-            retail_period_next_from__lte=F("next_period_start"),
-            then=F("retail_period_next"),
-        ),
-        default=F("retail_period"),
-    )
-
-
-def renewals_by_client(reseller_id: int, now: dt.datetime, client_id: int | None = None):
-    """Per client and kind: "owing", the numbers owing a period (grace, suspended), and "due",
-    the active auto-renewing numbers whose next period falls due within ``AT_RISK_DAYS``; how
-    many and their period prices. One query of two index-only ranges on PostgreSQL."""
-    numbers = Number.objects.filter(reseller_id=reseller_id)
-    if client_id is not None:
-        numbers = numbers.filter(client_id=client_id)
-    due = numbers.filter(
-        status=NumberStatus.ACTIVE,
-        auto_renew=True,
-        provider_blocked=False,
-        renewal_due_at__gt=now,
-        renewal_due_at__lte=now + dt.timedelta(days=AT_RISK_DAYS),
-    )
-    owing = numbers.filter(status__in=OWING)
-
-    def summed(rows, kind: str):
-        return (
-            rows.annotate(kind=Value(kind, output_field=CharField()))
-            .values("client_id", "kind")
-            .annotate(n=Count("*"), price=Sum(_period_price()))
-            .order_by()
-        )
-
-    return summed(due, "due").union(summed(owing, "owing"), all=True)

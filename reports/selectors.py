@@ -23,6 +23,7 @@ from customers.models import Client, Membership, Reseller
 
 from . import ledger_sums as sums
 from . import numbers as nums
+from .at_risk import renewals_at_risk
 from .history import month_history
 
 MONTHS_BACK = 12  # closed months shown before the current one
@@ -153,8 +154,7 @@ def report_build(
         for month, f in history.months.items()
     ]
 
-    wallets = _wallets(reseller, client_id)
-    at_risk_n, at_risk_minor = _at_risk(reseller, now, client_id, wallets, currency)
+    at_risk_n, at_risk_minor = renewals_at_risk(reseller, now, client_id)
     return Report(
         reseller=reseller,
         client=client,
@@ -163,7 +163,7 @@ def report_build(
         mrr=money(nums.minor_of(nums.monthly_of(everything[1]), currency)),
         active_numbers=everything[0],
         months=months,
-        cash_in_wallets=money(sum(balance for balance, _limit in wallets.values())),
+        cash_in_wallets=money(_cash_in_wallets(reseller, client_id)),
         at_risk_numbers=at_risk_n,
         at_risk_amount=money(at_risk_minor),
         by_country=_shares(by_country, nums.country_name, currency),
@@ -172,38 +172,14 @@ def report_build(
     )
 
 
-def _wallets(reseller: Reseller, client_id: int | None) -> dict[int, tuple[int, int]]:
-    """client id → (balance, credit limit) of its wallet in the reseller's currency."""
+def _cash_in_wallets(reseller: Reseller, client_id: int | None) -> int:
+    """The balance of the clients' wallets in the reseller's currency, in minor units."""
     wallets = LedgerAccount.objects.filter(
         kind=AccountKind.CLIENT_WALLET, reseller_id=reseller.pk, currency=reseller.currency
     )
     if client_id is not None:
         wallets = wallets.filter(client_id=client_id)
-    return {
-        client: (balance, limit)
-        for client, balance, limit in wallets.values_list(
-            "client_id", "balance_minor", "credit_limit_minor"
-        )
-    }
-
-
-def _at_risk(
-    reseller: Reseller,
-    now: dt.datetime,
-    client_id: int | None,
-    wallets: dict[int, tuple[int, int]],
-    currency: str,
-) -> tuple[int, int]:
-    """Numbers owing a period, plus the renewals due within 30 days of clients whose wallet
-    (with its credit limit) does not cover them all: how many, and their period prices."""
-    count, minor = 0, 0
-    for row in nums.renewals_by_client(reseller.pk, now, client_id):
-        price = nums.minor_of(row["price"] or Decimal(0), currency)
-        balance, limit = wallets.get(row["client_id"], (0, 0))
-        if row["kind"] == "owing" or price > balance + limit:
-            count += row["n"]
-            minor += price
-    return count, minor
+    return wallets.aggregate(total=Sum("balance_minor"))["total"] or 0
 
 
 def _shares(grouped, label, currency: str) -> list[Share]:
