@@ -115,13 +115,14 @@ def _number(
 
 
 def _book_purchase(number: Number) -> None:
-    """The first month, charged as a delivered order charges it."""
+    """The first month, charged as a delivered order charges it (an order charge: the reports
+    count the wholesale the reseller paid only on charges)."""
     client, reseller = number.client, number.reseller
     retail = to_minor(number.retail_period, number.currency)
     wholesale = to_minor(number.wholesale_period, number.currency)
     cost = to_minor(number.cost_monthly, number.cost_currency)
     ledger.ledger_post(
-        kind=TransactionKind.ADJUSTMENT,
+        kind=TransactionKind.CAPTURE,
         entries=[
             (ledger.client_wallet(client), -retail),
             (ledger.reseller_revenue(reseller, number.currency), retail),

@@ -17,9 +17,11 @@ from pypdf import PdfReader
 from billing.demo_history import demo_anchor
 from billing.invoices.models import Invoice
 from billing.models import AccountKind, Posting, RenewalCharge
+from billing.money import to_minor
 from billing.renewals.schedule import local_date, period_start
 from customers.models import Client, Reseller, User
 from inventory.models import Number
+from reports.selectors import report_build
 from tests.billing.reliability.conftest import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +110,19 @@ def test_a_demo_numbers_renewal_falls_last_month_whatever_the_day(days):
         # Due within two weeks; at the very end of a month at worst a day or two ago.
         assert next_start >= day - dt.timedelta(days=3), (day, days)
         day += dt.timedelta(days=1)
+
+
+def test_the_reports_see_each_month_at_its_margin():
+    """The demo's purchases (the month before last) and renewals (last month) count in the
+    reseller's reports with the wholesale it paid, not at a 100% margin."""
+    seed()
+    reseller = Client.objects.get(name="Globex Corporation").reseller
+    last = _last_month(reseller)
+    months = {m.month: m for m in report_build(reseller=reseller).months}
+    numbers = list(Number.objects.filter(reseller=reseller))
+    retail = sum(to_minor(n.retail_period, n.currency) for n in numbers)
+    wholesale = sum(to_minor(n.wholesale_period, n.currency) for n in numbers)
+    for month in (last - relativedelta(months=1), last):  # bought, then renewed
+        figures = months[month]
+        assert (figures.revenue.minor, figures.wholesale.minor) == (retail, wholesale)
+        assert figures.margin.minor == retail - wholesale > 0

@@ -54,7 +54,7 @@ def test_seeded_numbers_are_paid_for_once_and_renew(upstream_calls):
     for number in numbers:  # bought before last month, next period within the next two weeks
         assert number.activated_at.date() < today <= number.next_period_start
         assert number.e164 in text
-    purchases = LedgerTransaction.objects.filter(kind=TransactionKind.ADJUSTMENT)
+    purchases = LedgerTransaction.objects.filter(kind=TransactionKind.CAPTURE)
     assert purchases.count() == len(DEMO_NUMBERS)
     # Each first month paid for by its own payments: the opening balances are untouched.
     assert ledger.client_wallet(globex).balance_minor == 2500
