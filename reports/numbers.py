@@ -95,6 +95,21 @@ def active_retail_counted(reseller_id: int, client_id: int | None = None):
     )
 
 
+def active_retail_per_reseller():
+    """Every reseller's active numbers and their retail per cycle: one grouped query."""
+    if connection.vendor == "postgresql":
+        rows = ActiveRetailPart.objects.values("reseller_id", "billing_cycle").annotate(
+            n=Sum("numbers"), retail=Sum("retail")
+        )
+        return rows.filter(n__gt=0).order_by()
+    return (
+        Number.objects.filter(status=NumberStatus.ACTIVE)
+        .values("reseller_id", "billing_cycle")
+        .annotate(n=Count("*"), retail=Sum("retail_period"))
+        .order_by()
+    )
+
+
 # Folds every key's unfolded parts into one; a part added meanwhile (after this statement's
 # snapshot) stays for the next fold. The advisory lock keeps two folds from overlapping.
 FOLD_SQL = """

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -238,32 +238,29 @@ class ResellerLine:
 
 def platform_overview() -> list[ResellerLine]:
     """Every reseller's recurring revenue, active numbers and client cash, in its currency
-    (three grouped queries; each reseller's own dashboard has the rest). Staff only."""
-    from inventory.models import Number, NumberStatus
-
+    (three queries; each reseller's own dashboard has the rest). Staff only."""
     resellers = list(Reseller.objects.order_by("name"))
     retail: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     counts: dict[int, int] = defaultdict(int)
-    for row in (
-        Number.objects.filter(status=NumberStatus.ACTIVE)
-        .values("reseller_id", "billing_cycle", "currency")
-        .annotate(n=Count("id"), total=Sum("retail_period"))
-        .order_by()
-    ):
-        retail[row["reseller_id"]][row["billing_cycle"]] += row["total"]
+    for row in nums.active_retail_per_reseller():
+        retail[row["reseller_id"]][row["billing_cycle"]] += row["retail"]
         counts[row["reseller_id"]] += row["n"]
-    cash = dict(
-        LedgerAccount.objects.filter(kind=AccountKind.CLIENT_WALLET)
-        .values("reseller_id")
+    # In each reseller's currency, as its dashboard counts it.
+    cash = {
+        (reseller_id, currency): total
+        for reseller_id, currency, total in LedgerAccount.objects.filter(
+            kind=AccountKind.CLIENT_WALLET
+        )
+        .values("reseller_id", "currency")
         .annotate(total=Sum("balance_minor"))
-        .values_list("reseller_id", "total")
-    )
+        .values_list("reseller_id", "currency", "total")
+    }
     return [
         ResellerLine(
             reseller=r,
             active_numbers=counts[r.pk],
             mrr=Money(nums.minor_of(nums.monthly_of(retail[r.pk]), r.currency), r.currency),
-            cash_in_wallets=Money(cash.get(r.pk) or 0, r.currency),
+            cash_in_wallets=Money(cash.get((r.pk, r.currency)) or 0, r.currency),
         )
         for r in resellers
     ]

@@ -14,9 +14,12 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from billing import ledger
+from billing.models import LedgerAccount
 from inventory.models import Number, NumberStatus
 from reports import numbers as nums
 from reports.models import ActiveRetailPart
+from reports.selectors import platform_overview, report_build
 from reports.tasks import active_retail_fold_task
 from tests.billing.renewals.helpers import make_number, tenants
 from tests.factories import ClientFactory
@@ -217,3 +220,27 @@ def _fields(number: Number) -> dict:
         for f in Number._meta.concrete_fields
         if not f.primary_key
     }
+
+
+def test_the_platform_overview_agrees_with_each_resellers_dashboard():
+    first, first_client, _ = tenants()
+    second, second_client, _ = tenants()
+    make_number(first_client, anchor=ANCHOR, e164="+12125559001", retail="5.00")
+    make_number(first_client, anchor=ANCHOR, e164="+12125559002", cycle="quarterly")
+    gone = make_number(second_client, anchor=ANCHOR, e164="+12125559003", retail="7.00")
+    Number.objects.filter(pk=gone.pk).update(status=NumberStatus.SUSPENDED)
+    make_number(second_client, anchor=ANCHOR, e164="+12125559004", retail="9.00")
+    funds = ledger.client_wallet(second_client)
+    LedgerAccount.objects.filter(pk=funds.pk).update(balance_minor=1_234)
+
+    lines = {line.reseller.pk: line for line in platform_overview()}
+    for reseller in (first, second):
+        report = report_build(reseller=reseller)
+        line = lines[reseller.pk]
+        assert (line.active_numbers, line.mrr, line.cash_in_wallets) == (
+            report.active_numbers,
+            report.mrr,
+            report.cash_in_wallets,
+        )
+    assert (lines[first.pk].active_numbers, lines[first.pk].mrr.minor) == (2, 500 + 167)
+    assert (lines[second.pk].mrr.minor, lines[second.pk].cash_in_wallets.minor) == (900, 1_234)
