@@ -154,7 +154,7 @@ def report_build(
         for month, f in history.months.items()
     ]
 
-    at_risk_n, at_risk_minor = renewals_at_risk(reseller, now, client_id)
+    at_risk = renewals_at_risk(reseller, now, client_id)
     return Report(
         reseller=reseller,
         client=client,
@@ -163,23 +163,13 @@ def report_build(
         mrr=money(nums.minor_of(nums.monthly_of(everything[1]), currency)),
         active_numbers=everything[0],
         months=months,
-        cash_in_wallets=money(_cash_in_wallets(reseller, client_id)),
-        at_risk_numbers=at_risk_n,
-        at_risk_amount=money(at_risk_minor),
+        cash_in_wallets=money(at_risk.cash_minor),
+        at_risk_numbers=at_risk.numbers,
+        at_risk_amount=money(at_risk.minor),
         by_country=_shares(by_country, nums.country_name, currency),
         by_type=_shares(by_type, lambda key: key.replace("_", " ").capitalize(), currency),
         by_client=[] if client else _clients(reseller, history.clients, currency, every_client),
     )
-
-
-def _cash_in_wallets(reseller: Reseller, client_id: int | None) -> int:
-    """The balance of the clients' wallets in the reseller's currency, in minor units."""
-    wallets = LedgerAccount.objects.filter(
-        kind=AccountKind.CLIENT_WALLET, reseller_id=reseller.pk, currency=reseller.currency
-    )
-    if client_id is not None:
-        wallets = wallets.filter(client_id=client_id)
-    return wallets.aggregate(total=Sum("balance_minor"))["total"] or 0
 
 
 def _shares(grouped, label, currency: str) -> list[Share]:

@@ -1,5 +1,6 @@
-"""Renewals at risk: PostgreSQL's one statement agrees with the client-by-client count on any
-numbers and wallets, rounds each client's sums half to even, and stays within its tenant."""
+"""Renewals at risk: PostgreSQL's one statement agrees with pricing each number by the renewal
+job's own functions, on any numbers, wallets and tax terms; rounds each number half to even;
+asks the wallet for the tax added on top; stays within its tenant."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from hypothesis import strategies as st
 
 from billing import ledger
 from billing.models import LedgerAccount
+from customers.models import Client
 from inventory.models import Number, NumberStatus
-from reports.at_risk import renewals_at_risk, renewals_at_risk_counted
+from reports.at_risk import client_tax_rates, renewals_at_risk, renewals_at_risk_counted
+from tests.billing.invoices.helpers import issuer
 from tests.billing.renewals.helpers import make_number, tenants
 from tests.factories import ClientFactory
 
@@ -43,25 +46,55 @@ def funds(client, balance: int, limit: int = 0) -> None:
     )
 
 
-def test_each_clients_sums_round_half_to_even_before_the_wallet_is_asked():
+def figures(reseller, client_id=None) -> tuple[int, int, int]:
+    """(numbers, net minor, cash) both ways, which must agree."""
+    fast = renewals_at_risk(reseller, NOW, client_id)
+    counted = renewals_at_risk_counted(reseller, NOW, client_id)
+    assert fast == counted
+    return fast.numbers, fast.minor, fast.cash_minor
+
+
+def test_each_number_rounds_half_to_even_as_the_job_charges_it():
     reseller, first, _owner = tenants()
     second, third = ClientFactory(reseller=reseller), ClientFactory(reseller=reseller)
-    # Owed periods count whatever the wallet: 0.125 → 12 cents, 0.135 → 14 cents.
+    fourth = ClientFactory(reseller=reseller)
+    # Owed periods count whatever the wallet: 0.10 → 10 and 0.025 → 2 cents; 0.135 → 14.
     number_at(first, price=D("0.1000"), status=NumberStatus.GRACE)
     number_at(first, price=D("0.0250"), status=NumberStatus.SUSPENDED)
     number_at(second, price=D("0.1350"), status=NumberStatus.GRACE)
-    # Due soon: 5.005 → 500 cents, covered by exactly 500; 5.015 → 502, not covered by 501.
+    # Two halves round to nothing each (not to a cent together).
+    number_at(fourth, price=D("0.0050"), status=NumberStatus.GRACE)
+    number_at(fourth, price=D("0.0050"), status=NumberStatus.GRACE)
+    # Due soon: 5.005 → 500 cents, covered by exactly 500; 2.015 → 202 and 3.00, not by 501.
     number_at(first, price=D("5.0050"))
     funds(first, 500)
     number_at(third, price=D("2.0150"))
     number_at(third, price=D("3.0000"))
     funds(third, 401, limit=100)
 
-    expected = (3 + 2, 12 + 14 + 502)
-    assert renewals_at_risk(reseller, NOW) == expected
-    assert renewals_at_risk_counted(reseller, NOW) == expected
-    assert renewals_at_risk(reseller, NOW, third.pk) == (2, 502)
-    assert renewals_at_risk(reseller, NOW, first.pk) == (2, 12)
+    assert figures(reseller) == (3 + 2 + 2, 12 + 14 + 502, 500 + 401)
+    assert figures(reseller, third.pk) == (2, 502, 401)
+    assert figures(reseller, first.pk) == (2, 12, 500)
+
+
+def test_the_wallet_must_cover_the_tax_the_reseller_adds_on_top():
+    reseller, domestic, _owner = tenants()
+    issuer(reseller, country="FR", prices_include_tax=False, tax_rate=D("20.00"),
+           country_tax_rates={"BE": "21.00"})  # fmt: skip
+    Client.objects.filter(pk=domestic.pk).update(billing_country="FR")
+    business = ClientFactory(reseller=reseller, billing_country="DE", tax_id="DE136695976")
+    belgian = ClientFactory(reseller=reseller, billing_country="BE")
+    for client in (domestic, business, belgian):
+        number_at(client, price=D("10.00"))
+        number_at(client, price=D("0.25"))  # tax 5 cents each
+    funds(domestic, 1_230)  # 1,025 + 205 tax: covered exactly
+    funds(business, 1_025)  # reverse charge: no tax, covered
+    funds(belgian, 1_239)  # 1,025 + 210 + 5 (21%): 1,240 needed
+
+    assert client_tax_rates(reseller) == {domestic.pk: D("20.00"), belgian.pk: D("21.00")}
+    assert figures(reseller) == (2, 1_025, 1_230 + 1_025 + 1_239)
+    funds(domestic, 1_229)
+    assert figures(reseller) == (4, 2_050, 1_229 + 1_025 + 1_239)
 
 
 def test_only_what_falls_due_within_30_days_and_renews_is_at_risk():
@@ -82,9 +115,8 @@ def test_only_what_falls_due_within_30_days_and_renews_is_at_risk():
     )
     number_at(other_client, price=D("128.00"), status=NumberStatus.GRACE)  # another tenant
 
-    assert renewals_at_risk(reseller, NOW) == (2, 150)
-    assert renewals_at_risk_counted(reseller, NOW) == (2, 150)
-    assert renewals_at_risk(other, NOW) == (1, 12_800)
+    assert figures(reseller) == (2, 150, 0)
+    assert figures(other) == (1, 12_800, 0)
 
 
 numbers = st.lists(
@@ -113,9 +145,11 @@ wallets = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(numbers, wallets)
-def test_the_statement_agrees_with_counting_client_by_client(specs, purses):
+@given(numbers, wallets, st.sampled_from([None, "20.00", "7.70", "0.00"]))
+def test_the_statement_agrees_with_pricing_each_number(specs, purses, tax_on_top):
     reseller, first, _owner = tenants()
+    if tax_on_top is not None:
+        issuer(reseller, prices_include_tax=False, tax_rate=D(tax_on_top))
     clients = [first, ClientFactory(reseller=reseller), ClientFactory(reseller=reseller)]
     for client, (balance, limit) in zip(clients, purses, strict=True):
         funds(client, max(balance, -limit), limit)
@@ -134,8 +168,6 @@ def test_the_statement_agrees_with_counting_client_by_client(specs, purses):
                 + dt.timedelta(days=spec["next_from_days"]),
             )
 
-    assert renewals_at_risk(reseller, NOW) == renewals_at_risk_counted(reseller, NOW)
+    figures(reseller)
     for client in clients:
-        assert renewals_at_risk(reseller, NOW, client.pk) == renewals_at_risk_counted(
-            reseller, NOW, client.pk
-        )
+        figures(reseller, client.pk)
