@@ -145,8 +145,9 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
         )
         _parties_attach(numbers)  # the provider account: once per run (_entries)
         result.skipped_locked += len(ids) - len(numbers)
-        plain = [n for n in numbers if _plain(n, now)]
-        rest = [n for n in numbers if not _plain(n, now)]
+        plain, rest = [], []
+        for number in numbers:
+            (plain if _plain(number, now) else rest).append(number)
         charged, short, repriced = numbers_charge(plain, accounts) if plain else ([], [], [])
         result.charged += len(charged)
         result.numbers += len(charged)
