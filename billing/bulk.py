@@ -41,14 +41,10 @@ def rows_insert(model: type[Model], columns: dict[str, list], *, ids: bool = Tru
     fields = [meta.get_field(name) for name in columns]
     arrays = list(columns.values())
     new_ids: list[int] = []
+    if ids:
+        new_ids = ids_draw(model, count)
+        fields, arrays = [meta.pk, *fields], [new_ids, *arrays]
     with _bound_cursor() as cursor:
-        if ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, count],
-            )
-            new_ids = [row[0] for row in cursor.fetchall()]
-            fields, arrays = [meta.pk, *fields], [new_ids, *arrays]
         names = ", ".join(f'"{f.column}"' for f in fields)
         # Table and column names come from the model's meta, every value is a parameter.
         cursor.execute(
@@ -59,15 +55,37 @@ def rows_insert(model: type[Model], columns: dict[str, list], *, ids: bool = Tru
     return new_ids
 
 
-def rows_copy(model: type[Model], names: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """Insert rows given row by row (tuples of database-ready values in ``names``' order),
-    ids from the table's default, none returned. On PostgreSQL by ``COPY … FROM STDIN`` in
-    binary: psycopg formats each row in C, where bound arrays are built value by value in
+def ids_draw(model: type[Model], count: int) -> list[int]:
+    """``count`` new ids from the table's sequence (PostgreSQL), for rows inserted with them."""
+    meta = model._meta
+    with _bound_cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def rows_copy(
+    model: type[Model], names: Sequence[str], rows: Iterable[Sequence], *, ids: bool = False
+) -> list[int]:
+    """Insert rows given row by row (tuples of database-ready values in ``names``' order) and,
+    with ``ids``, return their new ids in the rows' order (drawn first, as ``rows_insert``
+    does); else the table's default ids, none returned. On PostgreSQL by ``COPY … FROM STDIN``
+    in binary: psycopg formats each row in C, where bound arrays are built value by value in
     Python (some 5x the client's CPU for a month close's 200,000 invoice lines)."""
     meta = model._meta
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(model(**dict(zip(names, row, strict=True))) for row in rows)
-        return
+        made = model.objects.bulk_create(
+            model(**dict(zip(names, row, strict=True))) for row in rows
+        )
+        return [row.pk for row in made] if ids else []
+    new_ids: list[int] = []
+    if ids:
+        rows = list(rows)
+        new_ids = ids_draw(model, len(rows)) if rows else []
+        names = [meta.pk.attname, *names]
+        rows = [(pk, *row) for pk, row in zip(new_ids, rows, strict=True)]
     fields = [meta.get_field(name) for name in names]
     columns = ", ".join(f'"{f.column}"' for f in fields)
     # Table and column names come from the model's meta; the rows travel as COPY data.
@@ -76,6 +94,7 @@ def rows_copy(model: type[Model], names: Sequence[str], rows: Iterable[Sequence]
         copy.set_types([f.db_type(connection).split("(")[0] for f in fields])
         for row in rows:
             copy.write_row(row)
+    return new_ids
 
 
 def rows_set(model: type[Model], rows: Sequence[Model], fields: list[str]) -> None:
@@ -101,6 +120,19 @@ def column_set(model: type[Model], name: str, values: dict[int, object]) -> None
             model.objects.filter(pk=pk).update(**{name: value})
         return
     _arrays_set(model, [model._meta.get_field(name)], list(values), [list(values.values())])
+
+
+def columns_set(model: type[Model], pks: list, columns: dict[str, list]) -> None:
+    """Write some fields of many rows: ``columns`` maps a field name to the rows' new
+    database-ready values, in ``pks``' order (no instances to read them from)."""
+    if not pks:
+        return
+    if connection.vendor != "postgresql":
+        for i, pk in enumerate(pks):
+            model.objects.filter(pk=pk).update(**{name: vs[i] for name, vs in columns.items()})
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    _arrays_set(model, fields, pks, list(columns.values()))
 
 
 def _arrays_set(model: type[Model], fields: list[Field], pks: list, arrays: list[list]) -> None:

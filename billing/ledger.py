@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Client, Reseller
 
-from .bulk import column_set, rows_insert
+from .bulk import column_set, rows_copy
 from .models import WALLET_KINDS, AccountKind, LedgerAccount, LedgerTransaction, Posting
 from .money import format_money, from_minor
 
@@ -204,12 +204,14 @@ def _combined(entries: Sequence[tuple[LedgerAccount, int]]) -> dict[LedgerAccoun
 
 def ledger_post_many(
     requests: Sequence[tuple[str, Sequence[tuple[LedgerAccount, int]], str, dict]],
-) -> list[LedgerTransaction | InsufficientBalance]:
+) -> list[int | InsufficientBalance]:
     """Many transactions at once, each as ``ledger_post`` would write it — balanced, all or
     nothing, never taking a wallet below its credit limit — in a handful of statements: the
-    renewal job's throughput. ``requests`` are (kind, entries, memo, fields). One that a wallet
-    cannot pay is not written and its InsufficientBalance stands in its place; the others are,
-    in order (so a wallet pays for as many as it can, first come first served)."""
+    renewal job's throughput. ``requests`` are (kind, entries, memo, fields by attribute name,
+    e.g. ``client_id``). Returns each written transaction's id (no model instances: a chunk
+    writes hundreds); one that a wallet cannot pay is not written and its InsufficientBalance
+    stands in its place; the others are, in order (so a wallet pays for as many as it can,
+    first come first served)."""
     if not transaction.get_connection().in_atomic_block:
         raise LedgerError("ledger_post_many must run inside a database transaction")
     prepared = [
@@ -226,8 +228,8 @@ def ledger_post_many(
         .order_by("pk")
         .values_list("pk", "balance_minor", "credit_limit_minor", "kind", "currency")
     }
-    results: list[LedgerTransaction | InsufficientBalance] = []
-    written: list[tuple[LedgerTransaction, list[tuple[int, int, int]]]] = []
+    results: list[int | InsufficientBalance] = []
+    written: list[tuple[tuple[str, str, dict], list[tuple[int, int, int]]]] = []
     for kind, combined, memo, fields in prepared:
         refused = None
         for account, amount in combined.items():
@@ -245,15 +247,15 @@ def ledger_post_many(
             state = fresh[account.pk]
             state[0] += amount
             rows.append((account.pk, amount, state[0]))
-        txn = LedgerTransaction(kind=kind, memo=memo[:200], **fields)
-        written.append((txn, rows))
-        results.append(txn)
+        written.append(((kind, memo, fields), rows))
+        results.append(len(written) - 1)  # replaced by the transaction's id below
     if written:
-        _transactions_insert([txn for txn, _ in written])
+        txn_ids = _transactions_insert([txn for txn, _ in written])
+        results = [r if isinstance(r, InsufficientBalance) else txn_ids[r] for r in results]
         _postings_insert(
             [
-                (txn.pk, pk, amount, fresh[pk][3], after)
-                for txn, rows in written
+                (txn_id, pk, amount, fresh[pk][3], after)
+                for txn_id, (_txn, rows) in zip(txn_ids, written, strict=True)
                 for pk, amount, after in rows
             ]
         )
@@ -262,27 +264,24 @@ def ledger_post_many(
     return results
 
 
-def _transactions_insert(txns: list[LedgerTransaction]) -> None:
-    """Insert the (unsaved) transactions and give each its id."""
-    now = timezone.now()
-    for txn in txns:
-        txn.created_at = now
+def _transactions_insert(txns: list[tuple[str, str, dict]]) -> list[int]:
+    """Insert (kind, memo, fields) transactions in one ``COPY``; returns their ids in order.
+    Fields not given take their model defaults, as ``LedgerTransaction(...)`` would."""
     fields = [f for f in LedgerTransaction._meta.concrete_fields if not f.primary_key]
-    ids = rows_insert(
-        LedgerTransaction, {f.attname: [getattr(txn, f.attname) for txn in txns] for f in fields}
-    )
-    for txn, pk in zip(txns, ids, strict=True):
-        txn.pk = pk
-        txn._state.adding = False
-        txn._state.db = connection.alias
+    defaults = {f.attname: f.get_default() for f in fields}
+    defaults["created_at"] = timezone.now()
+    names = list(defaults)
+    rows = []
+    for kind, memo, given in txns:
+        if unknown := given.keys() - defaults.keys():
+            raise TypeError(f"not a transaction field: {sorted(unknown)}")
+        values = {**defaults, **given, "kind": kind, "memo": memo[:200]}
+        rows.append([values[name] for name in names])
+    return rows_copy(LedgerTransaction, names, rows, ids=True)
 
 
 def _postings_insert(rows: list[tuple[int, int, int, str, int]]) -> None:
-    """(transaction, account, amount, currency, balance after) rows, in one statement (the
+    """(transaction, account, amount, currency, balance after) rows, in one ``COPY`` (the
     zero-sum trigger still checks every row at commit)."""
     names = ("transaction_id", "account_id", "amount_minor", "currency", "balance_after_minor")
-    rows_insert(
-        Posting,
-        {name: list(column) for name, column in zip(names, zip(*rows, strict=True), strict=True)},
-        ids=False,
-    )
+    rows_copy(Posting, names, rows)

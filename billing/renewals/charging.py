@@ -12,13 +12,11 @@ crash leaves either all three or none.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from audit.actions import Action as AuditAction
 from audit.services import audit_record
@@ -27,18 +25,11 @@ from inventory.models import Number, NumberStatus, StateReason
 from inventory.upstream import upstream_action_request
 
 from .. import ledger
-from ..bulk import rows_insert, rows_set
+from ..bulk import columns_set, rows_set
 from ..models import AccountKind, TransactionKind
+from .chunks import numbers_charge, period_next, renewal_memo
 from .models import NoticeKind, RenewalCharge
-from .postings import (
-    _Accounts,
-    _amounts,
-    _client_wallets_prefetch,
-    _entries,
-    _taxes,
-    tax_account_keys,
-)
-from .prices import price_change_take
+from .postings import _Accounts, _entries, period_figures, tax_account_keys
 from .schedule import grace_days, local_midnight, period_start
 
 # What moving a number on to its next period changes (a new retail price may start applying).
@@ -78,39 +69,41 @@ def renewals_run(*, now: dt.datetime | None = None, batch_size: int | None = Non
     accounts = _Accounts()
     last_id = 0
     while True:
-        ids = list(
+        # The batch's ids with what names the accounts they post to, in one query.
+        batch = list(
             Number.objects.filter(renewal_due_at__lte=now, pk__gt=last_id)
             .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
+            .values_list(*ACCOUNT_PARTS)[:batch_size]
         )
-        if not ids:
+        if not batch:
             return result
-        last_id = ids[-1]
-        for start in range(0, len(ids), CHARGE_CHUNK):
-            chunk = ids[start : start + CHARGE_CHUNK]
-            _accounts_prepare(chunk, accounts)
-            result.add(_advance_many(chunk, now, accounts))
+        last_id = batch[-1][0]
+        for start in range(0, len(batch), CHARGE_CHUNK):
+            rows = batch[start : start + CHARGE_CHUNK]
+            _accounts_prepare(rows, accounts)
+            result.add(_advance_many([row[0] for row in rows], now, accounts))
 
 
-def _accounts_prepare(ids: list[int], accounts: _Accounts) -> None:
+# What names a number's ledger accounts (_accounts_prepare), read with the batch's ids.
+ACCOUNT_PARTS = (
+    "pk",
+    "client_id",
+    "reseller__currency",
+    "reseller_id",
+    "currency",
+    "cost_currency",
+    "provider_account_id",
+    "client__billing_country",
+    "client__tax_id",
+)
+
+
+def _accounts_prepare(rows: list[tuple], accounts: _Accounts) -> None:
     """Find (and create, each in its own commit) the ledger accounts a chunk posts to, before
     the chunk's transaction: two jobs creating the same account inside their transactions
     deadlock (the second insert of a unique key waits for the first transaction, which waits
-    for a lock the second holds). Usually every account is known after the first chunks: then
-    this is one small query of ids."""
-    rows = list(
-        Number.objects.filter(pk__in=ids).values_list(
-            "pk",
-            "client_id",
-            "reseller__currency",
-            "reseller_id",
-            "currency",
-            "cost_currency",
-            "provider_account_id",
-            "client__billing_country",
-            "client__tax_id",
-        )
-    )
+    for a lock the second holds). ``rows`` are the chunk's numbers' ACCOUNT_PARTS. Usually
+    every account is known after the first chunks: then this asks the database nothing."""
     wallets = {
         f"client_wallet:{client}:{currency}": client
         for _, client, currency, *_ in rows
@@ -152,19 +145,36 @@ def _advance_many(ids: list[int], now: dt.datetime, accounts: _Accounts) -> RunR
         )
         _parties_attach(numbers)  # the provider account: once per run (_entries)
         result.skipped_locked += len(ids) - len(numbers)
-        plain = [n for n in numbers if _plain(n, now)]
-        rest = [n for n in numbers if not _plain(n, now)]
-        charged, short = _charge_many(plain, accounts) if plain else ([], [])
+        plain, rest = [], []
+        for number in numbers:
+            (plain if _plain(number, now) else rest).append(number)
+        charged, short, repriced = numbers_charge(plain, accounts) if plain else ([], [], [])
         result.charged += len(charged)
         result.numbers += len(charged)
         for number in charged:
             zone = number.reseller.time_zone
             number.renewal_due_at = local_midnight(number.next_period_start, zone)
-        rows_set(Number, charged, [*sorted(PERIOD_FIELDS), "renewal_due_at"])
+        _moved_on_save(charged, repriced)
         for number in short + rest:
             result.numbers += 1
             _advance(number, now, accounts, result)
     return result
+
+
+def _moved_on_save(charged: list[Number], repriced: list[Number]) -> None:
+    """Write the charged numbers' next periods: most keep their price, and for those only the
+    period's dates and due moment change (fewer columns to send and to compare)."""
+    rows_set(Number, repriced, [*sorted(PERIOD_FIELDS), "renewal_due_at"])
+    repriced_ids = {number.pk for number in repriced}
+    same_price = [number for number in charged if number.pk not in repriced_ids]
+    columns_set(
+        Number,
+        [number.pk for number in same_price],
+        {
+            name: [getattr(number, name) for number in same_price]
+            for name in ("renewal_period", "next_period_start", "paid_until", "renewal_due_at")
+        },
+    )
 
 
 def _parties_attach(numbers: list[Number]) -> None:
@@ -193,64 +203,6 @@ def _plain(number: Number, now: dt.datetime) -> bool:
     tz = number.reseller.time_zone
     following = period_start(number.renewal_anchor, number.billing_cycle, number.renewal_period + 1)
     return local_midnight(number.next_period_start, tz) <= now < local_midnight(following, tz)
-
-
-def _charge_many(numbers: list[Number], accounts: _Accounts) -> tuple[list[Number], list[Number]]:
-    """Charge each number's due period (bulk writes); returns (charged, short of money)."""
-    _client_wallets_prefetch(numbers, accounts)
-    requests = [
-        (
-            TransactionKind.RENEWAL,
-            _entries(number, accounts),
-            _memo(number),
-            {
-                "idempotency_key": RenewalCharge.idempotency_key(
-                    number.pk, number.next_period_start
-                ),
-                "reseller_id": number.reseller_id,
-                "client_id": number.client_id,
-            },
-        )
-        for number in numbers
-    ]
-    free = [not any(amount for _, amount in entries) for _, entries, _, _ in requests]
-    paying = [r for r, is_free in zip(requests, free, strict=True) if not is_free]
-    posted = iter(ledger.ledger_post_many(paying))
-    charged, short = [], []
-    rows: dict[str, list] = defaultdict(list)
-    now = timezone.now()
-    for number, is_free in zip(numbers, free, strict=True):
-        txn = None if is_free else next(posted)
-        if isinstance(txn, ledger.InsufficientBalance):
-            short.append(number)
-            continue
-        retail, wholesale, cost = _amounts(number)
-        retail_tax, retail_rate, wholesale_tax, wholesale_rate = _taxes(number, accounts)
-        k, start, end = _period_next(number)
-        for name, value in (
-            ("number_id", number.pk),
-            ("reseller_id", number.reseller_id),
-            ("client_id", number.client_id),
-            ("period", k),
-            ("period_start", start),
-            ("period_end", end),
-            ("currency", number.currency),
-            ("retail_minor", retail),
-            ("wholesale_minor", wholesale),
-            ("cost_currency", number.cost_currency),
-            ("cost_minor", cost),
-            ("retail_tax_minor", retail_tax),
-            ("retail_tax_rate", retail_rate),
-            ("wholesale_tax_minor", wholesale_tax),
-            ("wholesale_tax_rate", wholesale_rate),
-            ("waived", False),
-            ("transaction_id", txn.pk if txn else None),
-            ("created_at", now),
-        ):
-            rows[name].append(value)
-        charged.append(number)
-    rows_insert(RenewalCharge, rows)
-    return charged, short
 
 
 def number_advance(
@@ -386,11 +338,14 @@ def _period_row(
     number: Number, accounts: _Accounts, *, waived: bool = False, txn=None
 ) -> RenewalCharge:
     """The period's charge row (unsaved); the number moves on to its next period."""
-    retail, wholesale, cost = (0, 0, 0) if waived else _amounts(number)
-    retail_tax, retail_rate, wholesale_tax, wholesale_rate = (
-        (0, 0, 0, 0) if waived else _taxes(number, accounts)
-    )
-    k, start, end = _period_next(number)
+    if waived:
+        retail = wholesale = cost = retail_tax = retail_rate = wholesale_tax = wholesale_rate = 0
+    else:
+        period = period_figures(number, accounts)
+        retail, wholesale, cost = period.retail, period.wholesale, period.cost
+        retail_tax, retail_rate = period.retail_tax, period.retail_rate
+        wholesale_tax, wholesale_rate = period.wholesale_tax, period.wholesale_rate
+    k, start, end, _new_price = period_next(number)
     return RenewalCharge(
         number=number,
         reseller_id=number.reseller_id,
@@ -412,25 +367,6 @@ def _period_row(
     )
 
 
-def _period_next(number: Number) -> tuple[int, dt.date, dt.date]:
-    """Move the number on past its due period; returns that period (k, first day, last day)."""
-    k = number.renewal_period
-    start = number.next_period_start
-    price_change_take(number, start)
-    following = period_start(number.renewal_anchor, number.billing_cycle, k + 1)
-    number.renewal_period = k + 1
-    number.next_period_start = following
-    number.paid_until = following - dt.timedelta(days=1)
-    return k, start, number.paid_until
-
-
-def _memo(number: Number) -> str:
-    return _("Renewal of %(number)s from %(start)s") % {
-        "number": number.e164,
-        "start": number.next_period_start.isoformat(),
-    }
-
-
 def _charge(number: Number, accounts: _Accounts) -> str | None:
     """Charge the number's next period: None when charged, else which wallet was short
     (nothing is posted then, on either wallet)."""
@@ -443,7 +379,7 @@ def _charge(number: Number, accounts: _Accounts) -> str | None:
         txn = ledger.ledger_post(
             kind=TransactionKind.RENEWAL,
             entries=entries,
-            memo=_memo(number),
+            memo=renewal_memo(number),
             idempotency_key=RenewalCharge.idempotency_key(number.pk, start),
             reseller_id=number.reseller_id,
             client_id=number.client_id,

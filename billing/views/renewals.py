@@ -19,7 +19,7 @@ from customers.views.common import add_service_errors
 from ..forms_renewals import NumberPriceForm, ReleaseForm, RenewalSettingsForm
 from ..money import format_money, round_even
 from ..renewals import prices, selectors, services
-from ..renewals.charging import _amounts
+from ..renewals.postings import _amounts
 from ..selectors_wallets import Money
 
 

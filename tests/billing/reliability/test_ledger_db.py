@@ -69,6 +69,47 @@ def test_balanced_postings_inserted_one_by_one_commit(accounts):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_posting_added_after_its_transaction_was_checked_is_checked_again(accounts):
+    """A transaction is summed once per firing of the queued checks (0018); a posting written
+    after a check (here: checks fired early, then one more row) is not taken as checked."""
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        txn = LedgerTransaction.objects.create(kind=TransactionKind.ADJUSTMENT)
+        raw_postings(txn, (accounts["wallet"], 100), (accounts["received"], -100))
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS billing_posting_zero_sum IMMEDIATE")  # balanced
+            cursor.execute("SET CONSTRAINTS billing_posting_zero_sum DEFERRED")
+        raw_postings(txn, (accounts["received"], -1))
+    assert not Posting.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_transaction_of_one_insert_is_checked(accounts):
+    """Many transactions' postings in one statement, the unbalanced one last: each is summed."""
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        txns = [LedgerTransaction.objects.create(kind=TransactionKind.ADJUSTMENT) for _ in "abc"]
+        Posting.objects.bulk_create(
+            Posting(
+                transaction=txn,
+                account=account,
+                amount_minor=amount,
+                currency="USD",
+                balance_after_minor=0,
+            )
+            for txn, rows in zip(
+                txns,
+                [
+                    [(accounts["wallet"], 5), (accounts["received"], -5)],
+                    [(accounts["wallet"], 7), (accounts["received"], -7)],
+                    [(accounts["wallet"], 9), (accounts["received"], -8)],
+                ],
+                strict=True,
+            )
+            for account, amount in rows
+        )
+    assert not Posting.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_later_unbalanced_transaction_does_not_undo_committed_ones(accounts):
     with transaction.atomic():
         good = ledger.ledger_post(
