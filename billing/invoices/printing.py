@@ -38,6 +38,9 @@ MONO_ADVANCE_EM = 1233 / 2048
 FONT_PT = 7.5  # the lines' font size, points (the stylesheet says the same)
 PAGE_WIDTH_MM = {PaperSize.A4: 210, PaperSize.LETTER: 215.9}
 MARGIN_MM = 16  # left and right page margins (the stylesheet's @page says the same)
+# A description that textwrap would give back unchanged as one line: no whitespace but
+# single inner spaces (it turns tabs and newlines into spaces and drops outer whitespace).
+_ONE_LINE = re.compile(r"\S+(?: +\S+)*|")
 
 
 def characters_per_line(paper: str) -> int:
@@ -50,6 +53,14 @@ def characters_per_line(paper: str) -> int:
 class PrintedLines:
     head: str  # the columns' headings, padded like the rows
     rows: list[tuple[InvoiceLine, list[str]]]  # each invoice line with its printed lines
+    width: int  # characters across the page
+
+    @property
+    def fits(self) -> bool:
+        """Whether every printed line fits across the page (none is wider than the heading):
+        then WeasyPrint need not look for where to wrap them (``white-space: pre``, ~4 % of
+        a render); figures too wide for the page still wrap rather than overflow."""
+        return len(self.head) <= self.width
 
     @property
     def count(self) -> int:
@@ -103,15 +114,33 @@ def _dates(lines: Sequence[InvoiceLine]):
     return period
 
 
-def _figures(line: InvoiceLine, currency: str, period) -> list[str]:
-    return [
-        period(line),
-        str(line.quantity),
-        format_figure(line.net_minor, currency),
-        f"{floatformat(line.tax_rate, '-2')} %",
-        format_figure(line.tax_minor, currency),
-        format_figure(line.gross_minor, currency),
-    ]
+def _figures(currency: str, period):
+    """A line's figures, each distinct amount and rate formatted once (a month's lines repeat
+    few of them, and formatting one takes ~10 µs)."""
+    amounts: dict[int, str] = {}
+    rates: dict[object, str] = {}
+
+    def amount(minor: int) -> str:
+        if minor not in amounts:
+            amounts[minor] = format_figure(minor, currency)
+        return amounts[minor]
+
+    def rate(tax_rate) -> str:
+        if tax_rate not in rates:
+            rates[tax_rate] = f"{floatformat(tax_rate, '-2')} %"
+        return rates[tax_rate]
+
+    def figures(line: InvoiceLine) -> list[str]:
+        return [
+            period(line),
+            str(line.quantity),
+            amount(line.net_minor),
+            rate(line.tax_rate),
+            amount(line.tax_minor),
+            amount(line.gross_minor),
+        ]
+
+    return figures
 
 
 def printed_lines(
@@ -126,7 +155,8 @@ def printed_lines(
     width = width or characters_per_line(PaperSize.A4)
     rates = {line.tax_rate for line in lines}
     period = _dates(lines)
-    table = [_figures(line, invoice.currency, period) for line in lines]
+    figures = _figures(invoice.currency, period)
+    table = [figures(line) for line in lines]
     heads = [_("Supply period"), _("Qty"), _("Net"), _("Tax rate"), _("Tax"), _("Gross")]
     if len(rates) == 1:
         (rate,) = rates
@@ -151,8 +181,11 @@ def printed_lines(
         )
 
     def printed(line: InvoiceLine, figures: list[str]) -> list[str]:
+        description = line.description
+        if len(description) <= described and _ONE_LINE.fullmatch(description):
+            return [padded(description, figures)]  # as textwrap would, ~20 µs sooner
         first, *more = textwrap.wrap(
-            line.description,
+            description,
             described,
             subsequent_indent=CONTINUATION,
             break_on_hyphens=False,
@@ -161,5 +194,6 @@ def printed_lines(
 
     return PrintedLines(
         head=padded(_("Description"), heads),
+        width=width,
         rows=[(line, printed(line, row)) for line, row in zip(lines, table, strict=True)],
     )

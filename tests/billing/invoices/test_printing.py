@@ -86,6 +86,8 @@ def test_the_lines_fit_the_paper_and_the_description_keeps_a_minimum():
     # Figures wider than the paper leave the description its minimum rather than nothing.
     assert huge.head.index("Supply period") >= 24
     assert len(huge.rows[0][1]) > 1
+    # Lines that fit are printed as they are; wider ones are left to the PDF to wrap.
+    assert a4.fits and letter.fits and not huge.fits
 
 
 def test_one_rate_for_every_line_is_said_once_in_the_heading():
