@@ -1,6 +1,6 @@
-"""Renewals at risk: PostgreSQL's one statement agrees with pricing each number by the renewal
-job's own functions, on any numbers, wallets and tax terms; rounds each number half to even;
-asks the wallet for the tax added on top; stays within its tenant."""
+"""Renewals at risk: PostgreSQL's one statement agrees with counting number by number in Python,
+on any numbers, wallets and tax terms; rounds each client's sums half to even; asks the wallet
+for the tax added on top; stays within its tenant."""
 
 from __future__ import annotations
 
@@ -54,25 +54,25 @@ def figures(reseller, client_id=None) -> tuple[int, int, int]:
     return fast.numbers, fast.minor, fast.cash_minor
 
 
-def test_each_number_rounds_half_to_even_as_the_job_charges_it():
+def test_each_clients_sums_round_half_to_even():
     reseller, first, _owner = tenants()
     second, third = ClientFactory(reseller=reseller), ClientFactory(reseller=reseller)
     fourth = ClientFactory(reseller=reseller)
-    # Owed periods count whatever the wallet: 0.10 → 10 and 0.025 → 2 cents; 0.135 → 14.
+    # Owed periods count whatever the wallet: 0.10 + 0.025 → 12 cents; 0.135 → 14.
     number_at(first, price=D("0.1000"), status=NumberStatus.GRACE)
     number_at(first, price=D("0.0250"), status=NumberStatus.SUSPENDED)
     number_at(second, price=D("0.1350"), status=NumberStatus.GRACE)
-    # Two halves round to nothing each (not to a cent together).
+    # Two halves of a cent make one (summed, then rounded).
     number_at(fourth, price=D("0.0050"), status=NumberStatus.GRACE)
     number_at(fourth, price=D("0.0050"), status=NumberStatus.GRACE)
-    # Due soon: 5.005 → 500 cents, covered by exactly 500; 2.015 → 202 and 3.00, not by 501.
+    # Due soon: 5.005 → 500 cents, covered by exactly 500; 2.015 + 3.00 → 502, not by 501.
     number_at(first, price=D("5.0050"))
     funds(first, 500)
     number_at(third, price=D("2.0150"))
     number_at(third, price=D("3.0000"))
     funds(third, 401, limit=100)
 
-    assert figures(reseller) == (3 + 2 + 2, 12 + 14 + 502, 500 + 401)
+    assert figures(reseller) == (3 + 2 + 2, 12 + 14 + 1 + 502, 500 + 401)
     assert figures(reseller, third.pk) == (2, 502, 401)
     assert figures(reseller, first.pk) == (2, 12, 500)
 
@@ -146,7 +146,7 @@ wallets = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(numbers, wallets, st.sampled_from([None, "20.00", "7.70", "0.00"]))
-def test_the_statement_agrees_with_pricing_each_number(specs, purses, tax_on_top):
+def test_the_statement_agrees_with_counting_in_python(specs, purses, tax_on_top):
     reseller, first, _owner = tenants()
     if tax_on_top is not None:
         issuer(reseller, prices_include_tax=False, tax_rate=D(tax_on_top))
