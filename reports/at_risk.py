@@ -127,23 +127,22 @@ def client_tax_rates(reseller: Reseller, client_id: int | None = None) -> dict[i
     """Client id → the rate (percent) of the tax the reseller adds on top of its charges, for
     the clients it taxes: one query, no rows when its prices include tax (or it has no
     profile). The terms are the invoices' own (``terms_for``): country rates, reverse charge."""
-    profile = "reseller__issuer_profile__"
-    clients = Client.objects.filter(reseller=reseller, **{f"{profile}prices_include_tax": False})
+    profile_of = "reseller__issuer_profile__"
+    clients = Client.objects.filter(reseller=reseller, **{f"{profile_of}prices_include_tax": False})
     if client_id is not None:
         clients = clients.filter(pk=client_id)
-    rates = {}
+    rates, profile = {}, None
     for pk, country, vat_id, *issuer in clients.values_list(
         "pk", "billing_country", "tax_id",
-        f"{profile}country", f"{profile}tax_rate", f"{profile}country_tax_rates",
+        f"{profile_of}country", f"{profile_of}tax_rate", f"{profile_of}country_tax_rates",
     ):  # fmt: skip
-        own_country, tax_rate, country_rates = issuer
-        terms = terms_for(
-            IssuerProfile(
+        if profile is None:  # the reseller's, the same on every row
+            own_country, tax_rate, country_rates = issuer
+            profile = IssuerProfile(
                 country=own_country, tax_rate=tax_rate, country_tax_rates=country_rates,
                 prices_include_tax=False,
-            ),
-            country=country, vat_id=vat_id,
-        )  # fmt: skip
+            )  # fmt: skip
+        terms = terms_for(profile, country=country, vat_id=vat_id)
         if terms.adds_tax:
             rates[pk] = terms.rate_applied
     return rates

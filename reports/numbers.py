@@ -1,4 +1,5 @@
-"""What the reports read from the numbers: recurring revenue, counts per month, renewals at risk.
+"""What the reports read from the numbers: recurring revenue and counts per month (the renewals
+at risk are ``reports.at_risk``'s).
 
 MRR is the retail period price of the reseller's active numbers per month: quarterly ÷ 3, annual
 ÷ 12, summed exactly (each cycle's total divided once) and rounded half to even to the currency's
